@@ -1,0 +1,157 @@
+"""The one way SQL is run: a ``Db`` handle that counts statements, and ``Params``.
+
+``PoolDb`` takes a pooled connection per statement, so concurrent resolvers (and
+DataLoader batches) never share one asyncpg connection. ``ConnectionDb`` runs on a
+single connection (a test transaction, a migration, a loader) and serialises access
+with a lock, because asyncpg refuses concurrent operations on one connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar
+
+import asyncpg
+import orjson
+
+T = TypeVar("T")
+
+
+class Params:
+    """Collects query arguments and hands out ``$n`` placeholders for them."""
+
+    def __init__(self) -> None:
+        self.args: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+
+class QueryCounter:
+    """Counts the statements sent to PostgreSQL (used by tests and request metrics)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def record(self, sql: str) -> None:
+        self.count += 1
+        self.statements.append(sql)
+
+
+class Db(Protocol):
+    counter: QueryCounter
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]: ...
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None: ...
+
+    async def fetchval(self, sql: str, *args: Any) -> Any: ...
+
+    async def execute(self, sql: str, *args: Any) -> str: ...
+
+
+class PoolDb:
+    def __init__(self, pool: asyncpg.Pool, counter: QueryCounter | None = None) -> None:
+        self.pool = pool
+        self.counter = counter or QueryCounter()
+
+    def for_request(self) -> PoolDb:
+        """A handle with its own statement counter, sharing the pool."""
+        return PoolDb(self.pool)
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        self.counter.record(sql)
+        async with self.pool.acquire() as conn:
+            return list(await conn.fetch(sql, *args))
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        self.counter.record(sql)
+        async with self.pool.acquire() as conn:
+            return await conn.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        self.counter.record(sql)
+        async with self.pool.acquire() as conn:
+            return await conn.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        self.counter.record(sql)
+        async with self.pool.acquire() as conn:
+            return str(await conn.execute(sql, *args))
+
+
+class ConnectionDb:
+    def __init__(self, conn: asyncpg.Connection, counter: QueryCounter | None = None) -> None:
+        self.conn = conn
+        self.counter = counter or QueryCounter()
+        self._lock = asyncio.Lock()
+
+    def for_request(self) -> ConnectionDb:
+        other = ConnectionDb(self.conn)
+        other._lock = self._lock
+        return other
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        self.counter.record(sql)
+        async with self._lock:
+            return list(await self.conn.fetch(sql, *args))
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        self.counter.record(sql)
+        async with self._lock:
+            return await self.conn.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        self.counter.record(sql)
+        async with self._lock:
+            return await self.conn.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        self.counter.record(sql)
+        async with self._lock:
+            return str(await self.conn.execute(sql, *args))
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Per-connection setup: JSON codecs via orjson."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name,
+            encoder=lambda v: orjson.dumps(v).decode(),
+            decoder=orjson.loads,
+            schema="pg_catalog",
+        )
+
+
+async def create_pool(
+    url: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int = 15_000
+) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        server_settings={
+            "statement_timeout": str(statement_timeout_ms),
+            "application_name": "sitrep",
+        },
+    )
+    assert pool is not None
+    return pool
+
+
+def to_rows(cls: type[T], records: Iterable[asyncpg.Record]) -> list[T]:
+    """Records → frozen dataclasses, taking only the dataclass's fields."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    return [cls(**{n: r[n] for n in names}) for r in records]
+
+
+def group_by(rows: Sequence[T], key: str) -> dict[Any, list[T]]:
+    grouped: dict[Any, list[T]] = {}
+    for row in rows:
+        grouped.setdefault(getattr(row, key), []).append(row)
+    return grouped

@@ -1,0 +1,402 @@
+"""The filter language, compiled to SQL fragments.
+
+Every filter is a frozen dataclass (hashable, so DataLoaders can batch by it) and
+compiles to a boolean SQL expression over a table alias, with its values passed as
+``$n`` parameters. Nothing is filtered in Python. Column names and enum values come
+only from the code here, never from input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from db.core import Params
+
+AFFILIATION_KINDS = ("MEMBER_OF", "PART_OF", "FRONT_FOR")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking. Anonymous readers see published records only."""
+
+    can_see_drafts: bool = False
+
+
+class Compiler:
+    """Holds the parameters, the viewer and fresh table aliases while SQL is built."""
+
+    def __init__(self, viewer: Viewer, params: Params | None = None) -> None:
+        self.viewer = viewer
+        self.params = params or Params()
+        self._aliases = 0
+
+    def __call__(self, value: object) -> str:
+        return self.params(value)
+
+    def alias(self, prefix: str) -> str:
+        self._aliases += 1
+        return f"{prefix}{self._aliases}"
+
+    def visible(self, alias: str) -> str:
+        """The clause that hides records the viewer may not see."""
+        if self.viewer.can_see_drafts:
+            return f"{alias}.status <> 'RETRACTED'"
+        return f"{alias}.status = 'PUBLISHED'"
+
+
+@dataclass(frozen=True)
+class DateRange:
+    gte: dt.date | None = None
+    lte: dt.date | None = None
+    overlaps: bool = False
+
+
+@dataclass(frozen=True)
+class IntRange:
+    gte: int | None = None
+    lte: int | None = None
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    gte: dt.datetime | None = None
+    lte: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ActorFilter:
+    ids: tuple[int, ...] | None = None
+    name: str | None = None
+    name_contains: str | None = None
+    kinds: tuple[str, ...] | None = None
+    country: str | None = None
+    include_affiliates: bool = False
+    updated_since: dt.datetime | None = None
+    and_: tuple[ActorFilter, ...] = ()
+    or_: tuple[ActorFilter, ...] = ()
+    not_: ActorFilter | None = None
+
+
+@dataclass(frozen=True)
+class LocationFilter:
+    ids: tuple[int, ...] | None = None
+    name: str | None = None
+    kinds: tuple[str, ...] | None = None
+    country: str | None = None
+    admin1: str | None = None
+    within: tuple[int, ...] | None = None
+    hosts_forces_of: ActorFilter | None = None
+    hosts_forces_on: dt.date | None = None
+    updated_since: dt.datetime | None = None
+    and_: tuple[LocationFilter, ...] = ()
+    or_: tuple[LocationFilter, ...] = ()
+    not_: LocationFilter | None = None
+
+
+@dataclass(frozen=True)
+class SourceFilter:
+    ids: tuple[int, ...] | None = None
+    publisher: str | None = None
+    kinds: tuple[str, ...] | None = None
+    language: str | None = None
+    published: TimeRange | None = None
+    text: str | None = None
+    updated_since: dt.datetime | None = None
+    and_: tuple[SourceFilter, ...] = ()
+    or_: tuple[SourceFilter, ...] = ()
+    not_: SourceFilter | None = None
+
+
+@dataclass(frozen=True)
+class ParticipantFilter:
+    actor: ActorFilter | None = None
+    roles: tuple[str, ...] | None = None
+    bases: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ExternalIdMatch:
+    system: str
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    ids: tuple[int, ...] | None = None
+    occurred_on: DateRange | None = None
+    event_types: tuple[str, ...] | None = None
+    sub_event_types: tuple[str, ...] | None = None
+    weapons: tuple[str, ...] | None = None
+    outcomes: tuple[str, ...] | None = None
+    claim_statuses: tuple[str, ...] | None = None
+    time_precisions: tuple[str, ...] | None = None
+    killed: IntRange | None = None
+    injured: IntRange | None = None
+    participant: ParticipantFilter | None = None
+    location: LocationFilter | None = None
+    source: SourceFilter | None = None
+    text: str | None = None
+    tags_any: tuple[str, ...] | None = None
+    tags_all: tuple[str, ...] | None = None
+    external_id: ExternalIdMatch | None = None
+    updated_since: dt.datetime | None = None
+    and_: tuple[IncidentFilter, ...] = ()
+    or_: tuple[IncidentFilter, ...] = ()
+    not_: IncidentFilter | None = None
+
+
+@dataclass
+class _Conds:
+    """Accumulates conjuncts; renders ``true`` when empty."""
+
+    items: list[str] = field(default_factory=list)
+
+    def add(self, sql: str) -> None:
+        self.items.append(sql)
+
+    def sql(self) -> str:
+        if not self.items:
+            return "true"
+        return "(" + " and ".join(self.items) + ")"
+
+
+def _combine(c: Compiler, conds: _Conds, f: object, compile_one: object, *args: object) -> str:
+    and_ = getattr(f, "and_", ())
+    or_ = getattr(f, "or_", ())
+    not_ = getattr(f, "not_", None)
+    for sub in and_:
+        conds.add(compile_one(sub, c, *args))  # type: ignore[operator]
+    if or_:
+        conds.add("(" + " or ".join(compile_one(sub, c, *args) for sub in or_) + ")")  # type: ignore[operator]
+    if not_ is not None:
+        conds.add(f"not {compile_one(not_, c, *args)}")  # type: ignore[operator]
+    return conds.sql()
+
+
+def like_pattern(text: str) -> str:
+    """A case-insensitive substring pattern with LIKE's wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _ints(values: tuple[int, ...]) -> list[int]:
+    return list(values)
+
+
+# --- actors -----------------------------------------------------------------------
+
+
+def name_or_alias_ids(c: Compiler, table: str, alias_table: str, fk: str, name: str) -> str:
+    """Ids of rows whose name or any alias equals ``name``, case-insensitively."""
+    n = c(name)
+    return (
+        f"(select id from {table} where lower(name) = lower({n}) "
+        f"union select {fk} from {alias_table} where lower(alias) = lower({n}))"
+    )
+
+
+def actor_where(f: ActorFilter, c: Compiler, a: str) -> str:
+    if f.include_affiliates:
+        inner = ActorFilter(**{**f.__dict__, "include_affiliates": False})
+        return f"{a}.id in {affiliated_actor_ids(inner, c)}"
+    conds = _Conds()
+    if f.ids is not None:
+        conds.add(f"{a}.id = any({c(_ints(f.ids))}::bigint[])")
+    if f.name is not None:
+        conds.add(f"{a}.id in {name_or_alias_ids(c, 'actor', 'actor_alias', 'actor_id', f.name)}")
+    if f.name_contains is not None:
+        p = c(like_pattern(f.name_contains))
+        x = c.alias("aa")
+        conds.add(
+            f"({a}.name ilike {p} or exists (select 1 from actor_alias {x} "
+            f"where {x}.actor_id = {a}.id and {x}.alias ilike {p}))"
+        )
+    if f.kinds is not None:
+        conds.add(f"{a}.kind = any({c(list(f.kinds))}::text[])")
+    if f.country is not None:
+        conds.add(f"{a}.country_code = {c(f.country.upper())}")
+    if f.updated_since is not None:
+        conds.add(f"{a}.updated_at >= {c(f.updated_since)}")
+    return _combine(c, conds, f, actor_where, a)
+
+
+def actor_ids(f: ActorFilter, c: Compiler) -> str:
+    """A subquery with the ids of the visible actors matching ``f``."""
+    a = c.alias("a")
+    return f"(select {a}.id from actor {a} where {c.visible(a)} and {actor_where(f, c, a)})"
+
+
+def affiliated_actor_ids(f: ActorFilter, c: Compiler) -> str:
+    """Matching actors plus, transitively, their members, parts and front groups.
+
+    ``union`` (not ``union all``) discards rows already found, so cycles in the
+    relation graph end the recursion.
+    """
+    m, r, a = c.alias("m"), c.alias("r"), c.alias("a")
+    kinds = c(list(AFFILIATION_KINDS))
+    return (
+        f"(with recursive {m}(id) as ({actor_ids(f, c)} "
+        f"union select {r}.subject_actor_id from actor_relation {r} "
+        f"join {m} on {r}.object_actor_id = {m}.id "
+        f"join actor {a} on {a}.id = {r}.subject_actor_id "
+        f"where {r}.kind = any({kinds}::text[]) and {c.visible(r)} and {c.visible(a)}) "
+        f"select id from {m})"
+    )
+
+
+# --- locations --------------------------------------------------------------------
+
+
+def location_where(f: LocationFilter, c: Compiler, loc: str, at_date: str | None = None) -> str:
+    """``at_date`` is the SQL date at which ``hostsForcesOf`` is evaluated (the incident's)."""
+    conds = _Conds()
+    if f.ids is not None:
+        conds.add(f"{loc}.id = any({c(_ints(f.ids))}::bigint[])")
+    if f.name is not None:
+        ids = name_or_alias_ids(c, "location", "location_alias", "location_id", f.name)
+        conds.add(f"{loc}.id in {ids}")
+    if f.kinds is not None:
+        conds.add(f"{loc}.kind = any({c(list(f.kinds))}::text[])")
+    if f.country is not None:
+        conds.add(f"{loc}.country_code = {c(f.country.upper())}")
+    if f.admin1 is not None:
+        p = c(f.admin1)
+        conds.add(f"(upper({loc}.admin1_code) = upper({p}) or lower({loc}.admin1_name) = lower({p}))")
+    if f.within is not None:
+        w = c.alias("w")
+        conds.add(
+            f"{loc}.id in (with recursive {w}(id) as ("
+            f"select id from location where id = any({c(_ints(f.within))}::bigint[]) "
+            f"union select l.id from location l join {w} on l.parent_id = {w}.id) "
+            f"select id from {w})"
+        )
+    if f.hosts_forces_of is not None:
+        d = c.alias("d")
+        if f.hosts_forces_on is not None:
+            when = f"{c(f.hosts_forces_on)}::date"
+        else:
+            when = at_date or "current_date"
+        conds.add(
+            f"exists (select 1 from deployment {d} where {d}.location_id = {loc}.id "
+            f"and {c.visible(d)} and {d}.actor_id in {actor_ids(f.hosts_forces_of, c)} "
+            f"and ({d}.valid_from is null or {d}.valid_from <= {when}) "
+            f"and ({d}.valid_to is null or {d}.valid_to >= {when}))"
+        )
+    if f.updated_since is not None:
+        conds.add(f"{loc}.updated_at >= {c(f.updated_since)}")
+    return _combine(c, conds, f, location_where, loc, at_date)
+
+
+# --- sources ----------------------------------------------------------------------
+
+
+def source_where(f: SourceFilter, c: Compiler, s: str) -> str:
+    conds = _Conds()
+    if f.ids is not None:
+        conds.add(f"{s}.id = any({c(_ints(f.ids))}::bigint[])")
+    if f.publisher is not None:
+        conds.add(f"lower({s}.publisher) = lower({c(f.publisher)})")
+    if f.kinds is not None:
+        conds.add(f"{s}.kind = any({c(list(f.kinds))}::text[])")
+    if f.language is not None:
+        conds.add(f"lower({s}.language) = lower({c(f.language)})")
+    if f.published is not None:
+        if f.published.gte is not None:
+            conds.add(f"{s}.published_at >= {c(f.published.gte)}")
+        if f.published.lte is not None:
+            conds.add(f"{s}.published_at <= {c(f.published.lte)}")
+    if f.text is not None:
+        p = c(like_pattern(f.text))
+        conds.add(f"(coalesce({s}.title, '') || ' ' || coalesce({s}.note, '')) ilike {p}")
+    if f.updated_since is not None:
+        conds.add(f"{s}.updated_at >= {c(f.updated_since)}")
+    return _combine(c, conds, f, source_where, s)
+
+
+# --- incidents --------------------------------------------------------------------
+
+
+def _in(c: Compiler, column: str, values: tuple[str, ...] | None, conds: _Conds) -> None:
+    if values is not None:
+        conds.add(f"{column} = any({c(list(values))}::text[])")
+
+
+def incident_where(f: IncidentFilter, c: Compiler, i: str) -> str:
+    conds = _Conds()
+    if f.ids is not None:
+        conds.add(f"{i}.id = any({c(_ints(f.ids))}::bigint[])")
+    if f.occurred_on is not None:
+        r = f.occurred_on
+        if r.overlaps:
+            if r.gte is not None:
+                conds.add(f"{i}.date_latest >= {c(r.gte)}")
+            if r.lte is not None:
+                conds.add(f"{i}.date_earliest <= {c(r.lte)}")
+        else:
+            # Only incidents whose whole possible date range lies inside. The test on
+            # occurred_on is implied by it, and lets the planner use that index.
+            if r.gte is not None:
+                p = c(r.gte)
+                conds.add(f"{i}.occurred_on >= {p} and {i}.date_earliest >= {p}")
+            if r.lte is not None:
+                p = c(r.lte)
+                conds.add(f"{i}.occurred_on <= {p} and {i}.date_latest <= {p}")
+    _in(c, f"{i}.event_type", f.event_types, conds)
+    _in(c, f"{i}.sub_event_type", f.sub_event_types, conds)
+    _in(c, f"{i}.weapon", f.weapons, conds)
+    _in(c, f"{i}.outcome", f.outcomes, conds)
+    _in(c, f"{i}.claim_status", f.claim_statuses, conds)
+    _in(c, f"{i}.time_precision", f.time_precisions, conds)
+    for column, rng in (("killed_best", f.killed), ("injured_best", f.injured)):
+        if rng is not None:
+            if rng.gte is not None:
+                conds.add(f"{i}.{column} >= {c(rng.gte)}")
+            if rng.lte is not None:
+                conds.add(f"{i}.{column} <= {c(rng.lte)}")
+    if f.participant is not None:
+        conds.add(_participant(f.participant, c, i))
+    if f.location is not None:
+        loc = c.alias("l")
+        conds.add(
+            f"exists (select 1 from location {loc} where {loc}.id = {i}.location_id "
+            f"and {c.visible(loc)} and {location_where(f.location, c, loc, f'{i}.occurred_on')})"
+        )
+    if f.source is not None:
+        link, s = c.alias("is"), c.alias("s")
+        conds.add(
+            f"exists (select 1 from incident_source {link} join source {s} on {s}.id = "
+            f"{link}.source_id where {link}.incident_id = {i}.id and {c.visible(s)} "
+            f"and {source_where(f.source, c, s)})"
+        )
+    if f.text is not None:
+        p = c(like_pattern(f.text))
+        conds.add(f"(coalesce({i}.summary, '') || ' ' || coalesce({i}.notes, '')) ilike {p}")
+    if f.tags_any is not None:
+        conds.add(f"{i}.tags && {c(list(f.tags_any))}::text[]")
+    if f.tags_all is not None:
+        conds.add(f"{i}.tags @> {c(list(f.tags_all))}::text[]")
+    if f.external_id is not None:
+        e = c.alias("e")
+        cond = f"{e}.system = {c(f.external_id.system)}"
+        if f.external_id.external_id is not None:
+            cond += f" and {e}.external_id = {c(f.external_id.external_id)}"
+        conds.add(
+            f"exists (select 1 from incident_external_id {e} "
+            f"where {e}.incident_id = {i}.id and {cond})"
+        )
+    if f.updated_since is not None:
+        conds.add(f"{i}.updated_at >= {c(f.updated_since)}")
+    return _combine(c, conds, f, incident_where, i)
+
+
+def _participant(f: ParticipantFilter, c: Compiler, i: str) -> str:
+    ip = c.alias("ip")
+    conds = [f"{ip}.incident_id = {i}.id"]
+    if f.actor is not None:
+        conds.append(f"{ip}.actor_id in {actor_ids(f.actor, c)}")
+    if f.roles is not None:
+        conds.append(f"{ip}.role = any({c(list(f.roles))}::text[])")
+    if f.bases is not None:
+        conds.append(f"{ip}.basis = any({c(list(f.bases))}::text[])")
+    return f"exists (select 1 from incident_participant {ip} where {' and '.join(conds)})"

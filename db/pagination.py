@@ -1,0 +1,182 @@
+"""Keyset pagination: stable orders, opaque cursors, and page queries (root and per parent).
+
+An order is ``(sort expression, id)``; a cursor carries the order it was made for and
+the last row's key, so a page never skips or repeats rows when others are inserted.
+Pages fetch one row more than asked to know whether another page follows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+import orjson
+
+from db.filters import Compiler
+
+KeyKind = Literal["date", "timestamp", "text"]
+T = TypeVar("T")
+
+
+class CursorError(ValueError):
+    """A cursor that is malformed or was made for another order."""
+
+
+@dataclass(frozen=True)
+class Order:
+    """An allow-listed sort: ``expr`` is SQL over the table alias ``{t}``."""
+
+    name: str
+    expr: str
+    kind: KeyKind
+    descending: bool
+
+    def sql(self, t: str) -> str:
+        return self.expr.format(t=t)
+
+    @property
+    def tag(self) -> str:
+        return f"{self.name}:{'DESC' if self.descending else 'ASC'}"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    value: Any
+    id: int
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    order: Order
+    first: int | None = None
+    after: Cursor | None = None
+    last: int | None = None
+    before: Cursor | None = None
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None
+
+    @property
+    def limit(self) -> int:
+        size = self.last if self.backward else self.first
+        assert size is not None
+        return size
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _decode_value(kind: KeyKind, raw: Any) -> Any:
+    if raw is None:
+        return None
+    if kind == "date":
+        return dt.date.fromisoformat(raw)
+    if kind == "timestamp":
+        return dt.datetime.fromisoformat(raw)
+    if not isinstance(raw, str):
+        raise TypeError("text key expected")
+    return raw
+
+
+def encode_cursor(order: Order, value: Any, row_id: int) -> str:
+    payload = orjson.dumps([order.tag, _encode_value(value), row_id])
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(order: Order, cursor: str) -> Cursor:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        tag, raw, row_id = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(row_id, int):
+            raise TypeError("id")
+        value = _decode_value(order.kind, raw)
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise CursorError("The cursor is malformed.") from exc
+    if tag != order.tag:
+        raise CursorError(f"The cursor was made for order {tag}, not {order.tag}.")
+    return Cursor(value, row_id)
+
+
+def _keyset(c: Compiler, order: Order, t: str, cursor: Cursor, *, after: bool) -> str:
+    # Rows after the cursor in the order's direction: (key, id) > (v, id) ascending.
+    greater = after != order.descending
+    op = ">" if greater else "<"
+    key = order.sql(t)
+    if cursor.value is None:
+        return f"({key} is null and {t}.id {op} {c(cursor.id)})"
+    return f"(({key}, {t}.id) {op} ({c(cursor.value)}, {c(cursor.id)}))"
+
+
+def page_conditions(c: Compiler, page: PageArgs, t: str) -> list[str]:
+    conds = []
+    if page.after is not None:
+        conds.append(_keyset(c, page.order, t, page.after, after=True))
+    if page.before is not None:
+        conds.append(_keyset(c, page.order, t, page.before, after=False))
+    return conds
+
+
+def order_by(page: PageArgs, t: str) -> str:
+    descending = page.order.descending != page.backward
+    direction = "desc" if descending else "asc"
+    return f"{page.order.sql(t)} {direction}, {t}.id {direction}"
+
+
+def page_sql(c: Compiler, page: PageArgs, *, columns: str, source: str, t: str, where: str) -> str:
+    """One page of rows from ``source`` (``table alias`` or a join) ordered by ``page``."""
+    conds = [where, *page_conditions(c, page, t)]
+    return (
+        f"select {columns}, {page.order.sql(t)} as _sort_key from {source} "
+        f"where {' and '.join(conds)} order by {order_by(page, t)} limit {c(page.limit + 1)}"
+    )
+
+
+def nested_page_sql(
+    c: Compiler,
+    page: PageArgs,
+    *,
+    columns: str,
+    links: str,
+    table: str,
+    t: str,
+    where: str,
+) -> str:
+    """Pages for many parents in one statement.
+
+    ``links`` is a subquery yielding ``(child_id, parent_id)``; the window function
+    numbers each parent's rows so that every parent gets its own ``limit + 1`` rows.
+    """
+    conds = [where, *page_conditions(c, page, t)]
+    return (
+        f"select * from (select {columns}, {page.order.sql(t)} as _sort_key, "
+        f"lk.parent_id as _parent_id, row_number() over (partition by lk.parent_id "
+        f"order by {order_by(page, t)}) as _rn from {links} lk join {table} {t} "
+        f"on {t}.id = lk.child_id where {' and '.join(conds)}) x "
+        f"where _rn <= {c(page.limit + 1)} order by _parent_id, _rn"
+    )
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: list[T]
+    keys: list[Any]
+    has_next: bool
+    has_previous: bool
+
+
+def make_page(rows: list[T], keys: list[Any], page: PageArgs) -> Page[T]:
+    """Trim the extra row and restore the requested order for backward pages."""
+    more = len(rows) > page.limit
+    rows, keys = rows[: page.limit], keys[: page.limit]
+    if page.backward:
+        rows.reverse()
+        keys.reverse()
+        return Page(rows, keys, has_next=page.before is not None, has_previous=more)
+    return Page(rows, keys, has_next=more, has_previous=page.after is not None)
