@@ -262,7 +262,9 @@ def location_where(f: LocationFilter, c: Compiler, loc: str, at_date: str | None
         conds.add(f"{loc}.country_code = {c(f.country.upper())}")
     if f.admin1 is not None:
         p = c(f.admin1)
-        conds.add(f"(upper({loc}.admin1_code) = upper({p}) or lower({loc}.admin1_name) = lower({p}))")
+        conds.add(
+            f"(upper({loc}.admin1_code) = upper({p}) or lower({loc}.admin1_name) = lower({p}))"
+        )
     if f.within is not None:
         w = c.alias("w")
         conds.add(

@@ -1,0 +1,102 @@
+"""Actors: rows, lists, and relations between actors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from db import listing
+from db.core import Db, to_rows
+from db.filters import ActorFilter, Compiler, Viewer, actor_where
+from db.pagination import Order, Page, PageArgs
+
+ORDERS = {
+    "NAME": ("lower({t}.name)", "text"),
+    "CREATED_AT": ("{t}.created_at", "timestamp"),
+    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
+}
+
+
+def order(name: str, descending: bool) -> Order:
+    expr, kind = ORDERS[name]
+    return Order(name, expr, kind, descending)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ActorRow:
+    id: int
+    name: str
+    kind: str
+    country_code: str | None
+    description: str | None
+    aliases: list[str]
+    status: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+COLUMNS = """{t}.id, {t}.name, {t}.kind, {t}.country_code, {t}.description,
+array(select x.alias from actor_alias x where x.actor_id = {t}.id order by x.alias) as aliases,
+{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
+
+TABLE: listing.Table[ActorRow, ActorFilter] = listing.Table(
+    "actor", "a", COLUMNS, ActorRow, actor_where
+)
+
+
+async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, ActorRow]:
+    return await listing.by_ids(db, TABLE, viewer, ids)
+
+
+async def page(db: Db, viewer: Viewer, f: ActorFilter | None, args: PageArgs) -> Page[ActorRow]:
+    return await listing.page(db, TABLE, viewer, f, args)
+
+
+async def count(db: Db, viewer: Viewer, f: ActorFilter | None) -> int:
+    return await listing.count(db, TABLE, viewer, f)
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    id: int
+    subject_actor_id: int
+    kind: str
+    object_actor_id: int
+    basis: str
+    asserted_by_actor_id: int | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    note: str | None
+    source_ids: list[int]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+async def relations(
+    db: Db, viewer: Viewer, actor_ids: Sequence[int]
+) -> dict[int, list[RelationRow]]:
+    """Relations in which each actor is the subject or the object, both ends visible."""
+    c = Compiler(viewer)
+    ids = c(list(actor_ids))
+    sql = (
+        "select r.id, r.subject_actor_id, r.kind, r.object_actor_id, r.basis, "
+        "r.asserted_by_actor_id, r.valid_from, r.valid_to, r.note, "
+        "array(select rs.source_id from actor_relation_source rs join source s "
+        f"on s.id = rs.source_id where rs.relation_id = r.id and {c.visible('s')} "
+        "order by rs.source_id) as source_ids, r.created_at, r.updated_at "
+        "from actor_relation r join actor sa on sa.id = r.subject_actor_id "
+        "join actor oa on oa.id = r.object_actor_id "
+        f"where (r.subject_actor_id = any({ids}::bigint[]) "
+        f"or r.object_actor_id = any({ids}::bigint[])) "
+        f"and {c.visible('r')} and {c.visible('sa')} and {c.visible('oa')} "
+        "order by r.kind, r.id"
+    )
+    rows = to_rows(RelationRow, await db.fetch(sql, *c.params.args))
+    wanted = set(actor_ids)
+    out: dict[int, list[RelationRow]] = {}
+    for row in rows:
+        for end in {row.subject_actor_id, row.object_actor_id} & wanted:
+            out.setdefault(end, []).append(row)
+    return out

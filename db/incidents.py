@@ -1,0 +1,159 @@
+"""Incidents: rows, lists, and the incident-side links (participants, sources, ids)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from db import listing
+from db.core import Db, group_by, to_rows
+from db.filters import Compiler, IncidentFilter, Viewer, incident_where
+from db.pagination import Order, Page, PageArgs
+
+ORDERS = {
+    "OCCURRED_ON": ("{t}.occurred_on", "date"),
+    "CREATED_AT": ("{t}.created_at", "timestamp"),
+    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
+}
+
+
+def order(name: str, descending: bool) -> Order:
+    expr, kind = ORDERS[name]
+    return Order(name, expr, kind, descending)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    id: int
+    occurred_on: dt.date
+    date_earliest: dt.date
+    date_latest: dt.date
+    occurred_time: dt.time | None
+    time_precision: str
+    location_id: int
+    event_type: str
+    sub_event_type: str
+    weapon: str
+    projectile_count: int | None
+    outcome: str
+    claim_status: str
+    killed_low: int | None
+    killed_best: int | None
+    killed_high: int | None
+    injured_low: int | None
+    injured_best: int | None
+    injured_high: int | None
+    damage: str
+    damage_description: str | None
+    summary: str
+    notes: str | None
+    tags: list[str]
+    external_ids: list[dict[str, str]]
+    status: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+COLUMNS = """{t}.id, {t}.occurred_on, {t}.date_earliest, {t}.date_latest, {t}.occurred_time,
+{t}.time_precision, {t}.location_id, {t}.event_type, {t}.sub_event_type, {t}.weapon,
+{t}.projectile_count, {t}.outcome, {t}.claim_status, {t}.killed_low, {t}.killed_best,
+{t}.killed_high, {t}.injured_low, {t}.injured_best, {t}.injured_high, {t}.damage,
+{t}.damage_description, {t}.summary, {t}.notes, {t}.tags,
+coalesce((select json_agg(json_build_object('system', e.system, 'id', e.external_id)
+  order by e.system, e.external_id) from incident_external_id e where e.incident_id = {t}.id),
+  '[]'::json) as external_ids,
+{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
+
+TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table(
+    "incident", "i", COLUMNS, IncidentRow, incident_where
+)
+
+# Links from a parent to its incidents, as (child_id, parent_id) with $1 = parent ids.
+BY_ACTOR = (
+    "select distinct incident_id as child_id, actor_id as parent_id "
+    "from incident_participant where actor_id = any($1::bigint[])"
+)
+BY_LOCATION = (
+    "select id as child_id, location_id as parent_id "
+    "from incident where location_id = any($1::bigint[])"
+)
+BY_SOURCE = (
+    "select incident_id as child_id, source_id as parent_id "
+    "from incident_source where source_id = any($1::bigint[])"
+)
+
+
+async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, IncidentRow]:
+    return await listing.by_ids(db, TABLE, viewer, ids)
+
+
+async def page(
+    db: Db, viewer: Viewer, f: IncidentFilter | None, args: PageArgs
+) -> Page[IncidentRow]:
+    return await listing.page(db, TABLE, viewer, f, args)
+
+
+async def count(db: Db, viewer: Viewer, f: IncidentFilter | None) -> int:
+    return await listing.count(db, TABLE, viewer, f)
+
+
+async def pages_by_parent(
+    db: Db,
+    viewer: Viewer,
+    links: str,
+    parent_ids: Sequence[int],
+    f: IncidentFilter | None,
+    args: PageArgs,
+) -> dict[int, Page[IncidentRow]]:
+    return await listing.pages_by_parent(db, TABLE, viewer, links, parent_ids, f, args)
+
+
+async def counts_by_parent(
+    db: Db, viewer: Viewer, links: str, parent_ids: Sequence[int], f: IncidentFilter | None
+) -> dict[int, int]:
+    return await listing.counts_by_parent(db, TABLE, viewer, links, parent_ids, f)
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    id: int
+    incident_id: int
+    actor_id: int
+    role: str
+    basis: str
+    attributed_by_actor_id: int | None
+    source_id: int | None
+    statement_id: int | None
+    note: str | None
+
+
+async def participants(
+    db: Db, viewer: Viewer, incident_ids: Sequence[int]
+) -> dict[int, list[ParticipantRow]]:
+    """Participants of the given incidents whose actor the viewer may see."""
+    c = Compiler(viewer)
+    sql = (
+        "select p.id, p.incident_id, p.actor_id, p.role, p.basis, p.attributed_by_actor_id, "
+        "p.source_id, p.statement_id, p.note from incident_participant p "
+        "join actor a on a.id = p.actor_id "
+        f"where p.incident_id = any({c(list(incident_ids))}::bigint[]) and {c.visible('a')} "
+        "order by p.incident_id, p.role, p.id"
+    )
+    return group_by(to_rows(ParticipantRow, await db.fetch(sql, *c.params.args)), "incident_id")
+
+
+async def source_ids(db: Db, viewer: Viewer, incident_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Visible source ids per incident, oldest publication first."""
+    c = Compiler(viewer)
+    sql = (
+        "select l.incident_id, l.source_id from incident_source l "
+        "join source s on s.id = l.source_id "
+        f"where l.incident_id = any({c(list(incident_ids))}::bigint[]) and {c.visible('s')} "
+        "order by l.incident_id, s.published_at nulls last, s.id"
+    )
+    out: dict[int, list[int]] = {}
+    for r in await db.fetch(sql, *c.params.args):
+        out.setdefault(r["incident_id"], []).append(r["source_id"])
+    return out

@@ -1,0 +1,122 @@
+"""Generic list reads shared by the domain modules: one page, pages per parent, counts.
+
+A ``Table`` says how to select a domain's rows; the functions here add visibility,
+the filter, keyset conditions and the order, so every domain paginates the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from db.core import Db, to_rows
+from db.filters import Compiler, Viewer
+from db.pagination import Page, PageArgs, make_page, nested_page_sql, page_sql
+
+R = TypeVar("R")
+F = TypeVar("F")
+
+
+@dataclass(frozen=True)
+class Table(Generic[R, F]):
+    name: str
+    alias: str
+    columns: str
+    row: type[R]
+    where: Callable[[F, Compiler, str], str]
+
+    def select(self) -> str:
+        return self.columns.format(t=self.alias)
+
+
+def _where(table: Table[R, F], c: Compiler, f: F | None) -> str:
+    t = table.alias
+    clause = c.visible(t)
+    if f is not None:
+        clause += " and " + table.where(f, c, t)
+    return clause
+
+
+async def by_ids(db: Db, table: Table[R, F], viewer: Viewer, ids: Sequence[int]) -> dict[int, R]:
+    c = Compiler(viewer)
+    t = table.alias
+    sql = (
+        f"select {table.select()} from {table.name} {t} "
+        f"where {t}.id = any({c(list(ids))}::bigint[]) and {c.visible(t)}"
+    )
+    rows = to_rows(table.row, await db.fetch(sql, *c.params.args))
+    return {row.id: row for row in rows}  # type: ignore[attr-defined]
+
+
+async def page(db: Db, table: Table[R, F], viewer: Viewer, f: F | None, args: PageArgs) -> Page[R]:
+    c = Compiler(viewer)
+    t = table.alias
+    sql = page_sql(
+        c,
+        args,
+        columns=table.select(),
+        source=f"{table.name} {t}",
+        t=t,
+        where=_where(table, c, f),
+    )
+    records = await db.fetch(sql, *c.params.args)
+    return make_page(to_rows(table.row, records), [r["_sort_key"] for r in records], args)
+
+
+async def count(db: Db, table: Table[R, F], viewer: Viewer, f: F | None) -> int:
+    c = Compiler(viewer)
+    sql = f"select count(*) from {table.name} {table.alias} where {_where(table, c, f)}"
+    return int(await db.fetchval(sql, *c.params.args))
+
+
+async def pages_by_parent(
+    db: Db,
+    table: Table[R, F],
+    viewer: Viewer,
+    links: str,
+    parent_ids: Sequence[int],
+    f: F | None,
+    args: PageArgs,
+) -> dict[int, Page[R]]:
+    """One page per parent in one statement.
+
+    ``links`` is SQL selecting ``child_id, parent_id`` with ``$1`` bound to the parent ids.
+    """
+    c = Compiler(viewer)
+    c(list(parent_ids))  # $1
+    sql = nested_page_sql(
+        c,
+        args,
+        columns=table.select(),
+        links=f"({links})",
+        table=table.name,
+        t=table.alias,
+        where=_where(table, c, f),
+    )
+    records = await db.fetch(sql, *c.params.args)
+    grouped: dict[int, tuple[list[Any], list[Any]]] = {pid: ([], []) for pid in parent_ids}
+    for rec in records:
+        rows, keys = grouped[rec["_parent_id"]]
+        rows.extend(to_rows(table.row, [rec]))
+        keys.append(rec["_sort_key"])
+    return {pid: make_page(rows, keys, args) for pid, (rows, keys) in grouped.items()}
+
+
+async def counts_by_parent(
+    db: Db,
+    table: Table[R, F],
+    viewer: Viewer,
+    links: str,
+    parent_ids: Sequence[int],
+    f: F | None,
+) -> dict[int, int]:
+    c = Compiler(viewer)
+    c(list(parent_ids))  # $1
+    t = table.alias
+    sql = (
+        f"select lk.parent_id, count(*) from ({links}) lk join {table.name} {t} "
+        f"on {t}.id = lk.child_id where {_where(table, c, f)} group by lk.parent_id"
+    )
+    found = {r[0]: int(r[1]) for r in await db.fetch(sql, *c.params.args)}
+    return {pid: found.get(pid, 0) for pid in parent_ids}

@@ -1,0 +1,131 @@
+"""Locations: rows, lists, and deployments (which actors' forces are stationed where)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from db import listing
+from db.core import Db, group_by, to_rows
+from db.filters import Compiler, LocationFilter, Viewer, location_where
+from db.pagination import Order, Page, PageArgs
+
+ORDERS = {
+    "NAME": ("lower({t}.name)", "text"),
+    "CREATED_AT": ("{t}.created_at", "timestamp"),
+    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
+}
+
+
+def order(name: str, descending: bool) -> Order:
+    expr, kind = ORDERS[name]
+    return Order(name, expr, kind, descending)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class LocationRow:
+    id: int
+    name: str
+    kind: str
+    latitude: float | None
+    longitude: float | None
+    geo_precision: str
+    precision_km: float | None
+    country_code: str | None
+    admin1_code: str | None
+    admin1_name: str | None
+    admin2_name: str | None
+    parent_id: int | None
+    description: str | None
+    aliases: list[str]
+    status: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+COLUMNS = """{t}.id, {t}.name, {t}.kind, {t}.latitude, {t}.longitude, {t}.geo_precision,
+{t}.precision_km, {t}.country_code, {t}.admin1_code, {t}.admin1_name, {t}.admin2_name,
+{t}.parent_id, {t}.description,
+array(select x.alias from location_alias x where x.location_id = {t}.id order by x.alias)
+  as aliases,
+{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
+
+
+def _where(f: LocationFilter, c: Compiler, t: str) -> str:
+    return location_where(f, c, t)
+
+
+TABLE: listing.Table[LocationRow, LocationFilter] = listing.Table(
+    "location", "l", COLUMNS, LocationRow, _where
+)
+
+
+async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, LocationRow]:
+    return await listing.by_ids(db, TABLE, viewer, ids)
+
+
+async def page(
+    db: Db, viewer: Viewer, f: LocationFilter | None, args: PageArgs
+) -> Page[LocationRow]:
+    return await listing.page(db, TABLE, viewer, f, args)
+
+
+async def count(db: Db, viewer: Viewer, f: LocationFilter | None) -> int:
+    return await listing.count(db, TABLE, viewer, f)
+
+
+@dataclass(frozen=True)
+class DeploymentRow:
+    id: int
+    location_id: int
+    actor_id: int
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    strength: int | None
+    strength_note: str | None
+    mission: str | None
+    note: str | None
+    source_ids: list[int]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def _deployments_sql(c: Compiler, column: str, ids: Sequence[int], on: dt.date | None) -> str:
+    when = ""
+    if on is not None:
+        p = c(on)
+        when = (
+            f"and (d.valid_from is null or d.valid_from <= {p}::date) "
+            f"and (d.valid_to is null or d.valid_to >= {p}::date) "
+        )
+    return (
+        "select d.id, d.location_id, d.actor_id, d.valid_from, d.valid_to, d.strength, "
+        "d.strength_note, d.mission, d.note, "
+        "array(select ds.source_id from deployment_source ds join source s on s.id = "
+        f"ds.source_id where ds.deployment_id = d.id and {c.visible('s')} order by ds.source_id) "
+        "as source_ids, d.created_at, d.updated_at from deployment d "
+        "join actor a on a.id = d.actor_id join location l on l.id = d.location_id "
+        f"where d.{column} = any({c(list(ids))}::bigint[]) and {c.visible('d')} "
+        f"and {c.visible('a')} and {c.visible('l')} {when}"
+        "order by d.valid_from nulls first, d.id"
+    )
+
+
+async def deployments_at(
+    db: Db, viewer: Viewer, location_ids: Sequence[int], on: dt.date | None
+) -> dict[int, list[DeploymentRow]]:
+    """Deployments per location; with ``on``, only those in force on that date."""
+    c = Compiler(viewer)
+    sql = _deployments_sql(c, "location_id", location_ids, on)
+    return group_by(to_rows(DeploymentRow, await db.fetch(sql, *c.params.args)), "location_id")
+
+
+async def deployments_of(
+    db: Db, viewer: Viewer, actor_ids: Sequence[int], on: dt.date | None
+) -> dict[int, list[DeploymentRow]]:
+    """Deployments per actor; with ``on``, only those in force on that date."""
+    c = Compiler(viewer)
+    sql = _deployments_sql(c, "actor_id", actor_ids, on)
+    return group_by(to_rows(DeploymentRow, await db.fetch(sql, *c.params.args)), "actor_id")

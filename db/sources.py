@@ -1,0 +1,116 @@
+"""Sources: rows, lists, their media and the statements quoted in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from db import listing
+from db.core import Db, group_by, to_rows
+from db.filters import Compiler, SourceFilter, Viewer, source_where
+from db.pagination import Order, Page, PageArgs
+
+ORDERS = {
+    "PUBLISHED_AT": ("coalesce({t}.published_at, '-infinity'::timestamptz)", "timestamp"),
+    "CREATED_AT": ("{t}.created_at", "timestamp"),
+    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
+}
+
+
+def order(name: str, descending: bool) -> Order:
+    expr, kind = ORDERS[name]
+    return Order(name, expr, kind, descending)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    id: int
+    kind: str
+    publisher: str
+    title: str | None
+    url: str | None
+    author: str | None
+    published_at: dt.datetime | None
+    revised_at: dt.datetime | None
+    language: str | None
+    machine_translated: bool
+    note: str | None
+    media: list[dict[str, str | None]]
+    status: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+COLUMNS = """{t}.id, {t}.kind, {t}.publisher, {t}.title, {t}.url, {t}.author, {t}.published_at,
+{t}.revised_at, {t}.language, {t}.machine_translated, {t}.note,
+coalesce((select json_agg(json_build_object('kind', m.kind, 'caption', m.caption,
+  'credit', m.credit, 'url', m.url) order by m.id) from source_media m
+  where m.source_id = {t}.id), '[]'::json) as media,
+{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
+
+TABLE: listing.Table[SourceRow, SourceFilter] = listing.Table(
+    "source", "s", COLUMNS, SourceRow, source_where
+)
+
+# (child source, parent incident) links, $1 = incident ids.
+BY_INCIDENT = (
+    "select source_id as child_id, incident_id as parent_id "
+    "from incident_source where incident_id = any($1::bigint[])"
+)
+
+
+async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, SourceRow]:
+    return await listing.by_ids(db, TABLE, viewer, ids)
+
+
+async def page(db: Db, viewer: Viewer, f: SourceFilter | None, args: PageArgs) -> Page[SourceRow]:
+    return await listing.page(db, TABLE, viewer, f, args)
+
+
+async def count(db: Db, viewer: Viewer, f: SourceFilter | None) -> int:
+    return await listing.count(db, TABLE, viewer, f)
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    id: int
+    source_id: int
+    speaker_actor_id: int | None
+    speaker_name: str | None
+    channel: str | None
+    text: str
+    is_quote: bool
+    stated_on: dt.date | None
+    incident_id: int | None
+
+
+STATEMENT_COLUMNS = (
+    "st.id, st.source_id, st.speaker_actor_id, st.speaker_name, st.channel, st.text, "
+    "st.is_quote, st.stated_on, st.incident_id"
+)
+
+
+async def statements_by_id(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, StatementRow]:
+    c = Compiler(viewer)
+    sql = (
+        f"select {STATEMENT_COLUMNS} from statement st join source s on s.id = st.source_id "
+        f"where st.id = any({c(list(ids))}::bigint[]) and {c.visible('s')}"
+    )
+    rows = to_rows(StatementRow, await db.fetch(sql, *c.params.args))
+    return {r.id: r for r in rows}
+
+
+async def statements_by(
+    db: Db, viewer: Viewer, column: str, ids: Sequence[int]
+) -> dict[int, list[StatementRow]]:
+    """Statements grouped by ``column`` (source_id, speaker_actor_id or incident_id)."""
+    assert column in {"source_id", "speaker_actor_id", "incident_id"}
+    c = Compiler(viewer)
+    sql = (
+        f"select {STATEMENT_COLUMNS} from statement st join source s on s.id = st.source_id "
+        f"where st.{column} = any({c(list(ids))}::bigint[]) and {c.visible('s')} "
+        "order by st.stated_on nulls last, st.id"
+    )
+    return group_by(to_rows(StatementRow, await db.fetch(sql, *c.params.args)), column)
