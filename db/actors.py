@@ -74,13 +74,8 @@ class RelationRow:
     updated_at: dt.datetime
 
 
-async def relations(
-    db: Db, viewer: Viewer, actor_ids: Sequence[int]
-) -> dict[int, list[RelationRow]]:
-    """Relations in which each actor is the subject or the object, both ends visible."""
-    c = Compiler(viewer)
-    ids = c(list(actor_ids))
-    sql = (
+def _relations_sql(c: Compiler, where: str) -> str:
+    return (
         "select r.id, r.subject_actor_id, r.kind, r.object_actor_id, r.basis, "
         "r.asserted_by_actor_id, r.valid_from, r.valid_to, r.note, "
         "array(select rs.source_id from actor_relation_source rs join source s "
@@ -88,15 +83,30 @@ async def relations(
         "order by rs.source_id) as source_ids, r.created_at, r.updated_at "
         "from actor_relation r join actor sa on sa.id = r.subject_actor_id "
         "join actor oa on oa.id = r.object_actor_id "
-        f"where (r.subject_actor_id = any({ids}::bigint[]) "
-        f"or r.object_actor_id = any({ids}::bigint[])) "
-        f"and {c.visible('r')} and {c.visible('sa')} and {c.visible('oa')} "
+        f"where {where} and {c.visible('r')} and {c.visible('sa')} and {c.visible('oa')} "
         "order by r.kind, r.id"
     )
-    rows = to_rows(RelationRow, await db.fetch(sql, *c.params.args))
+
+
+async def relations(
+    db: Db, viewer: Viewer, actor_ids: Sequence[int]
+) -> dict[int, list[RelationRow]]:
+    """Relations in which each actor is the subject or the object, both ends visible."""
+    c = Compiler(viewer)
+    ids = c(list(actor_ids))
+    where = (
+        f"(r.subject_actor_id = any({ids}::bigint[]) or r.object_actor_id = any({ids}::bigint[]))"
+    )
+    rows = to_rows(RelationRow, await db.fetch(_relations_sql(c, where), *c.params.args))
     wanted = set(actor_ids)
     out: dict[int, list[RelationRow]] = {}
     for row in rows:
-        for end in {row.subject_actor_id, row.object_actor_id} & wanted:
+        for end in sorted({row.subject_actor_id, row.object_actor_id} & wanted):
             out.setdefault(end, []).append(row)
     return out
+
+
+async def relations_by_id(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, RelationRow]:
+    c = Compiler(viewer)
+    sql = _relations_sql(c, f"r.id = any({c(list(ids))}::bigint[])")
+    return {r.id: r for r in to_rows(RelationRow, await db.fetch(sql, *c.params.args))}

@@ -70,19 +70,33 @@ TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table(
     "incident", "i", COLUMNS, IncidentRow, incident_where
 )
 
-# Links from a parent to its incidents, as (child_id, parent_id) with $1 = parent ids.
-BY_ACTOR = (
-    "select distinct incident_id as child_id, actor_id as parent_id "
-    "from incident_participant where actor_id = any($1::bigint[])"
-)
-BY_LOCATION = (
-    "select id as child_id, location_id as parent_id "
-    "from incident where location_id = any($1::bigint[])"
-)
-BY_SOURCE = (
-    "select incident_id as child_id, source_id as parent_id "
-    "from incident_source where source_id = any($1::bigint[])"
-)
+# Links from a parent to its incidents: SQL yielding (child_id, parent_id), given the
+# placeholder holding the parent ids.
+
+
+def by_actor(roles: tuple[str, ...] | None = None) -> listing.Links:
+    def links(c: Compiler, ids: str) -> str:
+        role = "" if roles is None else f" and role = any({c(list(roles))}::text[])"
+        return (
+            "select distinct incident_id as child_id, actor_id as parent_id "
+            f"from incident_participant where actor_id = any({ids}::bigint[]){role}"
+        )
+
+    return links
+
+
+def by_location(_: Compiler, ids: str) -> str:
+    return (
+        "select id as child_id, location_id as parent_id "
+        f"from incident where location_id = any({ids}::bigint[])"
+    )
+
+
+def by_source(_: Compiler, ids: str) -> str:
+    return (
+        "select incident_id as child_id, source_id as parent_id "
+        f"from incident_source where source_id = any({ids}::bigint[])"
+    )
 
 
 async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, IncidentRow]:
@@ -102,7 +116,7 @@ async def count(db: Db, viewer: Viewer, f: IncidentFilter | None) -> int:
 async def pages_by_parent(
     db: Db,
     viewer: Viewer,
-    links: str,
+    links: listing.Links,
     parent_ids: Sequence[int],
     f: IncidentFilter | None,
     args: PageArgs,
@@ -111,7 +125,11 @@ async def pages_by_parent(
 
 
 async def counts_by_parent(
-    db: Db, viewer: Viewer, links: str, parent_ids: Sequence[int], f: IncidentFilter | None
+    db: Db,
+    viewer: Viewer,
+    links: listing.Links,
+    parent_ids: Sequence[int],
+    f: IncidentFilter | None,
 ) -> dict[int, int]:
     return await listing.counts_by_parent(db, TABLE, viewer, links, parent_ids, f)
 

@@ -15,6 +15,7 @@ from db.filters import Compiler, Viewer
 from db.pagination import Page, PageArgs, make_page, nested_page_sql, page_sql
 
 R = TypeVar("R")
+Links = Callable[[Compiler, str], str]
 F = TypeVar("F")
 
 
@@ -74,22 +75,23 @@ async def pages_by_parent(
     db: Db,
     table: Table[R, F],
     viewer: Viewer,
-    links: str,
+    links: Links,
     parent_ids: Sequence[int],
     f: F | None,
     args: PageArgs,
 ) -> dict[int, Page[R]]:
     """One page per parent in one statement.
 
-    ``links`` is SQL selecting ``child_id, parent_id`` with ``$1`` bound to the parent ids.
+    ``links`` builds SQL selecting ``(child_id, parent_id)`` given the placeholder that
+    holds the parent ids.
     """
     c = Compiler(viewer)
-    c(list(parent_ids))  # $1
+    link_sql = links(c, c(list(parent_ids)))
     sql = nested_page_sql(
         c,
         args,
         columns=table.select(),
-        links=f"({links})",
+        links=f"({link_sql})",
         table=table.name,
         t=table.alias,
         where=_where(table, c, f),
@@ -107,15 +109,15 @@ async def counts_by_parent(
     db: Db,
     table: Table[R, F],
     viewer: Viewer,
-    links: str,
+    links: Links,
     parent_ids: Sequence[int],
     f: F | None,
 ) -> dict[int, int]:
     c = Compiler(viewer)
-    c(list(parent_ids))  # $1
+    link_sql = links(c, c(list(parent_ids)))
     t = table.alias
     sql = (
-        f"select lk.parent_id, count(*) from ({links}) lk join {table.name} {t} "
+        f"select lk.parent_id, count(*) from ({link_sql}) lk join {table.name} {t} "
         f"on {t}.id = lk.child_id where {_where(table, c, f)} group by lk.parent_id"
     )
     found = {r[0]: int(r[1]) for r in await db.fetch(sql, *c.params.args)}

@@ -129,3 +129,9 @@ async def deployments_of(
     c = Compiler(viewer)
     sql = _deployments_sql(c, "actor_id", actor_ids, on)
     return group_by(to_rows(DeploymentRow, await db.fetch(sql, *c.params.args)), "actor_id")
+
+
+async def deployments_by_id(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, DeploymentRow]:
+    c = Compiler(viewer)
+    sql = _deployments_sql(c, "id", ids, None)
+    return {r.id: r for r in to_rows(DeploymentRow, await db.fetch(sql, *c.params.args))}

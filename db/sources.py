@@ -54,12 +54,6 @@ TABLE: listing.Table[SourceRow, SourceFilter] = listing.Table(
     "source", "s", COLUMNS, SourceRow, source_where
 )
 
-# (child source, parent incident) links, $1 = incident ids.
-BY_INCIDENT = (
-    "select source_id as child_id, incident_id as parent_id "
-    "from incident_source where incident_id = any($1::bigint[])"
-)
-
 
 async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, SourceRow]:
     return await listing.by_ids(db, TABLE, viewer, ids)

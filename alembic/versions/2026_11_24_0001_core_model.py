@@ -39,11 +39,19 @@ TAXONOMY = [
         "SHELLING_ARTILLERY_MISSILE_ATTACK",
         "Shelling/artillery/missile attack",
     ),
-    ("EXPLOSIONS_REMOTE_VIOLENCE", "REMOTE_EXPLOSIVE_LANDMINE_IED", "Remote explosive/landmine/IED"),
+    (
+        "EXPLOSIONS_REMOTE_VIOLENCE",
+        "REMOTE_EXPLOSIVE_LANDMINE_IED",
+        "Remote explosive/landmine/IED",
+    ),
     ("EXPLOSIONS_REMOTE_VIOLENCE", "GRENADE", "Grenade"),
     ("VIOLENCE_AGAINST_CIVILIANS", "SEXUAL_VIOLENCE", "Sexual violence"),
     ("VIOLENCE_AGAINST_CIVILIANS", "ATTACK", "Attack"),
-    ("VIOLENCE_AGAINST_CIVILIANS", "ABDUCTION_FORCED_DISAPPEARANCE", "Abduction/forced disappearance"),
+    (
+        "VIOLENCE_AGAINST_CIVILIANS",
+        "ABDUCTION_FORCED_DISAPPEARANCE",
+        "Abduction/forced disappearance",
+    ),
     ("PROTESTS", "PEACEFUL_PROTEST", "Peaceful protest"),
     ("PROTESTS", "PROTEST_WITH_INTERVENTION", "Protest with intervention"),
     ("PROTESTS", "EXCESSIVE_FORCE_AGAINST_PROTESTERS", "Excessive force against protesters"),
@@ -53,9 +61,17 @@ TAXONOMY = [
     ("STRATEGIC_DEVELOPMENTS", "ARRESTS", "Arrests"),
     ("STRATEGIC_DEVELOPMENTS", "CHANGE_TO_GROUP_ACTIVITY", "Change to group/activity"),
     ("STRATEGIC_DEVELOPMENTS", "DISRUPTED_WEAPONS_USE", "Disrupted weapons use"),
-    ("STRATEGIC_DEVELOPMENTS", "HEADQUARTERS_OR_BASE_ESTABLISHED", "Headquarters or base established"),
+    (
+        "STRATEGIC_DEVELOPMENTS",
+        "HEADQUARTERS_OR_BASE_ESTABLISHED",
+        "Headquarters or base established",
+    ),
     ("STRATEGIC_DEVELOPMENTS", "LOOTING_PROPERTY_DESTRUCTION", "Looting/property destruction"),
-    ("STRATEGIC_DEVELOPMENTS", "NON_VIOLENT_TRANSFER_OF_TERRITORY", "Non-violent transfer of territory"),
+    (
+        "STRATEGIC_DEVELOPMENTS",
+        "NON_VIOLENT_TRANSFER_OF_TERRITORY",
+        "Non-violent transfer of territory",
+    ),
     ("STRATEGIC_DEVELOPMENTS", "OTHER", "Other"),
 ]
 
@@ -107,10 +123,24 @@ create table event_taxonomy (
 create table actor (
     id bigint generated always as identity primary key,
     name text not null check (btrim(name) <> ''),
-    kind text not null check (kind {_in(
-        "STATE", "STATE_FORCES", "POLITICAL_GOVERNMENT", "REGIONAL_GOVERNMENT", "MILITIA",
-        "REBEL_GROUP", "UMBRELLA_GROUP", "COALITION", "POLITICAL_PARTY",
-        "UNIDENTIFIED_ARMED_GROUP", "CIVILIANS", "PERSON", "ORGANIZATION", "OTHER")}),
+    kind text not null check (kind {
+    _in(
+        "STATE",
+        "STATE_FORCES",
+        "POLITICAL_GOVERNMENT",
+        "REGIONAL_GOVERNMENT",
+        "MILITIA",
+        "REBEL_GROUP",
+        "UMBRELLA_GROUP",
+        "COALITION",
+        "POLITICAL_PARTY",
+        "UNIDENTIFIED_ARMED_GROUP",
+        "CIVILIANS",
+        "PERSON",
+        "ORGANIZATION",
+        "OTHER",
+    )
+}),
     country_code char(2) check (country_code ~ '^[A-Z]{{2}}$'),
     description text,
     {RECORD}
@@ -129,9 +159,17 @@ create index actor_alias_lower_idx on actor_alias (lower(alias));
 
 create table source (
     id bigint generated always as identity primary key,
-    kind text not null check (kind {_in(
-        "NEWS_ARTICLE", "OFFICIAL_STATEMENT", "PRESS_RELEASE", "SOCIAL_MEDIA_POST", "REPORT",
-        "DATASET", "OTHER")}),
+    kind text not null check (kind {
+    _in(
+        "NEWS_ARTICLE",
+        "OFFICIAL_STATEMENT",
+        "PRESS_RELEASE",
+        "SOCIAL_MEDIA_POST",
+        "REPORT",
+        "DATASET",
+        "OTHER",
+    )
+}),
     publisher text not null check (btrim(publisher) <> ''),
     title text,
     url text unique,
@@ -161,9 +199,20 @@ create index source_media_source_idx on source_media (source_id);
 create table actor_relation (
     id bigint generated always as identity primary key,
     subject_actor_id bigint not null references actor (id) on delete cascade,
-    kind text not null check (kind {_in(
-        "MEMBER_OF", "PART_OF", "FRONT_FOR", "FUNDED_BY", "BACKED_BY", "ALLIED_WITH", "LED_BY",
-        "ADVISES", "OPPOSES", "OTHER")}),
+    kind text not null check (kind {
+    _in(
+        "MEMBER_OF",
+        "PART_OF",
+        "FRONT_FOR",
+        "FUNDED_BY",
+        "BACKED_BY",
+        "ALLIED_WITH",
+        "LED_BY",
+        "ADVISES",
+        "OPPOSES",
+        "OTHER",
+    )
+}),
     object_actor_id bigint not null references actor (id) on delete cascade,
     basis text not null default 'REPORTED' check (basis {BASIS}),
     asserted_by_actor_id bigint references actor (id) on delete set null,
@@ -188,13 +237,30 @@ create index actor_relation_source_source_idx on actor_relation_source (source_i
 create table location (
     id bigint generated always as identity primary key,
     name text not null check (btrim(name) <> ''),
-    kind text not null check (kind {_in(
-        "COUNTRY", "ADMIN1", "ADMIN2", "CITY", "TOWN", "VILLAGE", "NEIGHBOURHOOD", "AIRBASE",
-        "MILITARY_BASE", "AIRPORT", "PORT", "BORDER_CROSSING", "FACILITY", "SEA", "OTHER")}),
+    kind text not null check (kind {
+    _in(
+        "COUNTRY",
+        "ADMIN1",
+        "ADMIN2",
+        "CITY",
+        "TOWN",
+        "VILLAGE",
+        "NEIGHBOURHOOD",
+        "AIRBASE",
+        "MILITARY_BASE",
+        "AIRPORT",
+        "PORT",
+        "BORDER_CROSSING",
+        "FACILITY",
+        "SEA",
+        "OTHER",
+    )
+}),
     latitude double precision check (latitude between -90 and 90),
     longitude double precision check (longitude between -180 and 180),
-    geo_precision text not null default 'UNKNOWN' check (geo_precision {_in(
-        "EXACT", "NEAR", "ADMIN2", "ADMIN1", "COUNTRY", "UNKNOWN")}),
+    geo_precision text not null default 'UNKNOWN' check (geo_precision {
+    _in("EXACT", "NEAR", "ADMIN2", "ADMIN1", "COUNTRY", "UNKNOWN")
+}),
     precision_km real check (precision_km >= 0),
     country_code char(2) check (country_code ~ '^[A-Z]{{2}}$'),
     admin1_code text check (admin1_code ~ '^[A-Z]{{2}}-[A-Z0-9]{{1,3}}$'),
@@ -251,27 +317,41 @@ create table incident (
     date_earliest date not null,
     date_latest date not null,
     occurred_time time,
-    time_precision text not null default 'DAY' check (time_precision {_in(
-        "DAY", "WEEK", "MONTH", "YEAR")}),
+    time_precision text not null default 'DAY' check (time_precision {
+    _in("DAY", "WEEK", "MONTH", "YEAR")
+}),
     location_id bigint not null references location (id),
     event_type text not null,
     sub_event_type text not null,
-    weapon text not null default 'UNKNOWN' check (weapon {_in(
-        "DRONE", "ROCKET", "MISSILE", "ARTILLERY", "AIRSTRIKE", "IED", "SMALL_ARMS", "OTHER",
-        "UNKNOWN")}),
+    weapon text not null default 'UNKNOWN' check (weapon {
+    _in(
+        "DRONE",
+        "ROCKET",
+        "MISSILE",
+        "ARTILLERY",
+        "AIRSTRIKE",
+        "IED",
+        "SMALL_ARMS",
+        "OTHER",
+        "UNKNOWN",
+    )
+}),
     projectile_count integer check (projectile_count >= 0),
-    outcome text not null default 'UNKNOWN' check (outcome {_in(
-        "INTERCEPTED", "STRUCK", "MISSED", "FAILED", "UNKNOWN")}),
-    claim_status text not null default 'UNKNOWN' check (claim_status {_in(
-        "CLAIMED", "UNCLAIMED", "UNKNOWN")}),
+    outcome text not null default 'UNKNOWN' check (outcome {
+    _in("INTERCEPTED", "STRUCK", "MISSED", "FAILED", "UNKNOWN")
+}),
+    claim_status text not null default 'UNKNOWN' check (claim_status {
+    _in("CLAIMED", "UNCLAIMED", "UNKNOWN")
+}),
     killed_low integer check (killed_low >= 0),
     killed_best integer check (killed_best >= 0),
     killed_high integer check (killed_high >= 0),
     injured_low integer check (injured_low >= 0),
     injured_best integer check (injured_best >= 0),
     injured_high integer check (injured_high >= 0),
-    damage text not null default 'UNKNOWN' check (damage {_in(
-        "NONE", "SOME", "SEVERE", "DESTROYED", "UNKNOWN")}),
+    damage text not null default 'UNKNOWN' check (damage {
+    _in("NONE", "SOME", "SEVERE", "DESTROYED", "UNKNOWN")
+}),
     damage_description text,
     summary text not null check (btrim(summary) <> ''),
     notes text,
@@ -332,8 +412,9 @@ create table incident_participant (
     id bigint generated always as identity primary key,
     incident_id bigint not null references incident (id) on delete cascade,
     actor_id bigint not null references actor (id),
-    role text not null check (role {_in(
-        "PERPETRATOR", "TARGET", "INTERCEPTOR", "CLAIMANT", "VICTIM", "RESPONDER", "OTHER")}),
+    role text not null check (role {
+    _in("PERPETRATOR", "TARGET", "INTERCEPTOR", "CLAIMANT", "VICTIM", "RESPONDER", "OTHER")
+}),
     basis text not null default 'REPORTED' check (basis {BASIS}),
     attributed_by_actor_id bigint references actor (id) on delete set null,
     source_id bigint references source (id) on delete set null,

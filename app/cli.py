@@ -1,0 +1,118 @@
+"""The `sitrep` command: serve, migrate, load the demo data."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from app.settings import get_settings
+
+cli = typer.Typer(help="Sitrep: a GraphQL API for conflict and incident event data.")
+db_cli = typer.Typer(help="Database migrations (Alembic).")
+demo_cli = typer.Typer(help="The demo dataset from the seed article.")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(demo_cli, name="demo")
+
+
+def _url() -> str:
+    from app.database import resolve_database_url
+
+    return resolve_database_url(get_settings())
+
+
+async def _load_demo(url: str) -> dict[str, int]:
+    import asyncpg
+
+    from db.core import ConnectionDb, init_connection
+    from db.demo import load_demo
+
+    conn = await asyncpg.connect(url)
+    try:
+        await init_connection(conn)
+        async with conn.transaction():
+            return await load_demo(ConnectionDb(conn))
+    finally:
+        await conn.close()
+
+
+@cli.command()
+def serve(
+    demo: Annotated[bool, typer.Option(help="Load the demo dataset (idempotent).")] = False,
+    migrate: Annotated[
+        bool | None,
+        typer.Option(help="Apply migrations first. Default: yes for the embedded database."),
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve GraphQL on http://HOST:PORT/graphql (GraphiQL in a browser)."""
+    import uvicorn
+
+    from app import database
+    from app.logging import configure
+    from app.main import create_app
+
+    settings = get_settings()
+    configure(settings.log_level, settings.log_json)
+    url = database.resolve_database_url(settings)
+    if migrate if migrate is not None else settings.database_url is None:
+        database.upgrade(url)
+    if demo:
+        counts = asyncio.run(_load_demo(url))
+        typer.echo(f"demo data loaded ({sum(counts.values())} rows written)")
+    app = create_app(settings, database_url=url)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from app import database
+
+    url = _url()
+    database.upgrade(url, revision)
+    typer.echo(f"database at revision {database.current_revision(url)}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1.")],
+) -> None:
+    """Revert migrations down to REVISION (e.g. -1 or base)."""
+    from app import database
+
+    url = _url()
+    database.downgrade(url, revision)
+    typer.echo(f"database at revision {database.current_revision(url)}")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    from app import database
+
+    typer.echo(database.current_revision(_url()) or "none")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo dataset (idempotent: a second run changes nothing)."""
+    counts = asyncio.run(_load_demo(_url()))
+    for table, n in counts.items():
+        typer.echo(f"{table:24} {n}")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

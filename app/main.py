@@ -1,0 +1,104 @@
+"""The FastAPI application: GraphQL (and GraphiQL) at /graphql, health and metrics.
+
+``create_app(settings)`` opens an asyncpg pool in its lifespan. Tests pass ``db=`` to
+serve from a connection inside a rolled-back transaction instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import ORJSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from strawberry.fastapi import GraphQLRouter
+
+from app.settings import Settings, get_settings
+from db.core import ConnectionDb, PoolDb, create_pool
+from db.filters import Viewer
+from schema import build_schema
+from schema.context import Context
+
+log = structlog.get_logger(__name__)
+
+REQUESTS = Counter("sitrep_http_requests_total", "HTTP requests", ["path", "status"])
+LATENCY = Histogram("sitrep_http_request_seconds", "HTTP request latency", ["path"])
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    db: PoolDb | ConnectionDb | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    state: dict[str, PoolDb | ConnectionDb] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if db is not None:
+            state["db"] = db
+            yield
+            return
+        if database_url is None:
+            raise RuntimeError("create_app needs database_url= or db=")
+        pool = await create_pool(
+            database_url,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+        )
+        state["db"] = PoolDb(pool)
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    async def get_context() -> Context:
+        request_db = state["db"].for_request()
+        return Context(request_db, settings, Viewer())
+
+    schema = build_schema(settings)
+    graphql = GraphQLRouter(
+        schema,
+        context_getter=get_context,
+        graphql_ide="graphiql" if settings.graphiql else None,
+    )
+    app = FastAPI(
+        title="Sitrep",
+        description="GraphQL API for conflict and incident event data.",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    if db is not None:
+        state["db"] = db
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.middleware("http")
+    async def metrics(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        path = request.url.path if request.url.path in {"/graphql", "/healthz"} else "other"
+        REQUESTS.labels(path, str(response.status_code)).inc()
+        LATENCY.labels(path).observe(time.perf_counter() - start)
+        return response
+
+    @app.get("/healthz", summary="Liveness and database check")
+    async def healthz() -> dict[str, str]:
+        await state["db"].fetchval("select 1")
+        return {"status": "ok"}
+
+    @app.get("/metrics", summary="Prometheus metrics")
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> dict[str, str]:
+        return {"graphql": "/graphql", "health": "/healthz", "metrics": "/metrics"}
+
+    return app

@@ -1,0 +1,103 @@
+"""Errors clients can act on, and the extension that gives every error a stable code.
+
+Every error in a response carries ``extensions.code``:
+
+* ``GRAPHQL_PARSE_FAILED`` — the document is not valid GraphQL syntax;
+* ``GRAPHQL_VALIDATION_FAILED`` — it does not fit the schema (unknown field, unknown enum
+  value or malformed literal);
+* ``BAD_USER_INPUT`` — a variable's value does not fit its type, or an argument is wrong;
+* ``MAX_DEPTH_EXCEEDED`` / ``MAX_ALIASES_EXCEEDED`` / ``MAX_TOKENS_EXCEEDED`` — limits;
+* ``PAGE_SIZE_EXCEEDED``, ``INVALID_CURSOR``, ``INVALID_ID`` — pagination and lookups;
+* ``INTERNAL_SERVER_ERROR`` — anything unexpected, with the message masked (the details
+  are logged, never sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import structlog
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+log = structlog.get_logger(__name__)
+
+
+class SitrepError(Exception):
+    """An error meant for the client: its message and code are part of the API."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.extensions: dict[str, Any] = {"code": code or self.code, **details}
+
+
+class BadUserInput(SitrepError):
+    code = "BAD_USER_INPUT"
+
+
+class InvalidId(SitrepError):
+    code = "INVALID_ID"
+
+
+class InvalidCursor(SitrepError):
+    code = "INVALID_CURSOR"
+
+
+class PageSizeExceeded(SitrepError):
+    code = "PAGE_SIZE_EXCEEDED"
+
+
+_PRE_EXECUTION_CODES = (
+    ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
+    ("Document contains more than", "MAX_TOKENS_EXCEEDED"),
+    ("exceeds maximum operation depth", "MAX_DEPTH_EXCEEDED"),
+    ("aliases found. Allowed", "MAX_ALIASES_EXCEEDED"),
+    ("Variable '$", "BAD_USER_INPUT"),
+)
+
+
+def _code_for(error: GraphQLError) -> str:
+    for fragment, code in _PRE_EXECUTION_CODES:
+        if fragment in error.message:
+            return code
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def _with_code(error: GraphQLError, message: str, code: str) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={**(error.extensions or {}), "code": code},
+    )
+
+
+def classify(error: GraphQLError) -> GraphQLError:
+    """Give ``error`` a stable code, masking anything that is not a ``SitrepError``."""
+    original = error.original_error
+    if isinstance(original, SitrepError):
+        return error
+    if isinstance(original, GraphQLError):
+        return classify(original)
+    if original is None:
+        if error.extensions and "code" in error.extensions:
+            return error
+        return _with_code(error, error.message, _code_for(error))
+    log.error("unexpected error", path=error.path, exc_info=original)
+    return _with_code(error, "Unexpected error.", "INTERNAL_SERVER_ERROR")
+
+
+class ErrorCodes(SchemaExtension):
+    """Runs last on every operation: classifies and masks the result's errors."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [classify(e) for e in errors]

@@ -1,0 +1,116 @@
+"""Per-request DataLoaders: every nested list is fetched in one batch per level.
+
+Loaders are built fresh for each request (``Context``), so nothing is cached across
+requests or viewers. Loaders keyed by ``(group, id)`` batch the ids of each group —
+the same page arguments, the same date — into one statement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from db import actors, incidents, locations, sources
+from db.core import Db
+from db.filters import IncidentFilter, Viewer
+from db.pagination import Page, PageArgs
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def _by_key(
+    fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]], default: Callable[[], V]
+) -> DataLoader[K, V]:
+    async def load(keys: list[K]) -> list[V]:
+        found = await fetch(keys)
+        return [found.get(k, default()) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _grouped(
+    fetch: Callable[[Any, Sequence[int]], Awaitable[dict[int, V]]], default: Callable[[], V]
+) -> DataLoader[tuple[Any, int], V]:
+    async def load(keys: list[tuple[Any, int]]) -> list[V]:
+        groups: dict[Any, list[int]] = {}
+        for group, pk in keys:
+            groups.setdefault(group, []).append(pk)
+        names = list(groups)
+        found = await asyncio.gather(*(fetch(g, groups[g]) for g in names))
+        results = dict(zip(names, found, strict=True))
+        return [results[g].get(pk, default()) for g, pk in keys]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass(frozen=True)
+class IncidentLink:
+    """Which parent an incident list hangs off: an actor (optionally by role), a location
+    or a source."""
+
+    parent: str
+    roles: tuple[str, ...] | None = None
+
+    def links(self) -> Any:
+        if self.parent == "actor":
+            return incidents.by_actor(self.roles)
+        if self.parent == "location":
+            return incidents.by_location
+        return incidents.by_source
+
+
+class Loaders:
+    def __init__(self, db: Db, viewer: Viewer) -> None:
+        def none() -> None:
+            return None
+
+        self.incident = _by_key(lambda ids: incidents.by_ids(db, viewer, ids), none)
+        self.actor = _by_key(lambda ids: actors.by_ids(db, viewer, ids), none)
+        self.location = _by_key(lambda ids: locations.by_ids(db, viewer, ids), none)
+        self.source = _by_key(lambda ids: sources.by_ids(db, viewer, ids), none)
+        self.statement = _by_key(lambda ids: sources.statements_by_id(db, viewer, ids), none)
+        self.relation = _by_key(lambda ids: actors.relations_by_id(db, viewer, ids), none)
+        self.deployment = _by_key(lambda ids: locations.deployments_by_id(db, viewer, ids), none)
+
+        self.participants = _by_key(lambda ids: incidents.participants(db, viewer, ids), list)
+        self.incident_source_ids = _by_key(lambda ids: incidents.source_ids(db, viewer, ids), list)
+        self.relations = _by_key(lambda ids: actors.relations(db, viewer, ids), list)
+        self.statements_by_source = _by_key(
+            lambda ids: sources.statements_by(db, viewer, "source_id", ids), list
+        )
+        self.statements_by_incident = _by_key(
+            lambda ids: sources.statements_by(db, viewer, "incident_id", ids), list
+        )
+        self.statements_by_speaker = _by_key(
+            lambda ids: sources.statements_by(db, viewer, "speaker_actor_id", ids), list
+        )
+
+        async def deployments_at(on: dt.date | None, ids: Sequence[int]) -> dict[int, Any]:
+            return await locations.deployments_at(db, viewer, ids, on)
+
+        async def deployments_of(on: dt.date | None, ids: Sequence[int]) -> dict[int, Any]:
+            return await locations.deployments_of(db, viewer, ids, on)
+
+        self.deployments_at = _grouped(deployments_at, list)
+        self.deployments_of = _grouped(deployments_of, list)
+
+        async def incident_pages(
+            group: tuple[IncidentLink, IncidentFilter | None, PageArgs], ids: Sequence[int]
+        ) -> dict[int, Page[incidents.IncidentRow]]:
+            link, f, args = group
+            return await incidents.pages_by_parent(db, viewer, link.links(), ids, f, args)
+
+        async def incident_counts(
+            group: tuple[IncidentLink, IncidentFilter | None], ids: Sequence[int]
+        ) -> dict[int, int]:
+            link, f = group
+            return await incidents.counts_by_parent(db, viewer, link.links(), ids, f)
+
+        self.incident_pages = _grouped(incident_pages, lambda: Page([], [], False, False))
+        self.incident_counts = _grouped(incident_counts, lambda: 0)

@@ -1,0 +1,174 @@
+"""The root Query: lists (connections), single lookups and `node`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from db import actors, locations, sources
+from schema.actor import Actor, ActorOrder, actor_order
+from schema.common import Node
+from schema.context import Info
+from schema.filters import ActorFilter, IncidentFilter, LocationFilter, SourceFilter
+from schema.ids import pk_of
+from schema.incident import (
+    AfterArg,
+    BeforeArg,
+    FirstArg,
+    Incident,
+    IncidentFilterArg,
+    IncidentOrderArg,
+    LastArg,
+    incident_connection,
+)
+from schema.location import Location, LocationOrder, location_order
+from schema.node import resolve_nodes
+from schema.pagination import Connection, connection, page_args
+from schema.source import Source, SourceOrder, source_order
+
+IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID.")]
+
+
+def _page(
+    info: Info,
+    order: object,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: object,
+) -> object:
+    s = info.context.settings
+    return page_args(
+        order,
+        first=first,
+        after=after,
+        last=last,
+        before=before,  # type: ignore[arg-type]
+        default_size=s.default_page_size,
+        max_size=s.max_page_size,
+    )
+
+
+@strawberry.type(description="Read the incident graph.")
+class Query:
+    @strawberry.field(description="Any object by its global ID; null if none is visible.")
+    async def node(self, info: Info, id: IdArg) -> Node | None:
+        return (await resolve_nodes(info, [id]))[0]
+
+    @strawberry.field(description="Objects by global IDs, in the same order; null where none.")
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")],
+    ) -> list[Node | None]:
+        return await resolve_nodes(info, ids)
+
+    @strawberry.field(description="Incidents matching a filter, newest first by default.")
+    async def incidents(
+        self,
+        info: Info,
+        filter: IncidentFilterArg = None,
+        order_by: IncidentOrderArg = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
+    ) -> Connection[Incident]:
+        return await incident_connection(info, filter, order_by, first, after, last, before)
+
+    @strawberry.field(description="One incident by ID.")
+    async def incident(self, info: Info, id: IdArg) -> Incident | None:
+        row = await info.context.loaders.incident.load(pk_of(id, "Incident"))
+        return Incident.from_row(row) if row else None
+
+    @strawberry.field(description="Actors matching a filter, by name by default.")
+    async def actors(
+        self,
+        info: Info,
+        filter: Annotated[
+            ActorFilter | None, strawberry.argument(description="Only actors matching this.")
+        ] = None,
+        order_by: Annotated[
+            ActorOrder | None, strawberry.argument(description="Sort order; default by name.")
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
+    ) -> Connection[Actor]:
+        ctx = info.context
+        f = filter.to_db() if filter else None
+        order = actor_order(order_by)
+        page = await actors.page(
+            ctx.db, ctx.viewer, f, _page(info, order, first, after, last, before)
+        )  # type: ignore[arg-type]
+        return connection(page, order, Actor.from_row, lambda: actors.count(ctx.db, ctx.viewer, f))
+
+    @strawberry.field(description="One actor by ID.")
+    async def actor(self, info: Info, id: IdArg) -> Actor | None:
+        row = await info.context.loaders.actor.load(pk_of(id, "Actor"))
+        return Actor.from_row(row) if row else None
+
+    @strawberry.field(description="Locations matching a filter, by name by default.")
+    async def locations(
+        self,
+        info: Info,
+        filter: Annotated[
+            LocationFilter | None,
+            strawberry.argument(description="Only locations matching this."),
+        ] = None,
+        order_by: Annotated[
+            LocationOrder | None,
+            strawberry.argument(description="Sort order; default by name."),
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
+    ) -> Connection[Location]:
+        ctx = info.context
+        f = filter.to_db() if filter else None
+        order = location_order(order_by)
+        page = await locations.page(
+            ctx.db, ctx.viewer, f, _page(info, order, first, after, last, before)
+        )  # type: ignore[arg-type]
+        return connection(
+            page, order, Location.from_row, lambda: locations.count(ctx.db, ctx.viewer, f)
+        )
+
+    @strawberry.field(description="One location by ID.")
+    async def location(self, info: Info, id: IdArg) -> Location | None:
+        row = await info.context.loaders.location.load(pk_of(id, "Location"))
+        return Location.from_row(row) if row else None
+
+    @strawberry.field(description="Sources matching a filter, newest publication first.")
+    async def sources(
+        self,
+        info: Info,
+        filter: Annotated[
+            SourceFilter | None, strawberry.argument(description="Only sources matching this.")
+        ] = None,
+        order_by: Annotated[
+            SourceOrder | None,
+            strawberry.argument(description="Sort order; default newest first."),
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
+    ) -> Connection[Source]:
+        ctx = info.context
+        f = filter.to_db() if filter else None
+        order = source_order(order_by)
+        page = await sources.page(
+            ctx.db, ctx.viewer, f, _page(info, order, first, after, last, before)
+        )  # type: ignore[arg-type]
+        return connection(
+            page, order, Source.from_row, lambda: sources.count(ctx.db, ctx.viewer, f)
+        )
+
+    @strawberry.field(description="One source by ID.")
+    async def source(self, info: Info, id: IdArg) -> Source | None:
+        row = await info.context.loaders.source.load(pk_of(id, "Source"))
+        return Source.from_row(row) if row else None
