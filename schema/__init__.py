@@ -21,9 +21,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         types=ALL_TYPES,
         extensions=[
-            QueryDepthLimiter(max_depth=settings.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            MaxTokensLimiter(max_token_count=settings.max_tokens),
-            ErrorCodes(),
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            ErrorCodes,
         ],
     )

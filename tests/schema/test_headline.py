@@ -1,0 +1,65 @@
+"""The question Sitrep exists to answer, exactly as the issue asks it."""
+
+from __future__ import annotations
+
+from tests.conftest import GraphQLClient
+
+HEADLINE = """
+{
+  incidents(
+    filter: {
+      occurredOn: { gte: "2023-12-30", lte: "2024-01-05" }
+      weapon: { in: [DRONE] }
+      location: { hostsForcesOf: { name: "US forces" } }
+    }
+    first: 20
+  ) {
+    totalCount
+    edges { node { id occurredOn weapon outcome
+      location { name kind }
+      participants { role basis actor { name } }
+      sources { title publisher url } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def test_headline_returns_ain_al_asad_and_erbil_airport_only(gql: GraphQLClient) -> None:
+    data = (await gql.data(HEADLINE))["incidents"]
+    nodes = [e["node"] for e in data["edges"]]
+    assert data["totalCount"] == 2
+    assert [(n["occurredOn"], n["location"]["name"], n["location"]["kind"]) for n in nodes] == [
+        ("2024-01-01", "Ain al-Asad Air Base", "AIRBASE"),
+        ("2023-12-31", "Erbil International Airport", "AIRPORT"),
+    ]
+    assert {n["weapon"] for n in nodes} == {"DRONE"}
+    assert {n["outcome"] for n in nodes} == {"INTERCEPTED"}
+    assert data["pageInfo"]["hasNextPage"] is False
+    for node in nodes:
+        assert node["sources"][0]["publisher"] == "The National"
+        assert node["sources"][0]["url"].startswith("https://www.thenationalnews.com/")
+        assert any(p["role"] == "TARGET" for p in node["participants"])
+    ain = nodes[0]
+    assert {
+        "role": "INTERCEPTOR",
+        "basis": "REPORTED",
+        "actor": {"name": "United States Armed Forces"},
+    } in ain["participants"]
+
+
+async def test_peshmerga_base_is_a_drone_attack_in_the_week_but_hosts_no_us_forces(
+    gql: GraphQLClient,
+) -> None:
+    query = """{ incidents(filter: {occurredOn: {gte: "2023-12-30", lte: "2024-01-05"},
+                 weapon: {in: [DRONE]}}) { edges { node { location { name } } } } }"""
+    names = {e["node"]["location"]["name"] for e in (await gql.data(query))["incidents"]["edges"]}
+    assert "Peshmerga base (Erbil province, unnamed)" in names
+    assert len(names) == 3
+
+
+async def test_alias_american_forces_matches_like_us_forces(gql: GraphQLClient) -> None:
+    for name in ("American forces", "us FORCES", "United States Armed Forces"):
+        query = """query($n: String!) { incidents(filter: {location: {hostsForcesOf: {name: $n}}})
+                   { totalCount } }"""
+        assert (await gql.data(query, {"n": name}))["incidents"]["totalCount"] == 2, name
