@@ -3,9 +3,10 @@
 Every error in a response carries ``extensions.code``:
 
 * ``GRAPHQL_PARSE_FAILED`` — the document is not valid GraphQL syntax;
-* ``GRAPHQL_VALIDATION_FAILED`` — it does not fit the schema (unknown field, unknown enum
-  value or malformed literal);
-* ``BAD_USER_INPUT`` — a variable's value does not fit its type, or an argument is wrong;
+* ``GRAPHQL_VALIDATION_FAILED`` — the document or its variables do not fit the schema
+  (unknown field or argument, unknown enum value, malformed date);
+* ``BAD_USER_INPUT`` — arguments that fit the schema but make no sense (a date range
+  ending before it starts, ``first`` and ``last`` together, a bad country code);
 * ``MAX_DEPTH_EXCEEDED`` / ``MAX_ALIASES_EXCEEDED`` / ``MAX_TOKENS_EXCEEDED`` — limits;
 * ``PAGE_SIZE_EXCEEDED``, ``INVALID_CURSOR``, ``INVALID_ID`` — pagination and lookups;
 * ``INTERNAL_SERVER_ERROR`` — anything unexpected, with the message masked (the details
@@ -51,8 +52,8 @@ class PageSizeExceeded(SitrepError):
 
 
 _PRE_EXECUTION_CODES = (
+    ("Document contains more than", "MAX_TOKENS_EXCEEDED"),  # before the generic syntax error
     ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
-    ("Document contains more than", "MAX_TOKENS_EXCEEDED"),
     ("exceeds maximum operation depth", "MAX_DEPTH_EXCEEDED"),
     ("aliases found. Allowed", "MAX_ALIASES_EXCEEDED"),
     ("Variable '$", "BAD_USER_INPUT"),

@@ -1,0 +1,22 @@
+"""`python -m schema` writes the SDL to schema.graphql (a test fails when it drifts)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from app.settings import Settings
+from schema import build_schema
+
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+def sdl() -> str:
+    return build_schema(Settings(_env_file=None)).as_str() + "\n"  # type: ignore[call-arg]
+
+
+if __name__ == "__main__":
+    if "--check" in sys.argv:
+        sys.exit(0 if SDL_PATH.read_text() == sdl() else 1)
+    SDL_PATH.write_text(sdl())
+    print(f"wrote {SDL_PATH}")
