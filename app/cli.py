@@ -110,6 +110,50 @@ def demo_load() -> None:
         typer.echo(f"{table:24} {n}")
 
 
+@demo_cli.command("generate")
+def demo_generate(
+    incidents: Annotated[int, typer.Option(help="How many incidents to make.")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same data.")] = 1,
+    append: Annotated[bool, typer.Option(help="Add to a database that has incidents.")] = False,
+    truncate: Annotated[
+        bool, typer.Option(help="Empty all data tables first (restart identity cascade).")
+    ] = False,
+    batch: Annotated[int, typer.Option(help="Incidents per COPY batch.")] = 50_000,
+    fixture: Annotated[
+        str, typer.Option(help="Where to write the ids/names the benchmark needs (JSON).")
+    ] = "bench/results/fixture.json",
+) -> None:
+    """Generate a large synthetic dataset (for benchmarks), loaded with COPY."""
+    import json
+    from pathlib import Path
+
+    from db.generate import RefuseError, format_report, generate
+
+    if append and truncate:
+        raise typer.BadParameter("--append and --truncate exclude each other")
+    try:
+        report = asyncio.run(
+            generate(
+                _url(),
+                incidents,
+                seed,
+                append=append,
+                truncate=truncate,
+                batch=batch,
+                log=typer.echo,
+            )
+        )
+    except RefuseError as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(format_report(report))
+    out = Path(fixture)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report.fixture, indent=2, default=str) + "\n")
+    typer.echo(json.dumps(report.fixture, indent=2, default=str))
+    typer.echo(f"fixture written to {out}")
+
+
 def main() -> None:
     cli()
 

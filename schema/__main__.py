@@ -12,7 +12,7 @@ SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 
 def sdl() -> str:
-    return build_schema(Settings(_env_file=None)).as_str() + "\n"  # type: ignore[call-arg]
+    return build_schema(Settings(_env_file=None)).as_str() + "\n"
 
 
 if __name__ == "__main__":

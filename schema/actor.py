@@ -12,7 +12,7 @@ from db import actors
 from db.actors import ActorRow, RelationRow
 from schema.common import Country, Node, country
 from schema.context import Info
-from schema.enums import ActorKind, Basis, Direction, RecordStatus, RelationKind
+from schema.enums import ActorKind, Basis, Direction, RecordStatus, RelationKind, value
 from schema.ids import to_global_id
 from schema.incident import incidents_field
 
@@ -40,7 +40,7 @@ class ActorOrder:
 
 def actor_order(order_by: ActorOrder | None) -> actors.Order:
     order_by = order_by or ActorOrder()
-    return actors.order(order_by.field.value, order_by.direction == Direction.DESC)
+    return actors.order(value(order_by.field), order_by.direction == Direction.DESC)
 
 
 @strawberry.type(
@@ -88,7 +88,7 @@ class Actor(Node):
         ] = None,
     ) -> list[ActorRelation]:
         rows = await info.context.loaders.relations.load(self.pk)
-        kinds = None if kind is None else {k.value for k in kind}
+        kinds = None if kind is None else {value(k) for k in kind}
         return [ActorRelation.from_row(r) for r in rows if kinds is None or r.kind in kinds]
 
     @strawberry.field(description="Where this actor's forces are or were stationed.")

@@ -45,5 +45,5 @@ def country(code: str | None) -> Country | None:
     if code is None:
         return None
     found = pycountry.countries.get(alpha_2=code)
-    name = getattr(found, "common_name", None) or getattr(found, "name", code)
-    return Country(code=code, name=name)
+    name = getattr(found, "common_name", None) or getattr(found, "name", None) or code
+    return Country(code=code, name=str(name))

@@ -9,6 +9,11 @@ import strawberry
 ev = strawberry.enum_value
 
 
+def value(member: Enum) -> str:
+    """The stored string of an enum member (typed: mypy sees ``enum_value`` definitions)."""
+    return str(member.value)
+
+
 @strawberry.enum(description="ACLED event type (ACLED codebook).")
 class EventType(Enum):
     BATTLES = ev("BATTLES", description="Violent interactions between two organised armed groups.")

@@ -24,6 +24,7 @@ from schema.enums import (
     SubEventType,
     TimePrecision,
     Weapon,
+    value,
 )
 from schema.errors import BadUserInput
 from schema.ids import pk_of
@@ -42,7 +43,7 @@ class EnumFilter(Generic[E]):
         if self.in_ is None and self.eq is None:
             return None
         chosen = list(self.in_ or []) + ([self.eq] if self.eq is not None else [])
-        return tuple(sorted({v.value for v in chosen}))
+        return tuple(sorted({value(v) for v in chosen}))
 
 
 def _values(x: EnumFilter[E] | None) -> tuple[str, ...] | None:

@@ -24,6 +24,7 @@ from schema.enums import (
     SubEventType,
     TimePrecision,
     Weapon,
+    value,
 )
 from schema.filters import IncidentFilter
 from schema.ids import to_global_id
@@ -202,7 +203,7 @@ class Incident(Node):
 
 def _order(order_by: IncidentOrder | None) -> incidents.Order:
     order_by = order_by or IncidentOrder()
-    return incidents.order(order_by.field.value, is_descending(order_by.direction))
+    return incidents.order(value(order_by.field), is_descending(order_by.direction))
 
 
 def _args(
@@ -316,7 +317,7 @@ def incidents_field(parent: str, description: str) -> Any:
         last: LastArg = None,
         before: BeforeArg = None,
     ) -> Connection[Incident]:
-        roles = tuple(sorted({r.value for r in role})) if role is not None else None
+        roles = tuple(sorted({value(r) for r in role})) if role is not None else None
         link = IncidentLink(parent, roles)
         return await nested_incident_connection(
             info, link, root.pk, filter, order_by, first, after, last, before

@@ -24,12 +24,24 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-def _by_key(
-    fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]], default: Callable[[], V]
-) -> DataLoader[K, V]:
-    async def load(keys: list[K]) -> list[V]:
+def _one(fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]]) -> DataLoader[K, V | None]:
+    """Loads one record per key; None where there is none (or it is not visible)."""
+
+    async def load(keys: list[K]) -> list[V | None]:
         found = await fetch(keys)
-        return [found.get(k, default()) for k in keys]
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _many(
+    fetch: Callable[[Sequence[K]], Awaitable[dict[K, list[V]]]],
+) -> DataLoader[K, list[V]]:
+    """Loads a list per key; empty where there is none."""
+
+    async def load(keys: list[K]) -> list[list[V]]:
+        found = await fetch(keys)
+        return [found.get(k, []) for k in keys]
 
     return DataLoader(load_fn=load)
 
@@ -67,28 +79,25 @@ class IncidentLink:
 
 class Loaders:
     def __init__(self, db: Db, viewer: Viewer) -> None:
-        def none() -> None:
-            return None
+        self.incident = _one(lambda ids: incidents.by_ids(db, viewer, ids))
+        self.actor = _one(lambda ids: actors.by_ids(db, viewer, ids))
+        self.location = _one(lambda ids: locations.by_ids(db, viewer, ids))
+        self.source = _one(lambda ids: sources.by_ids(db, viewer, ids))
+        self.statement = _one(lambda ids: sources.statements_by_id(db, viewer, ids))
+        self.relation = _one(lambda ids: actors.relations_by_id(db, viewer, ids))
+        self.deployment = _one(lambda ids: locations.deployments_by_id(db, viewer, ids))
 
-        self.incident = _by_key(lambda ids: incidents.by_ids(db, viewer, ids), none)
-        self.actor = _by_key(lambda ids: actors.by_ids(db, viewer, ids), none)
-        self.location = _by_key(lambda ids: locations.by_ids(db, viewer, ids), none)
-        self.source = _by_key(lambda ids: sources.by_ids(db, viewer, ids), none)
-        self.statement = _by_key(lambda ids: sources.statements_by_id(db, viewer, ids), none)
-        self.relation = _by_key(lambda ids: actors.relations_by_id(db, viewer, ids), none)
-        self.deployment = _by_key(lambda ids: locations.deployments_by_id(db, viewer, ids), none)
-
-        self.participants = _by_key(lambda ids: incidents.participants(db, viewer, ids), list)
-        self.incident_source_ids = _by_key(lambda ids: incidents.source_ids(db, viewer, ids), list)
-        self.relations = _by_key(lambda ids: actors.relations(db, viewer, ids), list)
-        self.statements_by_source = _by_key(
-            lambda ids: sources.statements_by(db, viewer, "source_id", ids), list
+        self.participants = _many(lambda ids: incidents.participants(db, viewer, ids))
+        self.incident_source_ids = _many(lambda ids: incidents.source_ids(db, viewer, ids))
+        self.relations = _many(lambda ids: actors.relations(db, viewer, ids))
+        self.statements_by_source = _many(
+            lambda ids: sources.statements_by(db, viewer, "source_id", ids)
         )
-        self.statements_by_incident = _by_key(
-            lambda ids: sources.statements_by(db, viewer, "incident_id", ids), list
+        self.statements_by_incident = _many(
+            lambda ids: sources.statements_by(db, viewer, "incident_id", ids)
         )
-        self.statements_by_speaker = _by_key(
-            lambda ids: sources.statements_by(db, viewer, "speaker_actor_id", ids), list
+        self.statements_by_speaker = _many(
+            lambda ids: sources.statements_by(db, viewer, "speaker_actor_id", ids)
         )
 
         async def deployments_at(on: dt.date | None, ids: Sequence[int]) -> dict[int, Any]:

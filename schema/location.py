@@ -12,7 +12,7 @@ from db import locations
 from db.locations import DeploymentRow, LocationRow
 from schema.common import Admin1, Country, Node, country
 from schema.context import Info
-from schema.enums import Direction, GeoPrecision, LocationKind, RecordStatus
+from schema.enums import Direction, GeoPrecision, LocationKind, RecordStatus, value
 from schema.ids import to_global_id
 from schema.incident import incidents_field
 
@@ -41,7 +41,7 @@ class LocationOrder:
 
 def location_order(order_by: LocationOrder | None) -> locations.Order:
     order_by = order_by or LocationOrder()
-    return locations.order(order_by.field.value, order_by.direction == Direction.DESC)
+    return locations.order(value(order_by.field), order_by.direction == Direction.DESC)
 
 
 @strawberry.type(description="WGS 84 coordinates in decimal degrees.")

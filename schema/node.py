@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from schema.actor import Actor, ActorRelation
@@ -27,7 +27,7 @@ _TYPES: dict[str, tuple[str, Callable[[Any], Node]]] = {
 }
 
 
-async def resolve_nodes(info: Info, ids: list[str]) -> list[Node | None]:
+async def resolve_nodes(info: Info, ids: Sequence[str]) -> list[Node | None]:
     limit = info.context.settings.max_ids_per_lookup
     if len(ids) > limit:
         raise BadUserInput(f"At most {limit} ids per lookup.", field="ids", maxIds=limit)

@@ -7,10 +7,11 @@ from typing import Annotated
 import strawberry
 
 from db import actors, locations, sources
+from db.pagination import Order, PageArgs
 from schema.actor import Actor, ActorOrder, actor_order
 from schema.common import Node
 from schema.context import Info
-from schema.filters import ActorFilter, IncidentFilter, LocationFilter, SourceFilter
+from schema.filters import ActorFilter, LocationFilter, SourceFilter
 from schema.ids import pk_of
 from schema.incident import (
     AfterArg,
@@ -32,19 +33,19 @@ IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID.")]
 
 def _page(
     info: Info,
-    order: object,
+    order: Order,
     first: int | None,
     after: str | None,
     last: int | None,
-    before: object,
-) -> object:
+    before: str | None,
+) -> PageArgs:
     s = info.context.settings
     return page_args(
         order,
         first=first,
         after=after,
         last=last,
-        before=before,  # type: ignore[arg-type]
+        before=before,
         default_size=s.default_page_size,
         max_size=s.max_page_size,
     )
@@ -102,7 +103,7 @@ class Query:
         order = actor_order(order_by)
         page = await actors.page(
             ctx.db, ctx.viewer, f, _page(info, order, first, after, last, before)
-        )  # type: ignore[arg-type]
+        )
         return connection(page, order, Actor.from_row, lambda: actors.count(ctx.db, ctx.viewer, f))
 
     @strawberry.field(description="One actor by ID.")
@@ -132,7 +133,7 @@ class Query:
         order = location_order(order_by)
         page = await locations.page(
             ctx.db, ctx.viewer, f, _page(info, order, first, after, last, before)
-        )  # type: ignore[arg-type]
+        )
         return connection(
             page, order, Location.from_row, lambda: locations.count(ctx.db, ctx.viewer, f)
         )
@@ -163,7 +164,7 @@ class Query:
         order = source_order(order_by)
         page = await sources.page(
             ctx.db, ctx.viewer, f, _page(info, order, first, after, last, before)
-        )  # type: ignore[arg-type]
+        )
         return connection(
             page, order, Source.from_row, lambda: sources.count(ctx.db, ctx.viewer, f)
         )

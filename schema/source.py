@@ -12,7 +12,7 @@ from db import sources
 from db.sources import SourceRow, StatementRow
 from schema.common import Node
 from schema.context import Info
-from schema.enums import Direction, MediaKind, RecordStatus, SourceKind
+from schema.enums import Direction, MediaKind, RecordStatus, SourceKind, value
 from schema.ids import to_global_id
 from schema.incident import incidents_field
 
@@ -43,7 +43,7 @@ class SourceOrder:
 
 def source_order(order_by: SourceOrder | None) -> sources.Order:
     order_by = order_by or SourceOrder()
-    return sources.order(order_by.field.value, order_by.direction == Direction.DESC)
+    return sources.order(value(order_by.field), order_by.direction == Direction.DESC)
 
 
 @strawberry.type(description="A photo, video or document attached to a source.")

@@ -171,7 +171,8 @@ async def test_incidents(gql: GraphQLClient) -> None:
     assert peshmerga["projectileCount"] == 2
     assert peshmerga["outcome"] == "STRUCK"
     assert peshmerga["damage"] == "SOME"
-    assert peshmerga["killed"]["best"] == 0 and peshmerga["injured"]["best"] == 0
+    assert peshmerga["killed"]["best"] == 0
+    assert peshmerga["injured"]["best"] == 0
     assert peshmerga["claimStatus"] == "UNCLAIMED"
     blamed = next(p for p in peshmerga["participants"] if p["role"] == "PERPETRATOR")
     assert blamed["basis"] == "ALLEGED"

@@ -116,7 +116,8 @@ async def test_node_and_nodes_resolve_every_type(gql: GraphQLClient) -> None:
         "query($id: ID!) { node(id: $id) { id ... on Incident { summary } } }",
         {"id": ids["Incident"]},
     )
-    assert one["node"]["id"] == ids["Incident"] and one["node"]["summary"]
+    assert one["node"]["id"] == ids["Incident"]
+    assert one["node"]["summary"]
 
 
 async def test_node_of_missing_record_is_null(gql: GraphQLClient) -> None:

@@ -66,7 +66,8 @@ async def _seed(conn: asyncpg.Connection, n: int) -> None:
                'ALLEGED', s.id
         from incident i
         join lateral (select g from generate_series(1, 2) g) k on true
-        join actor a on a.name = 'Count actor ' || (2 * (split_part(i.summary, ' ', 3)::int) - k.g + 1)
+        join actor a
+          on a.name = 'Count actor ' || (2 * (split_part(i.summary, ' ', 3)::int) - k.g + 1)
         join source s on s.title = 'Count report ' || split_part(i.summary, ' ', 3)
         where i.summary like 'Count incident %';
 
