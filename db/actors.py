@@ -9,18 +9,13 @@ from dataclasses import dataclass
 from db import listing
 from db.core import Db, to_rows
 from db.filters import ActorFilter, Compiler, Viewer, actor_where
-from db.pagination import Order, Page, PageArgs
+from db.pagination import KeyKind
 
-ORDERS = {
+ORDERS: dict[str, tuple[str, KeyKind]] = {
     "NAME": ("lower({t}.name)", "text"),
     "CREATED_AT": ("{t}.created_at", "timestamp"),
     "UPDATED_AT": ("{t}.updated_at", "timestamp"),
 }
-
-
-def order(name: str, descending: bool) -> Order:
-    expr, kind = ORDERS[name]
-    return Order(name, expr, kind, descending)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -42,20 +37,8 @@ array(select x.alias from actor_alias x where x.actor_id = {t}.id order by x.ali
 {t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
 
 TABLE: listing.Table[ActorRow, ActorFilter] = listing.Table(
-    "actor", "a", COLUMNS, ActorRow, actor_where
+    "actor", "a", COLUMNS, ActorRow, actor_where, ORDERS
 )
-
-
-async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, ActorRow]:
-    return await listing.by_ids(db, TABLE, viewer, ids)
-
-
-async def page(db: Db, viewer: Viewer, f: ActorFilter | None, args: PageArgs) -> Page[ActorRow]:
-    return await listing.page(db, TABLE, viewer, f, args)
-
-
-async def count(db: Db, viewer: Viewer, f: ActorFilter | None) -> int:
-    return await listing.count(db, TABLE, viewer, f)
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,13 @@ from dataclasses import dataclass
 from db import listing
 from db.core import Db, group_by, to_rows
 from db.filters import Compiler, IncidentFilter, Viewer, incident_where
-from db.pagination import Order, Page, PageArgs
+from db.pagination import KeyKind
 
-ORDERS = {
+ORDERS: dict[str, tuple[str, KeyKind]] = {
     "OCCURRED_ON": ("{t}.occurred_on", "date"),
     "CREATED_AT": ("{t}.created_at", "timestamp"),
     "UPDATED_AT": ("{t}.updated_at", "timestamp"),
 }
-
-
-def order(name: str, descending: bool) -> Order:
-    expr, kind = ORDERS[name]
-    return Order(name, expr, kind, descending)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,7 @@ coalesce((select json_agg(json_build_object('system', e.system, 'id', e.external
 {t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
 
 TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table(
-    "incident", "i", COLUMNS, IncidentRow, incident_where
+    "incident", "i", COLUMNS, IncidentRow, incident_where, ORDERS
 )
 
 # Links from a parent to its incidents: SQL yielding (child_id, parent_id), given the
@@ -97,41 +92,6 @@ def by_source(_: Compiler, ids: str) -> str:
         "select incident_id as child_id, source_id as parent_id "
         f"from incident_source where source_id = any({ids}::bigint[])"
     )
-
-
-async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, IncidentRow]:
-    return await listing.by_ids(db, TABLE, viewer, ids)
-
-
-async def page(
-    db: Db, viewer: Viewer, f: IncidentFilter | None, args: PageArgs
-) -> Page[IncidentRow]:
-    return await listing.page(db, TABLE, viewer, f, args)
-
-
-async def count(db: Db, viewer: Viewer, f: IncidentFilter | None) -> int:
-    return await listing.count(db, TABLE, viewer, f)
-
-
-async def pages_by_parent(
-    db: Db,
-    viewer: Viewer,
-    links: listing.Links,
-    parent_ids: Sequence[int],
-    f: IncidentFilter | None,
-    args: PageArgs,
-) -> dict[int, Page[IncidentRow]]:
-    return await listing.pages_by_parent(db, TABLE, viewer, links, parent_ids, f, args)
-
-
-async def counts_by_parent(
-    db: Db,
-    viewer: Viewer,
-    links: listing.Links,
-    parent_ids: Sequence[int],
-    f: IncidentFilter | None,
-) -> dict[int, int]:
-    return await listing.counts_by_parent(db, TABLE, viewer, links, parent_ids, f)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,15 @@ from typing import Any, Generic, TypeVar
 
 from db.core import Db, to_rows
 from db.filters import Compiler, Viewer
-from db.pagination import Page, PageArgs, make_page, nested_page_sql, page_sql
+from db.pagination import (
+    KeyKind,
+    Order,
+    Page,
+    PageArgs,
+    make_page,
+    nested_page_sql,
+    page_sql,
+)
 
 R = TypeVar("R")
 Links = Callable[[Compiler, str], str]
@@ -21,14 +29,22 @@ F = TypeVar("F")
 
 @dataclass(frozen=True)
 class Table(Generic[R, F]):
+    """How to read a domain's rows: table, alias, columns (``{t}`` = alias), row type,
+    filter compiler, and the allow-listed orders ``name → (SQL expression, key kind)``."""
+
     name: str
     alias: str
     columns: str
     row: type[R]
     where: Callable[[F, Compiler, str], str]
+    orders: dict[str, tuple[str, KeyKind]]
 
     def select(self) -> str:
         return self.columns.format(t=self.alias)
+
+    def order(self, name: str, descending: bool) -> Order:
+        expr, kind = self.orders[name]
+        return Order(name, expr, kind, descending)
 
 
 def _where(table: Table[R, F], c: Compiler, f: F | None) -> str:

@@ -9,18 +9,13 @@ from dataclasses import dataclass
 from db import listing
 from db.core import Db, group_by, to_rows
 from db.filters import Compiler, LocationFilter, Viewer, location_where
-from db.pagination import Order, Page, PageArgs
+from db.pagination import KeyKind
 
-ORDERS = {
+ORDERS: dict[str, tuple[str, KeyKind]] = {
     "NAME": ("lower({t}.name)", "text"),
     "CREATED_AT": ("{t}.created_at", "timestamp"),
     "UPDATED_AT": ("{t}.updated_at", "timestamp"),
 }
-
-
-def order(name: str, descending: bool) -> Order:
-    expr, kind = ORDERS[name]
-    return Order(name, expr, kind, descending)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -58,22 +53,8 @@ def _where(f: LocationFilter, c: Compiler, t: str) -> str:
 
 
 TABLE: listing.Table[LocationRow, LocationFilter] = listing.Table(
-    "location", "l", COLUMNS, LocationRow, _where
+    "location", "l", COLUMNS, LocationRow, _where, ORDERS
 )
-
-
-async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, LocationRow]:
-    return await listing.by_ids(db, TABLE, viewer, ids)
-
-
-async def page(
-    db: Db, viewer: Viewer, f: LocationFilter | None, args: PageArgs
-) -> Page[LocationRow]:
-    return await listing.page(db, TABLE, viewer, f, args)
-
-
-async def count(db: Db, viewer: Viewer, f: LocationFilter | None) -> int:
-    return await listing.count(db, TABLE, viewer, f)
 
 
 @dataclass(frozen=True)

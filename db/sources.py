@@ -9,18 +9,13 @@ from dataclasses import dataclass
 from db import listing
 from db.core import Db, group_by, to_rows
 from db.filters import Compiler, SourceFilter, Viewer, source_where
-from db.pagination import Order, Page, PageArgs
+from db.pagination import KeyKind
 
-ORDERS = {
+ORDERS: dict[str, tuple[str, KeyKind]] = {
     "PUBLISHED_AT": ("coalesce({t}.published_at, '-infinity'::timestamptz)", "timestamp"),
     "CREATED_AT": ("{t}.created_at", "timestamp"),
     "UPDATED_AT": ("{t}.updated_at", "timestamp"),
 }
-
-
-def order(name: str, descending: bool) -> Order:
-    expr, kind = ORDERS[name]
-    return Order(name, expr, kind, descending)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -51,20 +46,8 @@ coalesce((select json_agg(json_build_object('kind', m.kind, 'caption', m.caption
 {t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
 
 TABLE: listing.Table[SourceRow, SourceFilter] = listing.Table(
-    "source", "s", COLUMNS, SourceRow, source_where
+    "source", "s", COLUMNS, SourceRow, source_where, ORDERS
 )
-
-
-async def by_ids(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, SourceRow]:
-    return await listing.by_ids(db, TABLE, viewer, ids)
-
-
-async def page(db: Db, viewer: Viewer, f: SourceFilter | None, args: PageArgs) -> Page[SourceRow]:
-    return await listing.page(db, TABLE, viewer, f, args)
-
-
-async def count(db: Db, viewer: Viewer, f: SourceFilter | None) -> int:
-    return await listing.count(db, TABLE, viewer, f)
 
 
 @dataclass(frozen=True)

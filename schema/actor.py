@@ -10,6 +10,7 @@ import strawberry
 
 from db import actors
 from db.actors import ActorRow, RelationRow
+from db.pagination import Order
 from schema.common import Country, Node, country
 from schema.context import Info
 from schema.enums import ActorKind, Basis, Direction, RecordStatus, RelationKind, value
@@ -38,9 +39,9 @@ class ActorOrder:
     direction: Direction = strawberry.field(default=Direction.ASC, description="Direction.")
 
 
-def actor_order(order_by: ActorOrder | None) -> actors.Order:
+def actor_order(order_by: ActorOrder | None) -> Order:
     order_by = order_by or ActorOrder()
-    return actors.order(value(order_by.field), order_by.direction == Direction.DESC)
+    return actors.TABLE.order(value(order_by.field), order_by.direction == Direction.DESC)
 
 
 @strawberry.type(

@@ -10,6 +10,7 @@ import strawberry
 
 from db import incidents
 from db.incidents import IncidentRow, ParticipantRow
+from db.pagination import Order
 from schema.common import Estimate, ExternalId, Node
 from schema.context import Info
 from schema.enums import (
@@ -29,7 +30,13 @@ from schema.enums import (
 from schema.filters import IncidentFilter
 from schema.ids import to_global_id
 from schema.loaders import IncidentLink
-from schema.pagination import Connection, connection, is_descending, page_args
+from schema.pagination import (
+    Connection,
+    connection,
+    is_descending,
+    list_connection,
+    page_args,
+)
 
 if TYPE_CHECKING:
     from schema.actor import Actor
@@ -201,29 +208,9 @@ class Incident(Node):
         return [Statement.from_row(r) for r in rows]
 
 
-def _order(order_by: IncidentOrder | None) -> incidents.Order:
+def _order(order_by: IncidentOrder | None) -> Order:
     order_by = order_by or IncidentOrder()
-    return incidents.order(value(order_by.field), is_descending(order_by.direction))
-
-
-def _args(
-    info: Info,
-    order: incidents.Order,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> incidents.PageArgs:
-    s = info.context.settings
-    return page_args(
-        order,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        default_size=s.default_page_size,
-        max_size=s.max_page_size,
-    )
+    return incidents.TABLE.order(value(order_by.field), is_descending(order_by.direction))
 
 
 async def incident_connection(
@@ -236,13 +223,17 @@ async def incident_connection(
     before: str | None,
 ) -> Connection[Incident]:
     """The root `incidents` list."""
-    ctx = info.context
     f = filter.to_db() if filter else None
-    order = _order(order_by)
-    args = _args(info, order, first, after, last, before)
-    page = await incidents.page(ctx.db, ctx.viewer, f, args)
-    return connection(
-        page, order, Incident.from_row, lambda: incidents.count(ctx.db, ctx.viewer, f)
+    return await list_connection(
+        info.context,
+        incidents.TABLE,
+        f,
+        _order(order_by),
+        Incident.from_row,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
     )
 
 
@@ -261,7 +252,9 @@ async def nested_incident_connection(
     loaders = info.context.loaders
     f = filter.to_db() if filter else None
     order = _order(order_by)
-    args = _args(info, order, first, after, last, before)
+    args = page_args(
+        order, first=first, after=after, last=last, before=before, settings=info.context.settings
+    )
     page = await loaders.incident_pages.load(((link, f, args), parent_id))
     return connection(
         page, order, Incident.from_row, lambda: loaders.incident_counts.load(((link, f), parent_id))

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from db import actors, incidents, locations, sources
+from db import actors, incidents, listing, locations, sources
 from db.core import Db
 from db.filters import IncidentFilter, Viewer
 from db.pagination import Page, PageArgs
@@ -79,10 +79,10 @@ class IncidentLink:
 
 class Loaders:
     def __init__(self, db: Db, viewer: Viewer) -> None:
-        self.incident = _one(lambda ids: incidents.by_ids(db, viewer, ids))
-        self.actor = _one(lambda ids: actors.by_ids(db, viewer, ids))
-        self.location = _one(lambda ids: locations.by_ids(db, viewer, ids))
-        self.source = _one(lambda ids: sources.by_ids(db, viewer, ids))
+        self.incident = _one(lambda ids: listing.by_ids(db, incidents.TABLE, viewer, ids))
+        self.actor = _one(lambda ids: listing.by_ids(db, actors.TABLE, viewer, ids))
+        self.location = _one(lambda ids: listing.by_ids(db, locations.TABLE, viewer, ids))
+        self.source = _one(lambda ids: listing.by_ids(db, sources.TABLE, viewer, ids))
         self.statement = _one(lambda ids: sources.statements_by_id(db, viewer, ids))
         self.relation = _one(lambda ids: actors.relations_by_id(db, viewer, ids))
         self.deployment = _one(lambda ids: locations.deployments_by_id(db, viewer, ids))
@@ -113,13 +113,15 @@ class Loaders:
             group: tuple[IncidentLink, IncidentFilter | None, PageArgs], ids: Sequence[int]
         ) -> dict[int, Page[incidents.IncidentRow]]:
             link, f, args = group
-            return await incidents.pages_by_parent(db, viewer, link.links(), ids, f, args)
+            return await listing.pages_by_parent(
+                db, incidents.TABLE, viewer, link.links(), ids, f, args
+            )
 
         async def incident_counts(
             group: tuple[IncidentLink, IncidentFilter | None], ids: Sequence[int]
         ) -> dict[int, int]:
             link, f = group
-            return await incidents.counts_by_parent(db, viewer, link.links(), ids, f)
+            return await listing.counts_by_parent(db, incidents.TABLE, viewer, link.links(), ids, f)
 
         self.incident_pages = _grouped(incident_pages, lambda: Page([], [], False, False))
         self.incident_counts = _grouped(incident_counts, lambda: 0)

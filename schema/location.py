@@ -10,6 +10,7 @@ import strawberry
 
 from db import locations
 from db.locations import DeploymentRow, LocationRow
+from db.pagination import Order
 from schema.common import Admin1, Country, Node, country
 from schema.context import Info
 from schema.enums import Direction, GeoPrecision, LocationKind, RecordStatus, value
@@ -39,9 +40,9 @@ class LocationOrder:
     direction: Direction = strawberry.field(default=Direction.ASC, description="Direction.")
 
 
-def location_order(order_by: LocationOrder | None) -> locations.Order:
+def location_order(order_by: LocationOrder | None) -> Order:
     order_by = order_by or LocationOrder()
-    return locations.order(value(order_by.field), order_by.direction == Direction.DESC)
+    return locations.TABLE.order(value(order_by.field), order_by.direction == Direction.DESC)
 
 
 @strawberry.type(description="WGS 84 coordinates in decimal degrees.")

@@ -7,6 +7,8 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from app.settings import Settings
+from db import listing
 from db.pagination import CursorError, Order, Page, PageArgs, decode_cursor, encode_cursor
 from schema.enums import Direction
 from schema.errors import BadUserInput, InvalidCursor, PageSizeExceeded
@@ -75,10 +77,10 @@ def page_args(
     after: str | None,
     last: int | None,
     before: str | None,
-    default_size: int,
-    max_size: int,
+    settings: Settings,
 ) -> PageArgs:
     """Validate Relay arguments; the page size is ``first`` or ``last`` (default when none)."""
+    default_size, max_size = settings.default_page_size, settings.max_page_size
     if first is not None and last is not None:
         raise BadUserInput("Pass either `first` or `last`, not both.", field="last")
     for name, size in (("first", first), ("last", last)):
@@ -105,3 +107,23 @@ def page_args(
 
 def is_descending(direction: Direction) -> bool:
     return direction == Direction.DESC
+
+
+async def list_connection(
+    ctx: Any,
+    table: listing.Table[Any, Any],
+    f: Any,
+    order: Order,
+    make_node: Callable[[Any], N],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[N]:
+    """A root list: one page of ``table`` under filter ``f``; the count runs if asked."""
+    args = page_args(
+        order, first=first, after=after, last=last, before=before, settings=ctx.settings
+    )
+    page = await listing.page(ctx.db, table, ctx.viewer, f, args)
+    return connection(page, order, make_node, lambda: listing.count(ctx.db, table, ctx.viewer, f))

@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 
 from db import actors, locations, sources
-from db.pagination import Order, PageArgs
 from schema.actor import Actor, ActorOrder, actor_order
 from schema.common import Node
 from schema.context import Info
@@ -25,30 +24,10 @@ from schema.incident import (
 )
 from schema.location import Location, LocationOrder, location_order
 from schema.node import resolve_nodes
-from schema.pagination import Connection, connection, page_args
+from schema.pagination import Connection, list_connection
 from schema.source import Source, SourceOrder, source_order
 
 IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID.")]
-
-
-def _page(
-    info: Info,
-    order: Order,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> PageArgs:
-    s = info.context.settings
-    return page_args(
-        order,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        default_size=s.default_page_size,
-        max_size=s.max_page_size,
-    )
 
 
 @strawberry.type(description="Read the incident graph.")
@@ -98,13 +77,18 @@ class Query:
         last: LastArg = None,
         before: BeforeArg = None,
     ) -> Connection[Actor]:
-        ctx = info.context
         f = filter.to_db() if filter else None
-        order = actor_order(order_by)
-        page = await actors.page(
-            ctx.db, ctx.viewer, f, _page(info, order, first, after, last, before)
+        return await list_connection(
+            info.context,
+            actors.TABLE,
+            f,
+            actor_order(order_by),
+            Actor.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
-        return connection(page, order, Actor.from_row, lambda: actors.count(ctx.db, ctx.viewer, f))
 
     @strawberry.field(description="One actor by ID.")
     async def actor(self, info: Info, id: IdArg) -> Actor | None:
@@ -128,14 +112,17 @@ class Query:
         last: LastArg = None,
         before: BeforeArg = None,
     ) -> Connection[Location]:
-        ctx = info.context
         f = filter.to_db() if filter else None
-        order = location_order(order_by)
-        page = await locations.page(
-            ctx.db, ctx.viewer, f, _page(info, order, first, after, last, before)
-        )
-        return connection(
-            page, order, Location.from_row, lambda: locations.count(ctx.db, ctx.viewer, f)
+        return await list_connection(
+            info.context,
+            locations.TABLE,
+            f,
+            location_order(order_by),
+            Location.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
 
     @strawberry.field(description="One location by ID.")
@@ -159,14 +146,17 @@ class Query:
         last: LastArg = None,
         before: BeforeArg = None,
     ) -> Connection[Source]:
-        ctx = info.context
         f = filter.to_db() if filter else None
-        order = source_order(order_by)
-        page = await sources.page(
-            ctx.db, ctx.viewer, f, _page(info, order, first, after, last, before)
-        )
-        return connection(
-            page, order, Source.from_row, lambda: sources.count(ctx.db, ctx.viewer, f)
+        return await list_connection(
+            info.context,
+            sources.TABLE,
+            f,
+            source_order(order_by),
+            Source.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
 
     @strawberry.field(description="One source by ID.")

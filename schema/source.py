@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db import sources
+from db.pagination import Order
 from db.sources import SourceRow, StatementRow
 from schema.common import Node
 from schema.context import Info
@@ -41,9 +42,9 @@ class SourceOrder:
     direction: Direction = strawberry.field(default=Direction.DESC, description="Direction.")
 
 
-def source_order(order_by: SourceOrder | None) -> sources.Order:
+def source_order(order_by: SourceOrder | None) -> Order:
     order_by = order_by or SourceOrder()
-    return sources.order(value(order_by.field), order_by.direction == Direction.DESC)
+    return sources.TABLE.order(value(order_by.field), order_by.direction == Direction.DESC)
 
 
 @strawberry.type(description="A photo, video or document attached to a source.")
