@@ -194,11 +194,11 @@ class Incident(Node):
 
     @strawberry.field(description="Sources reporting it, oldest publication first.")
     async def sources(self, info: Info) -> list[SourceT]:
-        from schema.source import Source
+        from schema.source import load_sources
 
-        ids = await info.context.loaders.incident_source_ids.load(self.pk)
-        rows = await info.context.loaders.source.load_many(ids)
-        return [Source.from_row(r) for r in rows if r is not None]
+        return await load_sources(
+            info, await info.context.loaders.incident_source_ids.load(self.pk)
+        )
 
     @strawberry.field(description="Statements (quotes, claims, denials) about it.")
     async def statements(self, info: Info) -> list[StatementT]:

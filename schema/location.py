@@ -162,7 +162,6 @@ class Deployment(Node):
 
     @strawberry.field(description="Sources supporting it.")
     async def sources(self, info: Info) -> list[SourceT]:
-        from schema.source import Source
+        from schema.source import load_sources
 
-        rows = await info.context.loaders.source.load_many(self.row.source_ids)
-        return [Source.from_row(r) for r in rows if r is not None]
+        return await load_sources(info, self.row.source_ids)

@@ -47,6 +47,12 @@ def source_order(order_by: SourceOrder | None) -> Order:
     return sources.TABLE.order(value(order_by.field), order_by.direction == Direction.DESC)
 
 
+async def load_sources(info: Info, ids: list[int]) -> list[Source]:
+    """Sources by id, in that order, skipping any the viewer may not see."""
+    rows = await info.context.loaders.source.load_many(ids)
+    return [Source.from_row(r) for r in rows if r is not None]
+
+
 @strawberry.type(description="A photo, video or document attached to a source.")
 class Media:
     kind: MediaKind = strawberry.field(description="What it is.")
