@@ -26,7 +26,7 @@ def test_upgrade_downgrade_upgrade() -> None:
     server, url = create_database("sitrep_migrations")
     try:
         database.upgrade(url)
-        assert database.current_revision(url) == "0001"
+        assert database.current_revision(url) == "0003"
         tables = asyncio.run(_tables(url))
         assert {"incident", "actor", "location", "source", "deployment", "statement"} <= tables
         database.downgrade(url, "base")
