@@ -82,6 +82,8 @@ def _decode_value(kind: KeyKind, raw: Any) -> Any:
         return dt.datetime.fromisoformat(raw)
     if not isinstance(raw, str):
         raise TypeError("text key expected")
+    if "\x00" in raw:
+        raise ValueError("PostgreSQL text cannot hold NUL")
     return raw
 
 
@@ -94,7 +96,8 @@ def decode_cursor(order: Order, cursor: str) -> Cursor:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         tag, raw, row_id = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(row_id, int):
+        # Ids are positive bigints; anything else would fail in the database instead.
+        if not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 < row_id < 2**63:
             raise TypeError("id")
         value = _decode_value(order.kind, raw)
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
