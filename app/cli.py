@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from app.import_cli import register as _register_write_path_commands
 from app.settings import get_settings
 
 cli = typer.Typer(help="Sitrep: a GraphQL API for conflict and incident event data.")
@@ -14,6 +15,7 @@ db_cli = typer.Typer(help="Database migrations (Alembic).")
 demo_cli = typer.Typer(help="The demo dataset from the seed article.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
+_register_write_path_commands(cli)
 
 
 def _url() -> str:
@@ -120,38 +122,37 @@ def demo_generate(
     ] = False,
     batch: Annotated[int, typer.Option(help="Incidents per COPY batch.")] = 50_000,
     fixture: Annotated[
-        str, typer.Option(help="Where to write the ids/names the benchmark needs (JSON).")
-    ] = "bench/results/fixture.json",
+        str | None,
+        typer.Option(
+            help="Where to write the ids/names the benchmark needs (JSON). "
+            "Default: bench/results/fixture.json in the project."
+        ),
+    ] = None,
 ) -> None:
     """Generate a large synthetic dataset (for benchmarks), loaded with COPY."""
     import json
-    from pathlib import Path
 
-    from db.generate import RefuseError, format_report, generate
+    from app.database import PROJECT_ROOT
+    from db.generate import RefuseError, run
 
     if append and truncate:
         raise typer.BadParameter("--append and --truncate exclude each other")
+    path = fixture or str(PROJECT_ROOT / "bench" / "results" / "fixture.json")
     try:
-        report = asyncio.run(
-            generate(
-                _url(),
-                incidents,
-                seed,
-                append=append,
-                truncate=truncate,
-                batch=batch,
-                log=typer.echo,
-            )
+        report = run(
+            _url(),
+            incidents,
+            seed,
+            append=append,
+            truncate=truncate,
+            batch=batch,
+            fixture=path,
+            echo=typer.echo,
         )
     except RefuseError as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(format_report(report))
-    out = Path(fixture)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report.fixture, indent=2, default=str) + "\n")
     typer.echo(json.dumps(report.fixture, indent=2, default=str))
-    typer.echo(f"fixture written to {out}")
 
 
 def main() -> None:

@@ -16,9 +16,11 @@ from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from strawberry.fastapi import GraphQLRouter
 
+from app.auth import AuthError, auth_error_response, viewer_for
+from app.geojson import geojson_router
+from app.imports_http import import_router
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, PoolDb, create_pool
-from db.filters import Viewer
 from schema import build_schema
 from schema.context import Context
 
@@ -57,15 +59,17 @@ def create_app(
         finally:
             await pool.close()
 
-    async def get_context() -> Context:
+    async def get_context(request: Request) -> Context:
         request_db = state["db"].for_request()
-        return Context(request_db, settings, Viewer())
+        viewer = await viewer_for(request, request_db, settings)
+        return Context(request_db, settings, viewer)
 
     schema = build_schema(settings)
     graphql = GraphQLRouter(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
+        multipart_uploads_enabled=True,
     )
     app = FastAPI(
         title="Sitrep",
@@ -76,6 +80,9 @@ def create_app(
     if db is not None:
         state["db"] = db
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(geojson_router(lambda: state["db"], settings))
+    app.add_exception_handler(AuthError, auth_error_response)
+    app.include_router(import_router(lambda: state["db"], settings))
 
     @app.middleware("http")
     async def metrics(

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     max_ids_per_lookup: int = Field(100, ge=1, description="Upper bound for nodes(ids:)")
 
     graphiql: bool = Field(True, description="Serve the GraphiQL explorer at /graphql")
+    require_key_for_reads: bool = Field(
+        False, description="Refuse anonymous requests (401); by default they read published data"
+    )
+    max_upload_bytes: int = Field(
+        200 * 1024 * 1024, ge=1, description="Largest file accepted by the import endpoints"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -37,7 +37,7 @@ array(select x.alias from actor_alias x where x.actor_id = {t}.id order by x.ali
 {t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
 
 TABLE: listing.Table[ActorRow, ActorFilter] = listing.Table(
-    "actor", "a", COLUMNS, ActorRow, actor_where, ORDERS
+    "actor", "a", COLUMNS, ActorRow, actor_where, ORDERS, redirect="merged_into_id"
 )
 
 

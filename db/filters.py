@@ -11,16 +11,38 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from db import geo_sql as geo
+from db import matching
 from db.core import Params
 
 AFFILIATION_KINDS = ("MEMBER_OF", "PART_OF", "FRONT_FOR")
 
 
+ROLES = ("reader", "editor", "admin")
+
+
 @dataclass(frozen=True)
 class Viewer:
-    """Who is asking. Anonymous readers see published records only."""
+    """Who is asking. Anonymous readers and ``reader`` keys see published records only;
+    ``editor`` and ``admin`` keys also see drafts (never retracted records)."""
 
     can_see_drafts: bool = False
+    role: str | None = None  # None = anonymous; else one of ROLES
+    key_id: int | None = None
+    name: str = "anonymous"
+
+    @classmethod
+    def for_key(cls, key_id: int, name: str, role: str) -> Viewer:
+        assert role in ROLES
+        return cls(can_see_drafts=role != "reader", role=role, key_id=key_id, name=name)
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in {"editor", "admin"}
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 class Compiler:
@@ -72,6 +94,8 @@ class ActorFilter:
     kinds: tuple[str, ...] | None = None
     country: str | None = None
     include_affiliates: bool = False
+    affiliates_on: dt.date | None = None
+    name_similar_to: str | None = None
     updated_since: dt.datetime | None = None
     and_: tuple[ActorFilter, ...] = ()
     or_: tuple[ActorFilter, ...] = ()
@@ -79,12 +103,44 @@ class ActorFilter:
 
 
 @dataclass(frozen=True)
+class Near:
+    """Within ``radius_km`` of a point (great-circle distance, mean Earth radius)."""
+
+    latitude: float
+    longitude: float
+    radius_km: float
+
+
+@dataclass(frozen=True)
+class NearLocation:
+    """Within ``radius_km`` of any visible location matching ``location``."""
+
+    location: LocationFilter
+    radius_km: float
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """South-west to north-east corners; ``west > east`` crosses the antimeridian."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+@dataclass(frozen=True)
 class LocationFilter:
     ids: tuple[int, ...] | None = None
     name: str | None = None
+    name_similar_to: str | None = None
     kinds: tuple[str, ...] | None = None
     country: str | None = None
     admin1: str | None = None
+    admin2: str | None = None
+    near: Near | None = None
+    near_location: NearLocation | None = None
+    bbox: BoundingBox | None = None
     within: tuple[int, ...] | None = None
     hosts_forces_of: ActorFilter | None = None
     hosts_forces_on: dt.date | None = None
@@ -170,7 +226,9 @@ def _combine(c: Compiler, conds: _Conds, f: object, compile_one: object, *args: 
     if or_:
         conds.add("(" + " or ".join(compile_one(sub, c, *args) for sub in or_) + ")")  # type: ignore[operator]
     if not_ is not None:
-        conds.add(f"not {compile_one(not_, c, *args)}")  # type: ignore[operator]
+        # A condition on a null column (killed, country, ...) is null, not false: without
+        # the coalesce, `not` would drop those rows too instead of being the complement.
+        conds.add(f"not coalesce({compile_one(not_, c, *args)}, false)")  # type: ignore[operator]
     return conds.sql()
 
 
@@ -187,13 +245,12 @@ def _ints(values: tuple[int, ...]) -> list[int]:
 # --- actors -----------------------------------------------------------------------
 
 
-def name_or_alias_ids(c: Compiler, table: str, alias_table: str, fk: str, name: str) -> str:
-    """Ids of rows whose name or any alias equals ``name``, case-insensitively."""
-    n = c(name)
-    return (
-        f"(select id from {table} where lower(name) = lower({n}) "
-        f"union select {fk} from {alias_table} where lower(alias) = lower({n}))"
-    )
+def name_or_alias_ids(
+    c: Compiler, table: str, alias_table: str, fk: str, name: str, *, fuzzy: bool = False
+) -> str:
+    """Ids of rows whose name or any alias equals ``name`` after normalisation (case,
+    accents, punctuation: see ``db.matching``); with ``fuzzy``, also similar ones."""
+    return matching.name_or_alias_ids(c.params, table, alias_table, fk, name, fuzzy=fuzzy)
 
 
 def actor_where(f: ActorFilter, c: Compiler, a: str) -> str:
@@ -205,6 +262,10 @@ def actor_where(f: ActorFilter, c: Compiler, a: str) -> str:
         conds.add(f"{a}.id = any({c(_ints(f.ids))}::bigint[])")
     if f.name is not None:
         conds.add(f"{a}.id in {name_or_alias_ids(c, 'actor', 'actor_alias', 'actor_id', f.name)}")
+    if f.name_similar_to is not None:
+        similar = f.name_similar_to
+        ids = name_or_alias_ids(c, "actor", "actor_alias", "actor_id", similar, fuzzy=True)
+        conds.add(f"{a}.id in {ids}")
     if f.name_contains is not None:
         p = c(like_pattern(f.name_contains))
         x = c.alias("aa")
@@ -231,16 +292,24 @@ def affiliated_actor_ids(f: ActorFilter, c: Compiler) -> str:
     """Matching actors plus, transitively, their members, parts and front groups.
 
     ``union`` (not ``union all``) discards rows already found, so cycles in the
-    relation graph end the recursion.
+    relation graph end the recursion. With ``affiliates_on``, only relations valid on
+    that date are followed.
     """
     m, r, a = c.alias("m"), c.alias("r"), c.alias("a")
     kinds = c(list(AFFILIATION_KINDS))
+    valid = ""
+    if f.affiliates_on is not None:
+        on = c(f.affiliates_on)
+        valid = (
+            f" and ({r}.valid_from is null or {r}.valid_from <= {on}::date)"
+            f" and ({r}.valid_to is null or {r}.valid_to >= {on}::date)"
+        )
     return (
         f"(with recursive {m}(id) as ({actor_ids(f, c)} "
         f"union select {r}.subject_actor_id from actor_relation {r} "
         f"join {m} on {r}.object_actor_id = {m}.id "
         f"join actor {a} on {a}.id = {r}.subject_actor_id "
-        f"where {r}.kind = any({kinds}::text[]) and {c.visible(r)} and {c.visible(a)}) "
+        f"where {r}.kind = any({kinds}::text[]) and {c.visible(r)} and {c.visible(a)}{valid}) "
         f"select id from {m})"
     )
 
@@ -256,6 +325,25 @@ def location_where(f: LocationFilter, c: Compiler, loc: str, at_date: str | None
     if f.name is not None:
         ids = name_or_alias_ids(c, "location", "location_alias", "location_id", f.name)
         conds.add(f"{loc}.id in {ids}")
+    if f.name_similar_to is not None:
+        ids = name_or_alias_ids(
+            c, "location", "location_alias", "location_id", f.name_similar_to, fuzzy=True
+        )
+        conds.add(f"{loc}.id in {ids}")
+    if f.admin2 is not None:
+        conds.add(f"lower({loc}.admin2_name) = lower({c(f.admin2)})")
+    if f.near is not None:
+        conds.add(geo.within_radius(c, loc, f.near))
+    if f.bbox is not None:
+        conds.add(geo.in_bbox(c, loc, f.bbox))
+    if f.near_location is not None:
+        anchor = c.alias("nl")
+        radius = geo.within_radius_of(c, loc, anchor, f.near_location.radius_km)
+        conds.add(
+            f"exists (select 1 from location {anchor} where {c.visible(anchor)} "
+            f"and {anchor}.latitude is not null and {radius} "
+            f"and {location_where(f.near_location.location, c, anchor)})"
+        )
     if f.kinds is not None:
         conds.add(f"{loc}.kind = any({c(list(f.kinds))}::text[])")
     if f.country is not None:
@@ -266,12 +354,14 @@ def location_where(f: LocationFilter, c: Compiler, loc: str, at_date: str | None
             f"(upper({loc}.admin1_code) = upper({p}) or lower({loc}.admin1_name) = lower({p}))"
         )
     if f.within is not None:
-        w = c.alias("w")
+        w, top, sub = c.alias("w"), c.alias("wl"), c.alias("wl")
+        # Only through visible locations: a draft must not reveal what lies inside it.
         conds.add(
             f"{loc}.id in (with recursive {w}(id) as ("
-            f"select id from location where id = any({c(_ints(f.within))}::bigint[]) "
-            f"union select l.id from location l join {w} on l.parent_id = {w}.id) "
-            f"select id from {w})"
+            f"select {top}.id from location {top} "
+            f"where {top}.id = any({c(_ints(f.within))}::bigint[]) and {c.visible(top)} "
+            f"union select {sub}.id from location {sub} join {w} on {sub}.parent_id = {w}.id "
+            f"where {c.visible(sub)}) select id from {w})"
         )
     if f.hosts_forces_of is not None:
         d = c.alias("d")
@@ -393,8 +483,12 @@ def incident_where(f: IncidentFilter, c: Compiler, i: str) -> str:
 
 
 def _participant(f: ParticipantFilter, c: Compiler, i: str) -> str:
-    ip = c.alias("ip")
-    conds = [f"{ip}.incident_id = {i}.id"]
+    ip, pa = c.alias("ip"), c.alias("pa")
+    # Only participants whose actor is visible, as ``Incident.participants`` lists them.
+    conds = [
+        f"{ip}.incident_id = {i}.id",
+        f"{ip}.actor_id in (select {pa}.id from actor {pa} where {c.visible(pa)})",
+    ]
     if f.actor is not None:
         conds.append(f"{ip}.actor_id in {actor_ids(f.actor, c)}")
     if f.roles is not None:

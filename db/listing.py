@@ -38,6 +38,8 @@ class Table(Generic[R, F]):
     row: type[R]
     where: Callable[[F, Compiler, str], str]
     orders: dict[str, tuple[str, KeyKind]]
+    # Column pointing a merged-away row at its survivor: ids of such rows resolve to it.
+    redirect: str | None = None
 
     def select(self) -> str:
         return self.columns.format(t=self.alias)
@@ -58,6 +60,17 @@ def _where(table: Table[R, F], c: Compiler, f: F | None) -> str:
 async def by_ids(db: Db, table: Table[R, F], viewer: Viewer, ids: Sequence[int]) -> dict[int, R]:
     c = Compiler(viewer)
     t = table.alias
+    if table.redirect is not None:
+        m = c.alias("m")
+        sql = (
+            f"select {table.select()}, req.id as _requested "
+            f"from unnest({c(list(ids))}::bigint[]) req(id) join {table.name} {t} on {t}.id = "
+            f"coalesce((select {m}.{table.redirect} from {table.name} {m} where {m}.id = req.id), "
+            f"req.id) where {c.visible(t)}"
+        )
+        records = await db.fetch(sql, *c.params.args)
+        found = to_rows(table.row, records)
+        return {r["_requested"]: row for r, row in zip(records, found, strict=True)}
     sql = (
         f"select {table.select()} from {table.name} {t} "
         f"where {t}.id = any({c(list(ids))}::bigint[]) and {c.visible(t)}"

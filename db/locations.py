@@ -53,7 +53,7 @@ def _where(f: LocationFilter, c: Compiler, t: str) -> str:
 
 
 TABLE: listing.Table[LocationRow, LocationFilter] = listing.Table(
-    "location", "l", COLUMNS, LocationRow, _where, ORDERS
+    "location", "l", COLUMNS, LocationRow, _where, ORDERS, redirect="merged_into_id"
 )
 
 

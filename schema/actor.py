@@ -11,6 +11,8 @@ import strawberry
 from db import actors
 from db.actors import ActorRow, RelationRow
 from db.pagination import Order
+from schema.affiliates import affiliates_field
+from schema.changes import history_field
 from schema.common import Country, Node, country
 from schema.context import Info
 from schema.enums import ActorKind, Basis, Direction, RecordStatus, RelationKind, value
@@ -114,6 +116,8 @@ class Actor(Node):
         return [Statement.from_row(r) for r in rows]
 
     incidents = incidents_field("actor", "Incidents this actor took part in, in any role.")
+    history = history_field("Actor")
+    affiliates = affiliates_field()
 
 
 @strawberry.type(

@@ -27,6 +27,7 @@ from schema.enums import (
     value,
 )
 from schema.errors import BadUserInput
+from schema.geo_filters import BoundingBoxFilter, NearFilter, NearLocationFilter
 from schema.ids import pk_of
 
 E = TypeVar("E", bound=Enum)
@@ -104,13 +105,16 @@ class DateTimeRangeFilter:
 @strawberry.input(
     description="Matches actors. Wherever an actor is matched — participants, deployments "
     "(hostsForcesOf), the actors list — `name` matches the actor's name or any of its "
-    "aliases, case-insensitively ('US forces', 'American forces', 'KH')."
+    "aliases, ignoring case, accents and punctuation ('US forces', 'American forces', 'KH')."
 )
 class ActorFilter:
     id: strawberry.ID | None = strawberry.field(default=None, description="This actor.")
     ids: list[strawberry.ID] | None = strawberry.field(default=None, description="These actors.")
     name: str | None = strawberry.field(
-        default=None, description="Name or alias, exact but case-insensitive."
+        default=None,
+        description="Name or alias, exact after normalisation: case, accents and punctuation "
+        "are ignored (Kata'ib Hizballah = kataib hizballah). For similar names use "
+        "`nameSimilarTo`.",
     )
     name_contains: str | None = strawberry.field(
         default=None, description="Substring of the name or an alias, case-insensitive."
@@ -118,6 +122,15 @@ class ActorFilter:
     kind: EnumFilter[ActorKind] | None = strawberry.field(default=None, description="Kind.")
     country: str | None = strawberry.field(
         default=None, description="ISO 3166-1 alpha-2 code of the actor's country."
+    )
+    name_similar_to: str | None = strawberry.field(
+        default=None,
+        description="Fuzzy: the name or an alias is similar (accents, punctuation, "
+        "transliteration and typos tolerated, as in `search`).",
+    )
+    affiliates_on: dt.date | None = strawberry.field(
+        default=None,
+        description="With `includeAffiliates`: follow only relations valid on this date.",
     )
     include_affiliates: bool = strawberry.field(
         default=False,
@@ -146,6 +159,8 @@ class ActorFilter:
             kinds=_values(self.kind),
             country=_country(self.country),
             include_affiliates=self.include_affiliates,
+            affiliates_on=self.affiliates_on,
+            name_similar_to=self.name_similar_to,
             updated_since=self.updated_since,
             and_=tuple(x.to_db() for x in self.and_ or ()),
             or_=tuple(x.to_db() for x in self.or_ or ()),
@@ -158,7 +173,10 @@ class LocationFilter:
     id: strawberry.ID | None = strawberry.field(default=None, description="This location.")
     ids: list[strawberry.ID] | None = strawberry.field(default=None, description="These.")
     name: str | None = strawberry.field(
-        default=None, description="Name or alias, exact but case-insensitive."
+        default=None,
+        description="Name or alias, exact after normalisation: case, accents and punctuation "
+        "are ignored (Kata'ib Hizballah = kataib hizballah). For similar names use "
+        "`nameSimilarTo`.",
     )
     kind: EnumFilter[LocationKind] | None = strawberry.field(default=None, description="Kind.")
     country: str | None = strawberry.field(
@@ -178,6 +196,23 @@ class LocationFilter:
         description="Forces of a matching actor are deployed here. Under an incident filter "
         "this is evaluated at the incident's date; elsewhere at `hostsForcesOn` (default "
         "today).",
+    )
+    admin2: str | None = strawberry.field(
+        default=None, description="Second-level division (district) name, case-insensitive."
+    )
+    near: NearFilter | None = strawberry.field(
+        default=None, description="Within a radius of a point."
+    )
+    near_location: NearLocationFilter | None = strawberry.field(
+        default=None, description="Within a radius of a named location."
+    )
+    bbox: BoundingBoxFilter | None = strawberry.field(
+        default=None, description="Inside a latitude/longitude box."
+    )
+    name_similar_to: str | None = strawberry.field(
+        default=None,
+        description="Fuzzy: the name or an alias is similar (accents, punctuation, "
+        "transliteration and typos tolerated, as in `search`).",
     )
     hosts_forces_on: dt.date | None = strawberry.field(
         default=None, description="The date at which `hostsForcesOf` is evaluated."
@@ -208,6 +243,11 @@ class LocationFilter:
             within=_ids(self.within, "Location"),
             hosts_forces_of=self.hosts_forces_of.to_db() if self.hosts_forces_of else None,
             hosts_forces_on=self.hosts_forces_on,
+            admin2=self.admin2,
+            near=self.near.to_db() if self.near else None,
+            near_location=self.near_location.to_db() if self.near_location else None,
+            bbox=self.bbox.to_db() if self.bbox else None,
+            name_similar_to=self.name_similar_to,
             updated_since=self.updated_since,
             and_=tuple(x.to_db() for x in self.and_ or ()),
             or_=tuple(x.to_db() for x in self.or_ or ()),

@@ -11,6 +11,7 @@ import strawberry
 from db import incidents
 from db.incidents import IncidentRow, ParticipantRow
 from db.pagination import Order
+from schema.changes import history_field
 from schema.common import Estimate, ExternalId, Node
 from schema.context import Info
 from schema.enums import (
@@ -206,6 +207,8 @@ class Incident(Node):
 
         rows = await info.context.loaders.statements_by_incident.load(self.pk)
         return [Statement.from_row(r) for r in rows]
+
+    history = history_field("Incident")
 
 
 def _order(order_by: IncidentOrder | None) -> Order:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from db import actors, incidents, listing, locations, sources
+from db import actors, affiliates, incidents, listing, locations, sources
 from db.core import Db
 from db.filters import IncidentFilter, Viewer
 from db.pagination import Page, PageArgs
@@ -125,3 +125,10 @@ class Loaders:
 
         self.incident_pages = _grouped(incident_pages, lambda: Page([], [], False, False))
         self.incident_counts = _grouped(incident_counts, lambda: 0)
+
+        async def affiliates_of(
+            q: affiliates.AffiliateQuery, ids: Sequence[int]
+        ) -> dict[int, list[affiliates.AffiliateRow]]:
+            return await affiliates.affiliates(db, viewer, q, ids)
+
+        self.affiliates = _grouped(affiliates_of, list)

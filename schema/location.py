@@ -11,6 +11,7 @@ import strawberry
 from db import locations
 from db.locations import DeploymentRow, LocationRow
 from db.pagination import Order
+from schema.changes import history_field
 from schema.common import Admin1, Country, Node, country
 from schema.context import Info
 from schema.enums import Direction, GeoPrecision, LocationKind, RecordStatus, value
@@ -123,6 +124,7 @@ class Location(Node):
         return [Deployment.from_row(r) for r in rows]
 
     incidents = incidents_field("location", "Incidents at this location (not its children).")
+    history = history_field("Location")
 
 
 @strawberry.type(description="An actor's forces stationed at a location over a period.")

@@ -11,6 +11,7 @@ from schema.actor import Actor, ActorOrder, actor_order
 from schema.common import Node
 from schema.context import Info
 from schema.filters import ActorFilter, LocationFilter, SourceFilter
+from schema.geo import IncidentDistanceConnection, NearArg, resolve_incidents_near
 from schema.ids import pk_of
 from schema.incident import (
     AfterArg,
@@ -25,7 +26,18 @@ from schema.incident import (
 from schema.location import Location, LocationOrder, location_order
 from schema.node import resolve_nodes
 from schema.pagination import Connection, list_connection
+from schema.search import SearchHit, SearchType, resolve_search
 from schema.source import Source, SourceOrder, source_order
+from schema.stats import (
+    FillArg,
+    GroupByArg,
+    GroupsArg,
+    IncidentStats,
+    IntervalArg,
+    RollUpArg,
+    TimeZoneArg,
+    resolve_incident_stats,
+)
 
 IdArg = Annotated[strawberry.ID, strawberry.argument(description="Global ID.")]
 
@@ -163,3 +175,54 @@ class Query:
     async def source(self, info: Info, id: IdArg) -> Source | None:
         row = await info.context.loaders.source.load(pk_of(id, "Source"))
         return Source.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Counts and sums of the incidents matching a filter (the same filter as "
+        "`incidents`), grouped by time bucket and other dimensions. Computed in SQL."
+    )
+    async def incident_stats(
+        self,
+        info: Info,
+        filter: IncidentFilterArg = None,
+        group_by: GroupByArg = None,
+        interval: IntervalArg = None,
+        time_zone: TimeZoneArg = "UTC",
+        fill_empty: FillArg = False,
+        roll_up_perpetrators: RollUpArg = False,
+        first: GroupsArg = 1000,
+    ) -> IncidentStats:
+        return await resolve_incident_stats(
+            info, filter, group_by, interval, time_zone, fill_empty, roll_up_perpetrators, first
+        )
+
+    @strawberry.field(
+        description="Incidents within a radius of a point or location, nearest first, with "
+        "their distance."
+    )
+    async def incidents_near(
+        self,
+        info: Info,
+        near: NearArg,
+        filter: IncidentFilterArg = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> IncidentDistanceConnection:
+        return await resolve_incidents_near(info, near, filter, first, after)
+
+    @strawberry.field(
+        description="Ranked search over actors, locations, sources and incidents, tolerant "
+        "of case, accents, punctuation, transliteration and typos."
+    )
+    async def search(
+        self,
+        info: Info,
+        text: Annotated[str, strawberry.argument(description="What to look for.")],
+        types: Annotated[
+            list[SearchType] | None,
+            strawberry.argument(description="Only these kinds of records (default all)."),
+        ] = None,
+        first: Annotated[
+            int, strawberry.argument(description="At most this many hits (max page size).")
+        ] = 20,
+    ) -> list[SearchHit]:
+        return await resolve_search(info, text, types, first)

@@ -11,6 +11,7 @@ import strawberry
 from db import sources
 from db.pagination import Order
 from db.sources import SourceRow, StatementRow
+from schema.changes import history_field
 from schema.common import Node
 from schema.context import Info
 from schema.enums import Direction, MediaKind, RecordStatus, SourceKind, value
@@ -121,6 +122,7 @@ class Source(Node):
         return [Statement.from_row(r) for r in rows]
 
     incidents = incidents_field("source", "Incidents this source reports.")
+    history = history_field("Source")
 
 
 @strawberry.type(description="Something said, as reported in a source: a quote, a claim, a tally.")

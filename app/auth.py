@@ -1,0 +1,48 @@
+"""Who is asking: the API key in ``Authorization: Bearer <key>`` → a ``Viewer``.
+
+No header means anonymous (published records only), unless the deployment requires a
+key for reads too (``SITREP_REQUIRE_KEY_FOR_READS``). A malformed, unknown or revoked
+key is refused with 401 and a JSON body carrying a stable code, never a GraphQL 500.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from app.settings import Settings
+from db import keys
+from db.core import Db
+from db.filters import Viewer
+
+
+class AuthError(Exception):
+    def __init__(self, message: str, code: str = "UNAUTHENTICATED", status: int = 401) -> None:
+        super().__init__(message)
+        self.message, self.code, self.status = message, code, status
+
+
+async def viewer_for(request: Request, db: Db, settings: Settings) -> Viewer:
+    header = request.headers.get("authorization")
+    if header is None:
+        # The GraphiQL page itself (a browser GET without a query) needs no key.
+        ide = request.method == "GET" and "query" not in request.query_params
+        if settings.require_key_for_reads and not ide:
+            raise AuthError("This server requires an API key: Authorization: Bearer <key>.")
+        return Viewer()
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Malformed Authorization header; expected `Bearer <key>`.")
+    row = await keys.find_active(db, token.strip())
+    if row is None:
+        raise AuthError("Unknown or revoked API key.", code="INVALID_API_KEY")
+    return Viewer.for_key(row.id, row.name, row.role)
+
+
+def auth_error_response(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AuthError)
+    return JSONResponse(
+        {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
+        status_code=exc.status,
+        headers={"WWW-Authenticate": 'Bearer realm="sitrep"'} if exc.status == 401 else None,
+    )

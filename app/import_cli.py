@@ -1,0 +1,174 @@
+"""`sitrep import acled|ucdp|json FILE`, `sitrep export json|csv`, and `sitrep keys …`.
+
+Imports stream the file (never all in memory), commit in batches, show a progress bar
+with rate and ETA (rich), and end with a report: created, updated, unchanged, rejected
+(each rejection with its line number and reason).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+import_cli = typer.Typer(help="Bulk import: ACLED CSV, UCDP GED CSV, Sitrep JSON Lines.")
+export_cli = typer.Typer(help="Export: Sitrep JSON Lines (lossless) or ACLED-style CSV.")
+
+CLI_VIEWER_NAME = "sitrep import (CLI)"
+
+
+def register(cli: typer.Typer) -> None:
+    from app.keys_cli import keys_cli
+
+    cli.add_typer(keys_cli, name="keys")
+    cli.add_typer(import_cli, name="import")
+    cli.add_typer(export_cli, name="export")
+
+
+def _url() -> str:
+    from app.cli import _url as url
+
+    return url()
+
+
+def _counting(f: IO[str], advance: Any) -> Iterator[str]:
+    for line in f:
+        advance(len(line.encode()))
+        yield line
+
+
+async def _import(url: str, fmt: str, path: Path, size: int, batch: int) -> Any:
+    import asyncpg
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from db.core import ConnectionDb, init_connection
+    from db.filters import Viewer
+    from db.imports.run import import_lines
+
+    viewer = Viewer(can_see_drafts=True, role="admin", name=CLI_VIEWER_NAME)
+    conn = await asyncpg.connect(url)
+    rows = 0
+    try:
+        await init_connection(conn)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TextColumn("{task.fields[rows]:>9,} rows ({task.fields[rate]:,.0f}/s)"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+        )
+        with (
+            Progress(*columns, transient=False) as bar,
+            path.open(newline="", encoding="utf-8") as f,
+        ):
+            task = bar.add_task(f"import {fmt}", total=size, rows=0, rate=0.0)
+
+            def progress(n: int) -> None:
+                nonlocal rows
+                rows += n
+                elapsed = bar.tasks[task].elapsed or 1e-9
+                bar.update(task, rows=rows, rate=rows / elapsed)
+
+            lines = _counting(f, lambda n: bar.advance(task, n))
+            return await import_lines(
+                ConnectionDb(conn), fmt, lines, viewer, batch_size=batch, progress=progress
+            )
+    finally:
+        await conn.close()
+
+
+def _run(fmt: str, path: Path, batch: int, show: int) -> None:
+    report = asyncio.run(_import(_url(), fmt, path, path.stat().st_size, batch))
+    rate = report.rows / report.seconds if report.seconds else 0.0
+    typer.echo(
+        f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"rejected {len(report.rejected)} — {report.rows} rows in {report.seconds:.1f}s "
+        f"({rate:,.0f} rows/s)"
+    )
+    for r in report.rejected[:show]:
+        typer.echo(f"  line {r.line}: {r.reason}", err=True)
+    if len(report.rejected) > show:
+        typer.echo(f"  … and {len(report.rejected) - show} more", err=True)
+
+
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file.")]
+BatchOpt = Annotated[int, typer.Option(help="Rows per transaction.", min=1)]
+ShowOpt = Annotated[int, typer.Option(help="Print at most this many rejected rows.")]
+
+
+@import_cli.command("acled")
+def import_acled(file: FileArg, batch: BatchOpt = 1000, show: ShowOpt = 50) -> None:
+    """Import an ACLED CSV export (31 columns). Re-importing changes nothing; rows with a
+    newer `timestamp` update their incident."""
+    _run("acled", file, batch, show)
+
+
+@import_cli.command("ucdp")
+def import_ucdp(file: FileArg, batch: BatchOpt = 1000, show: ShowOpt = 50) -> None:
+    """Import a UCDP GED CSV (low/best/high deaths kept)."""
+    _run("ucdp", file, batch, show)
+
+
+@import_cli.command("json")
+def import_json(file: FileArg, batch: BatchOpt = 500, show: ShowOpt = 50) -> None:
+    """Import a Sitrep JSON Lines export (ids kept; existing ids left unchanged)."""
+    _run("json", file, batch, show)
+
+
+async def _export(url: str, fmt: str, out: IO[str]) -> Any:
+    import asyncpg
+
+    from db.core import ConnectionDb, init_connection
+
+    conn = await asyncpg.connect(url)
+    try:
+        await init_connection(conn)
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            db = ConnectionDb(conn)
+            if fmt == "json":
+                from db.imports.sitrep_json import export_json
+
+                return await export_json(db, out.write)
+            from db.imports.acled_csv_export import export_csv
+
+            return await export_csv(db, out.write)
+    finally:
+        await conn.close()
+
+
+OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")]
+
+
+def _export_to(fmt: str, output: Path | None) -> None:
+    if output is None:
+        result = asyncio.run(_export(_url(), fmt, sys.stdout))
+    else:
+        with output.open("w", encoding="utf-8", newline="") as f:
+            result = asyncio.run(_export(_url(), fmt, f))
+    typer.echo(f"exported: {result}", err=True)
+
+
+@export_cli.command("json")
+def export_json(output: OutOpt = None) -> None:
+    """Everything (all statuses), lossless, as JSON Lines; `import json` restores it."""
+    _export_to("json", output)
+
+
+@export_cli.command("csv")
+def export_csv(output: OutOpt = None) -> None:
+    """Published incidents as CSV in ACLED's column order."""
+    _export_to("csv", output)

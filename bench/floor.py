@@ -1,0 +1,79 @@
+"""The SQL floor's load generator: the workload's SQL through asyncpg in a tight loop.
+
+Reads a JSON spec on stdin (url, sql, params — a list of parameter lists used in turn,
+conns, seconds); prints JSON: requests, rps, p50/p90/p99 in ms. bench.py runs it pinned
+to the load generator's core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sys
+import time
+
+import asyncpg
+
+
+def _params(raw: list[list[object]]) -> list[list[object]]:
+    out = []
+    for ps in raw:
+        conv = []
+        for p in ps:
+            if isinstance(p, str) and len(p) == 10 and p[4] == "-" and p[7] == "-":
+                try:
+                    conv.append(dt.date.fromisoformat(p))
+                    continue
+                except ValueError:
+                    pass
+            conv.append(p)
+        out.append(conv)
+    return out
+
+
+def _ticks(pid: int) -> int:
+    """utime + stime of a PostgreSQL backend (same machine), in clock ticks."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+async def main() -> None:
+    spec = json.loads(sys.stdin.read())
+    params = _params(spec["params"])
+    sql = spec["sql"]
+    conns = [await asyncpg.connect(spec["url"]) for _ in range(spec["conns"])]
+    latencies: list[float] = []
+    for c in conns:  # prepare once, as a pooled server would
+        await c.fetchval(sql, *params[0])
+    pids = [await c.fetchval("select pg_backend_pid()") for c in conns]
+    ticks0 = sum(_ticks(p) for p in pids)
+    end = time.perf_counter() + spec["seconds"]
+
+    async def worker(c: asyncpg.Connection, k: int) -> None:
+        i = k
+        while True:
+            t0 = time.perf_counter()
+            if t0 >= end:
+                return
+            await c.fetchval(sql, *params[i % len(params)])
+            latencies.append(time.perf_counter() - t0)
+            i += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(c, k) for k, c in enumerate(conns)))
+    elapsed = time.perf_counter() - start
+    pg_ticks = sum(_ticks(p) for p in pids) - ticks0
+    for c in conns:
+        await c.close()
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
+
+    print(json.dumps({"requests": len(latencies), "rps": len(latencies) / elapsed,
+                      "p50": pct(50), "p90": pct(90), "p99": pct(99), "errors": 0,
+                      "pg_ticks": pg_ticks}))
+
+
+asyncio.run(main())

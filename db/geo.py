@@ -1,0 +1,152 @@
+"""Geographic reads: incidents near a point ordered by distance, and the GeoJSON export.
+
+The radius, box and near-a-location filters themselves are part of the filter language
+(``db.filters.LocationFilter``, built with ``db.geo_sql``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from db import geo_sql
+from db.core import ConnectionDb, Db, PoolDb, to_rows
+from db.filters import Compiler, IncidentFilter, Viewer, incident_where
+from db.incidents import COLUMNS, IncidentRow
+
+
+@dataclass(frozen=True)
+class NearQuery:
+    latitude: float
+    longitude: float
+    radius_km: float
+    filter: IncidentFilter | None = None
+
+
+@dataclass(frozen=True)
+class NearRow:
+    incident: IncidentRow
+    distance_km: float
+
+
+def _near_source(q: NearQuery, c: Compiler) -> tuple[str, str]:
+    """``from … where …`` for incidents within the radius, with ``d.distance_km``."""
+    lat, lon, r = c(q.latitude), c(q.longitude), c(q.radius_km)
+    lat, lon, r = f"{lat}::float8", f"{lon}::float8", f"{r}::float8"
+    dist = geo_sql.distance_km(lat, lon, "l.latitude", "l.longitude")
+    within = geo_sql.within("l", lat, lon, r)
+    near = (
+        f"(select l.id, {dist} as distance_km from location l "
+        f"where {c.visible('l')} and {within}) d"
+    )
+    where = c.visible("i")
+    if q.filter is not None:
+        where += " and " + incident_where(q.filter, c, "i")
+    return f"incident i join {near} on d.id = i.location_id", where
+
+
+async def incidents_near(
+    db: Db, viewer: Viewer, q: NearQuery, limit: int, after: tuple[float, int] | None
+) -> tuple[list[NearRow], bool]:
+    """One page ordered by distance, then id; keyset ``after`` = (distance, id)."""
+    c = Compiler(viewer)
+    source, where = _near_source(q, c)
+    if after is not None:
+        where += f" and (d.distance_km, i.id) > ({c(after[0])}::float8, {c(after[1])}::bigint)"
+    sql = (
+        f"select {COLUMNS.format(t='i')}, d.distance_km from {source} where {where} "
+        f"order by d.distance_km, i.id limit {c(limit + 1)}"
+    )
+    records = await db.fetch(sql, *c.params.args)
+    incidents = to_rows(IncidentRow, records)
+    rows = [NearRow(row, r["distance_km"]) for row, r in zip(incidents, records, strict=True)]
+    return rows[:limit], len(rows) > limit
+
+
+async def count_near(db: Db, viewer: Viewer, q: NearQuery) -> int:
+    c = Compiler(viewer)
+    source, where = _near_source(q, c)
+    return int(await db.fetchval(f"select count(*) from {source} where {where}", *c.params.args))
+
+
+async def location_point(db: Db, viewer: Viewer, location_id: int) -> tuple[float, float] | None:
+    """The coordinates of a visible location, or None."""
+    c = Compiler(viewer)
+    row = await db.fetchrow(
+        f"select latitude, longitude from location l where id = {c(location_id)} "
+        f"and {c.visible('l')} and latitude is not null",
+        *c.params.args,
+    )
+    return None if row is None else (row["latitude"], row["longitude"])
+
+
+# --- GeoJSON export ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    id: int
+    occurred_on: dt.date
+    date_earliest: dt.date
+    date_latest: dt.date
+    event_type: str
+    sub_event_type: str
+    weapon: str
+    outcome: str
+    claim_status: str
+    projectile_count: int | None
+    killed_best: int | None
+    injured_best: int | None
+    summary: str
+    location_id: int | None
+    location_name: str | None
+    latitude: float | None
+    longitude: float | None
+    country_code: str | None
+    admin1_code: str | None
+
+
+def features_sql(c: Compiler, f: IncidentFilter | None) -> str:
+    """Visible incidents matching ``f``, newest first, with their visible location."""
+    where = c.visible("i")
+    if f is not None:
+        where += " and " + incident_where(f, c, "i")
+    return (
+        "select i.id, i.occurred_on, i.date_earliest, i.date_latest, i.event_type, "
+        "i.sub_event_type, i.weapon, i.outcome, i.claim_status, i.projectile_count, "
+        "i.killed_best, i.injured_best, i.summary, l.id as location_id, "
+        "l.name as location_name, l.latitude, l.longitude, l.country_code, l.admin1_code "
+        f"from incident i left join location l on l.id = i.location_id and {c.visible('l')} "
+        f"where {where} order by i.occurred_on desc, i.id desc"
+    )
+
+
+async def stream_features(
+    db: Db, viewer: Viewer, f: IncidentFilter | None, batch: int = 2000
+) -> AsyncIterator[list[FeatureRow]]:
+    """Batches of features read through a server-side cursor inside a transaction, so
+    memory stays flat whatever the size of the export."""
+    c = Compiler(viewer)
+    sql = features_sql(c, f)
+    db.counter.record(sql)
+    if isinstance(db, PoolDb):
+        async with db.pool.acquire() as conn, conn.transaction(readonly=True):
+            async for rows in _batches(conn, sql, c.params.args, batch):
+                yield rows
+    elif isinstance(db, ConnectionDb):
+        async with db._lock, db.conn.transaction():  # a savepoint if one is open
+            async for rows in _batches(db.conn, sql, c.params.args, batch):
+                yield rows
+    else:  # pragma: no cover - every Db is one of the two
+        raise TypeError(type(db))
+
+
+async def _batches(conn: Any, sql: str, args: list[Any], batch: int) -> AsyncIterator[list[Any]]:
+    cursor = await conn.cursor(sql, *args)
+    while True:
+        records = await cursor.fetch(batch)
+        if not records:
+            return
+        yield to_rows(FeatureRow, records)

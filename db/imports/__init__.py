@@ -1,0 +1,1 @@
+"""Bulk imports: ACLED CSV, UCDP GED CSV and Sitrep's own JSON Lines."""

@@ -1,0 +1,35 @@
+"""One entry point for every import format (CLI, HTTP endpoint and GraphQL mutation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from db.core import Db
+from db.filters import Viewer
+from db.imports import acled, taxonomy, ucdp
+from db.imports.core import BATCH_SIZE, Progress, Report, import_events
+
+FORMATS = ("acled", "ucdp", "json")
+
+
+async def import_lines(
+    db: Db,
+    fmt: str,
+    lines: Iterable[str],
+    viewer: Viewer,
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> Report:
+    """Import a text stream (an open file: read lazily, never all in memory)."""
+    if fmt == "acled":
+        items = acled.parse(lines, await taxonomy.load(db))
+    elif fmt == "ucdp":
+        items = ucdp.parse(lines)
+    elif fmt == "json":
+        from db.imports.sitrep_json import import_json
+
+        return await import_json(db, lines, viewer, batch_size=batch_size, progress=progress)
+    else:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return await import_events(db, items, viewer=viewer, batch_size=batch_size, progress=progress)

@@ -1,0 +1,1 @@
+"""The write path: one transaction per mutation, validation, versions, change records."""

@@ -1,0 +1,314 @@
+"""Transactions, typed write errors, and the generic versioned insert/update/retract.
+
+Every mutation runs in one ``Tx``: a single connection inside one transaction, plus
+the changes it made, which ``db.changes.flush`` writes at the end under the commit-order
+lock. Column names come only from the allow-lists here (never from input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import asyncpg
+
+from db.core import ConnectionDb, Db, PoolDb
+from db.filters import Viewer
+
+# table → the columns a write may set (identity, timestamps and version are managed).
+WRITABLE: dict[str, frozenset[str]] = {
+    "incident": frozenset(
+        [
+            "occurred_on",
+            "date_earliest",
+            "date_latest",
+            "occurred_time",
+            "time_precision",
+            "location_id",
+            "event_type",
+            "sub_event_type",
+            "weapon",
+            "projectile_count",
+            "outcome",
+            "claim_status",
+            "killed_low",
+            "killed_best",
+            "killed_high",
+            "injured_low",
+            "injured_best",
+            "injured_high",
+            "damage",
+            "damage_description",
+            "summary",
+            "notes",
+            "tags",
+            "status",
+        ]
+    ),
+    "actor": frozenset(["name", "kind", "country_code", "description", "status"]),
+    "location": frozenset(
+        [
+            "name",
+            "kind",
+            "latitude",
+            "longitude",
+            "geo_precision",
+            "precision_km",
+            "country_code",
+            "admin1_code",
+            "admin1_name",
+            "admin2_name",
+            "parent_id",
+            "description",
+            "status",
+        ]
+    ),
+    "source": frozenset(
+        [
+            "kind",
+            "publisher",
+            "title",
+            "url",
+            "author",
+            "published_at",
+            "revised_at",
+            "language",
+            "machine_translated",
+            "note",
+            "status",
+        ]
+    ),
+    "actor_relation": frozenset(
+        [
+            "subject_actor_id",
+            "kind",
+            "object_actor_id",
+            "basis",
+            "asserted_by_actor_id",
+            "valid_from",
+            "valid_to",
+            "note",
+            "status",
+        ]
+    ),
+    "deployment": frozenset(
+        [
+            "location_id",
+            "actor_id",
+            "valid_from",
+            "valid_to",
+            "strength",
+            "strength_note",
+            "mission",
+            "note",
+            "status",
+        ]
+    ),
+    "statement": frozenset(
+        [
+            "source_id",
+            "speaker_actor_id",
+            "speaker_name",
+            "channel",
+            "text",
+            "is_quote",
+            "stated_on",
+            "incident_id",
+        ]
+    ),
+}
+
+# GraphQL type name ↔ table
+TABLES = {
+    "Incident": "incident",
+    "Actor": "actor",
+    "Location": "location",
+    "Source": "source",
+    "ActorRelation": "actor_relation",
+    "Deployment": "deployment",
+    "Statement": "statement",
+}
+VERSIONED = {"incident", "actor", "location", "source", "actor_relation", "deployment"}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one input field: its path (``["input", "occurredOn"]``), a code
+    and a message."""
+
+    path: tuple[str | int, ...]
+    code: str
+    message: str
+
+
+class WriteError(Exception):
+    code = "WRITE_FAILED"
+
+
+class ValidationFailed(WriteError):
+    code = "VALIDATION_FAILED"
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e.path))}: {e.message}" for e in errors))
+        self.errors = list(errors)
+
+
+class NotFound(WriteError):
+    code = "NOT_FOUND"
+
+    def __init__(self, entity: str, pk: int, path: tuple[str | int, ...] = ("id",)) -> None:
+        super().__init__(f"No {entity} with this ID (or it is not visible to you).")
+        self.entity, self.pk, self.path = entity, pk, path
+
+
+class Conflict(WriteError):
+    code = "CONFLICT"
+
+    def __init__(self, entity: str, pk: int, expected: int, current: int) -> None:
+        super().__init__(
+            f"The {entity} changed since version {expected}; it is now at version {current}. "
+            "Reload it and apply your change again."
+        )
+        self.entity, self.pk, self.expected, self.current = entity, pk, expected, current
+
+
+@dataclass
+class Errors:
+    """Collects field errors; ``check()`` raises them all at once."""
+
+    prefix: tuple[str | int, ...] = ("input",)
+    items: list[FieldError] = field(default_factory=list)
+
+    def add(self, column: str | tuple[str | int, ...], code: str, message: str) -> None:
+        path = (camel(column),) if isinstance(column, str) else column
+        self.items.append(FieldError((*self.prefix, *path), code, message))
+
+    def check(self) -> None:
+        if self.items:
+            raise ValidationFailed(self.items)
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    entity: str
+    entity_id: int
+    operation: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None = None
+
+
+@dataclass
+class Tx:
+    """A mutation's transaction: one connection, the viewer, and the changes made."""
+
+    db: ConnectionDb
+    viewer: Viewer
+    changes: list[PendingChange] = field(default_factory=list)
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        return self.db.conn
+
+
+@asynccontextmanager
+async def transaction(db: Db, viewer: Viewer) -> AsyncIterator[Tx]:
+    """One transaction; the recorded changes are flushed (commit-ordered) at its end."""
+    from db.changes import flush
+
+    if isinstance(db, PoolDb):
+        async with db.pool.acquire() as conn, conn.transaction():
+            tx = Tx(ConnectionDb(cast(asyncpg.Connection, conn), db.counter), viewer)
+            yield tx
+            await flush(tx)
+        return
+    assert isinstance(db, ConnectionDb)
+    async with db._lock, db.conn.transaction():
+        # A fresh handle: the outer one's lock is held for the whole transaction.
+        tx = Tx(ConnectionDb(db.conn, db.counter), viewer)
+        yield tx
+        await flush(tx)
+
+
+def _assignments(table: str, values: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    allowed = WRITABLE[table]
+    bad = set(values) - allowed
+    assert not bad, f"not writable on {table}: {bad}"
+    cols = sorted(values)
+    return cols, [values[c] for c in cols]
+
+
+async def insert(tx: Tx, table: str, values: Mapping[str, Any]) -> int:
+    cols, args = _assignments(table, values)
+    placeholders = ", ".join(f"${n}" for n in range(1, len(cols) + 1))
+    pk: int = await tx.db.fetchval(
+        f"insert into {table} ({', '.join(cols)}) values ({placeholders}) returning id", *args
+    )
+    return pk
+
+
+async def lock_version(tx: Tx, entity: str, pk: int, version: int | None) -> int:
+    """Lock the row (``for update``) and check its version; returns the current version.
+
+    Only rows the viewer may see can be changed (editors: drafts and published).
+    """
+    table = TABLES[entity]
+    row = await tx.db.fetchrow(f"select version, status from {table} where id = $1 for update", pk)
+    if (
+        row is None
+        or (row["status"] == "RETRACTED")
+        or (row["status"] == "DRAFT" and not tx.viewer.can_see_drafts)
+    ):
+        raise NotFound(entity, pk)
+    if version is not None and row["version"] != version:
+        raise Conflict(entity, pk, version, row["version"])
+    return int(row["version"])
+
+
+async def update(
+    tx: Tx, entity: str, pk: int, version: int | None, values: Mapping[str, Any]
+) -> None:
+    """Set ``values`` and bump the version, if the row is still at ``version``."""
+    table = TABLES[entity]
+    await lock_version(tx, entity, pk, version)
+    cols, args = _assignments(table, values)
+    sets = [f"{c} = ${n}" for n, c in enumerate(cols, start=2)]
+    await tx.db.execute(
+        f"update {table} set {', '.join([*sets, 'version = version + 1'])} where id = $1",
+        pk,
+        *args,
+    )
+
+
+async def bump(tx: Tx, entity: str, pk: int, version: int | None = None) -> None:
+    """A change to a record's parts (participants, aliases) is a new version of it."""
+    await update(tx, entity, pk, version, {})
+
+
+async def exists(tx: Tx, entity: str, pk: int) -> bool:
+    """Whether a record the viewer may reference exists (not retracted, not merged away)."""
+    table = TABLES[entity]
+    if table in VERSIONED:
+        vis = "status <> 'RETRACTED'" if tx.viewer.can_see_drafts else "status = 'PUBLISHED'"
+        return bool(
+            await tx.db.fetchval(
+                f"select exists (select 1 from {table} where id = $1 and {vis})", pk
+            )
+        )
+    return bool(await tx.db.fetchval(f"select exists (select 1 from {table} where id = $1)", pk))
+
+
+async def check_refs(
+    tx: Tx, errors: Errors, refs: Sequence[tuple[tuple[str | int, ...] | str, str, int | None]]
+) -> None:
+    """Each ``(path, entity, id)`` must exist; adds ``NOT_FOUND`` field errors."""
+    for path, entity, pk in refs:
+        if pk is not None and not await exists(tx, entity, pk):
+            errors.add(path, "NOT_FOUND", f"No {entity} with this ID.")

@@ -1,0 +1,1 @@
+"""Mutations, one module per domain; `schema.mutation.Mutation` composes them."""

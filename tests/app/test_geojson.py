@@ -1,0 +1,148 @@
+"""/export/incidents.geojson: RFC 7946 structure, the filter language, drafts hidden,
+errors with the API's codes, and streaming in batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from app import demo_data as d
+from db import geo
+from db.core import ConnectionDb
+from db.filters import IncidentFilter, Viewer
+from tests.analytics_factories import make_place
+from tests.factories import demo_incident_ids, make_incident
+
+URL = "/export/incidents.geojson"
+
+
+async def export(client: httpx.AsyncClient, f: dict[str, Any] | None = None) -> dict[str, Any]:
+    params = {"filter": json.dumps(f)} if f is not None else {}
+    response = await client.get(URL, params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/geo+json")
+    body: dict[str, Any] = json.loads(response.content)
+    return body
+
+
+def assert_rfc7946(body: dict[str, Any]) -> None:
+    assert body["type"] == "FeatureCollection"
+    assert isinstance(body["features"], list)
+    for feature in body["features"]:
+        assert feature["type"] == "Feature"
+        assert set(feature) == {"type", "id", "geometry", "properties"}
+        assert isinstance(feature["id"], str)
+        assert isinstance(feature["properties"], dict)
+        geometry = feature["geometry"]
+        if geometry is not None:
+            assert geometry["type"] == "Point"
+            lon, lat = geometry["coordinates"]
+            assert -180 <= lon <= 180 and -90 <= lat <= 90
+
+
+async def test_demo_export_is_a_feature_collection_in_lon_lat_order(
+    client: httpx.AsyncClient, conn: asyncpg.Connection
+) -> None:
+    demo = await demo_incident_ids(conn)
+    body = await export(client)
+    assert_rfc7946(body)
+    by_id = {f["id"]: f for f in body["features"]}
+    assert set(demo.values()) <= set(by_id)
+    ain = by_id[demo[d.AIN_AL_ASAD_ID]]
+    base = next(loc for loc in d.LOCATIONS if loc.name == d.AIN_AL_ASAD)
+    assert ain["geometry"] == {"type": "Point", "coordinates": [base.longitude, base.latitude]}
+    props = ain["properties"]
+    assert props["occurredOn"] == "2024-01-01"
+    assert props["weapon"] == "DRONE" and props["outcome"] == "INTERCEPTED"
+    assert props["location"]["name"] == d.AIN_AL_ASAD
+    assert props["location"]["country"] == "IQ"
+
+
+async def test_filter_is_the_graphql_filter(
+    client: httpx.AsyncClient, conn: asyncpg.Connection
+) -> None:
+    demo = await demo_incident_ids(conn)
+    headline = {
+        "occurredOn": {"gte": "2023-12-30", "lte": "2024-01-05"},
+        "weapon": {"in": ["DRONE"]},
+        "location": {"hostsForcesOf": {"name": "US forces"}},
+    }
+    body = await export(client, headline)
+    assert {f["id"] for f in body["features"]} == {
+        demo[d.AIN_AL_ASAD_ID],
+        demo[d.ERBIL_AIRPORT_ID],
+    }
+    near = {"location": {"nearLocation": {"location": {"name": "EBL"}, "radiusKm": 5}}}
+    body = await export(client, near)
+    assert [f["id"] for f in body["features"]] == [demo[d.ERBIL_AIRPORT_ID]]
+    assert (await export(client, {"tags": {"any": ["nothing-has-this"]}})) == {
+        "type": "FeatureCollection",
+        "features": [],
+    }
+
+
+async def test_drafts_and_unlocated(client: httpx.AsyncClient, conn: asyncpg.Connection) -> None:
+    shown = await make_place(conn, "Json town", 12.5, 45.25)
+    hidden = await make_place(conn, "Json secret", 12.0, 45.0, status="DRAFT")
+    nowhere = await make_place(conn, "Json nowhere", None, None)
+    day = dt.date(2019, 5, 5)
+    await make_incident(conn, shown, day, tags=["json"], summary="shown")
+    await make_incident(conn, shown, day, tags=["json"], summary="draft", status="DRAFT")
+    await make_incident(conn, hidden, day, tags=["json"], summary="at a draft place")
+    await make_incident(conn, nowhere, day, tags=["json"], summary="nowhere")
+    body = await export(client, {"tags": {"any": ["json"]}})
+    assert_rfc7946(body)
+    got = {f["properties"]["summary"]: f for f in body["features"]}
+    assert set(got) == {"shown", "at a draft place", "nowhere"}
+    assert got["shown"]["geometry"]["coordinates"] == [45.25, 12.5]
+    # A draft location is neither placed nor named.
+    assert got["at a draft place"]["geometry"] is None
+    assert got["at a draft place"]["properties"]["location"] is None
+    assert got["nowhere"]["geometry"] is None
+    assert got["nowhere"]["properties"]["location"]["name"] == "Json nowhere"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("{not json", "BAD_USER_INPUT"),
+        (json.dumps({"weapon": {"in": ["TREBUCHET"]}}), "BAD_USER_INPUT"),
+        (json.dumps({"noSuchField": 1}), "BAD_USER_INPUT"),
+        (json.dumps({"occurredOn": {"gte": "2024-02-01", "lte": "2024-01-01"}}), "BAD_USER_INPUT"),
+        (json.dumps({"occurredOn": {"gte": "yesterday"}}), "BAD_USER_INPUT"),
+        (json.dumps({"ids": ["not-an-id"]}), "INVALID_ID"),
+        (
+            json.dumps({"location": {"near": {"latitude": 0, "longitude": 0, "radiusKm": -1}}}),
+            "BAD_USER_INPUT",
+        ),
+    ],
+)
+async def test_bad_filter_is_400_with_a_code(
+    client: httpx.AsyncClient, raw: str, code: str
+) -> None:
+    response = await client.get(URL, params={"filter": raw})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == code
+    assert error["message"]
+
+
+async def test_streams_in_batches_through_a_cursor(conn: asyncpg.Connection) -> None:
+    town = await make_place(conn, "Batch town", 1.0, 2.0)
+    await conn.execute(
+        "insert into incident (occurred_on, date_earliest, date_latest, location_id, event_type, "
+        "sub_event_type, summary, tags) select d, d, d, $1, 'EXPLOSIONS_REMOTE_VIOLENCE', "
+        "'AIR_DRONE_STRIKE', 'batch', array['batch'] from (select date '2010-01-01' + g as d "
+        "from generate_series(1, 25) g) x",
+        town,
+    )
+    db = ConnectionDb(conn)
+    f = IncidentFilter(tags_any=("batch",))
+    sizes = [len(rows) async for rows in geo.stream_features(db, Viewer(), f, batch=10)]
+    assert sizes == [10, 10, 5]
+    assert db.counter.count == 1
