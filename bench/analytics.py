@@ -23,15 +23,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import asyncpg  # noqa: E402
+import asyncpg
 
-from app.settings import Settings  # noqa: E402
-from db import geo, search, stats  # noqa: E402
-from db.core import PoolDb, create_pool, init_connection  # noqa: E402
-from db.filters import BoundingBox, Compiler, IncidentFilter, LocationFilter, Viewer  # noqa: E402
-from db.listing import count as count_sql  # noqa: E402,F401
-from schema import build_schema  # noqa: E402
-from schema.context import Context  # noqa: E402
+from app.settings import Settings
+from db import geo, search, stats
+from db.core import PoolDb, create_pool, init_connection
+from db.filters import BoundingBox, Compiler, IncidentFilter, LocationFilter, Viewer
+from db.listing import count as count_sql  # noqa: F401
+from schema import build_schema
+from schema.context import Context
 
 
 async def _p50(fn: Callable[[], Awaitable[Any]], runs: int) -> float:
@@ -107,9 +107,7 @@ async def main() -> None:
     ) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
         from schema.filters import IncidentFilter as Input  # noqa: F401
 
-        db_filter = (
-            IncidentFilter(occurred_on=_range(f["occurredOn"])) if f is not None else None
-        )
+        db_filter = IncidentFilter(occurred_on=_range(f["occurredOn"])) if f is not None else None
         q = stats.StatsQuery(
             db_filter, tuple(g), i.lower() if i else None, fill, roll, limit=10_000
         )
@@ -171,9 +169,9 @@ async def main() -> None:
 
     near_filter = IncidentFilter(location=LocationFilter(near=Near(lat, lon, 25.0)))
     workloads: list[tuple[str, Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]] = [
-        ("stats: all, by month × event type", *stats_case(None, ["EVENT_TYPE"], "MONTH")),
+        ("stats: all, by month x event type", *stats_case(None, ["EVENT_TYPE"], "MONTH")),
         (
-            "stats: 2023, ISO weeks filled × country",
+            "stats: 2023, ISO weeks filled x country",
             *stats_case({"occurredOn": year}, ["COUNTRY"], "WEEK", fill=True),
         ),
         (
@@ -187,7 +185,7 @@ async def main() -> None:
         ),
         ("incidentsNear 25 km: page + totalCount", lambda: gql(near_q, {"near": near}), raw_near),
         (
-            "bbox 1°×1°: page + totalCount",
+            "bbox 1°x1°: page + totalCount",
             lambda: gql(list_q, {"f": {"location": {"bbox": box}}}),
             lambda: raw_list(bbox_filter),
         ),
@@ -196,7 +194,7 @@ async def main() -> None:
         (f"search word {word!r}", *search_case(word)),
     ]
     print(f"{n} incidents; point ({lat:.4f}, {lon:.4f}); {args.runs} runs each\n")
-    print(f"| workload | GraphQL p50 ms | SQL p50 ms | ratio |\n|---|---:|---:|---:|")
+    print("| workload | GraphQL p50 ms | SQL p50 ms | ratio |\n|---|---:|---:|---:|")
     for name, api, floor in workloads:
         a = await _p50(api, args.runs)
         b = await _p50(floor, args.runs)

@@ -42,7 +42,8 @@ def assert_rfc7946(body: dict[str, Any]) -> None:
         if geometry is not None:
             assert geometry["type"] == "Point"
             lon, lat = geometry["coordinates"]
-            assert -180 <= lon <= 180 and -90 <= lat <= 90
+            assert -180 <= lon <= 180
+            assert -90 <= lat <= 90
 
 
 async def test_demo_export_is_a_feature_collection_in_lon_lat_order(
@@ -58,7 +59,8 @@ async def test_demo_export_is_a_feature_collection_in_lon_lat_order(
     assert ain["geometry"] == {"type": "Point", "coordinates": [base.longitude, base.latitude]}
     props = ain["properties"]
     assert props["occurredOn"] == "2024-01-01"
-    assert props["weapon"] == "DRONE" and props["outcome"] == "INTERCEPTED"
+    assert props["weapon"] == "DRONE"
+    assert props["outcome"] == "INTERCEPTED"
     assert props["location"]["name"] == d.AIN_AL_ASAD
     assert props["location"]["country"] == "IQ"
 

@@ -153,6 +153,7 @@ async def test_draft_actor_has_no_affiliates_and_batches(
     assert result.errors is None, result.errors
     assert result.data is not None
     names = {e["node"]["name"] for e in result.data["actors"]["edges"]}
-    assert "Aff Ghost" not in names and len(names) == 7
+    assert "Aff Ghost" not in names
+    assert len(names) == 7
     # The list, one walk for all actors, one batch of actors, one of relations.
     assert ctx.db.counter.count == 4

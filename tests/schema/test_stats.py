@@ -155,7 +155,8 @@ async def test_totals_without_grouping(gql: GraphQLClient, data: dict[str, int])
     assert g["projectiles"] == 3 + 5 + 1
     assert g["killed"] == {"low": 1 + 0 + 5 + 1, "best": 2 + 0 + 5 + 1, "high": 4 + 0 + 5 + 1}
     assert g["injured"] == {"low": 0 + 2, "best": 1 + 3, "high": 2 + 5}
-    assert g["period"] is None and g["country"] is None
+    assert g["period"] is None
+    assert g["country"] is None
 
 
 async def test_iso_weeks_across_the_year_boundary_with_and_without_empty_weeks(
