@@ -26,7 +26,11 @@ async def viewer_for(request: Request, db: Db, settings: Settings) -> Viewer:
     header = request.headers.get("authorization")
     if header is None:
         # The GraphiQL page itself (a browser GET without a query) needs no key.
-        ide = request.method == "GET" and "query" not in request.query_params
+        ide = (
+            request.method == "GET"
+            and request.url.path.rstrip("/").endswith("/graphql")
+            and "query" not in request.query_params
+        )
         if settings.require_key_for_reads and not ide:
             raise AuthError("This server requires an API key: Authorization: Bearer <key>.")
         return Viewer()

@@ -19,12 +19,13 @@ from typing import Any
 
 import orjson
 import strawberry
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from graphql import GraphQLError, Undefined, coerce_input_value
 from graphql.utilities import validate_input_value
 from strawberry.types.arguments import convert_argument
 
+from app.auth import viewer_for
 from app.settings import Settings
 from db import geo
 from db.core import Db
@@ -129,6 +130,7 @@ def geojson_router(get_db: Callable[[], Db], settings: Settings) -> APIRouter:
         response_class=StreamingResponse,
     )
     async def export_incidents(
+        request: Request,
         filter: str | None = Query(
             default=None, description="An IncidentFilter as JSON, as in GraphQL variables."
         ),
@@ -138,7 +140,9 @@ def geojson_router(get_db: Callable[[], Db], settings: Settings) -> APIRouter:
         except FilterError as exc:
             body = {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]}
             return JSONResponse(body, status_code=400)
-        # Anonymous readers see published records only, as in GraphQL.
-        return StreamingResponse(_collection(get_db(), Viewer(), f), media_type=MEDIA_TYPE)
+        # The same viewer as in GraphQL: anonymous readers see published records only.
+        db = get_db()
+        viewer = await viewer_for(request, db, settings)
+        return StreamingResponse(_collection(db, viewer, f), media_type=MEDIA_TYPE)
 
     return router

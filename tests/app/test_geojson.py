@@ -148,3 +148,33 @@ async def test_streams_in_batches_through_a_cursor(conn: asyncpg.Connection) -> 
     sizes = [len(rows) async for rows in geo.stream_features(db, Viewer(), f, batch=10)]
     assert sizes == [10, 10, 5]
     assert db.counter.count == 1
+
+
+async def test_geojson_uses_the_callers_key(
+    conn: asyncpg.Connection, client: httpx.AsyncClient, settings: Any
+) -> None:
+    """Editors see drafts in the export as in GraphQL; a required key is enforced."""
+    from app.main import create_app
+    from tests.write_factories import make_key
+
+    draft = await make_place(conn, "Draft export base", 10.0, 20.0)
+    await make_incident(conn, draft, dt.date(2020, 5, 5), status="DRAFT", tags=["geojson-key"])
+    only = {"tags": {"any": ["geojson-key"]}}
+    assert (await export(client, only))["features"] == []
+    token = await make_key(conn, "editor")
+    response = await client.get(
+        URL, params={"filter": json.dumps(only)}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert len(json.loads(response.content)["features"]) == 1
+    bad = await client.get(URL, headers={"Authorization": "Bearer sitrep_nope"})
+    assert bad.status_code == 401
+
+    strict = create_app(
+        settings.model_copy(update={"require_key_for_reads": True}), db=ConnectionDb(conn)
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=strict), base_url="http://t"
+    ) as http:
+        assert (await http.get(URL)).status_code == 401
+        ok = await http.get(URL, headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200
