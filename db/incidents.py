@@ -65,33 +65,24 @@ TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table(
     "incident", "i", COLUMNS, IncidentRow, incident_where, ORDERS
 )
 
-# Links from a parent to its incidents: SQL yielding (child_id, parent_id), given the
-# placeholder holding the parent ids.
+# Links from a parent to its incidents: SQL selecting the incident ids of ONE parent,
+# given the SQL expression of that parent's id.
 
 
 def by_actor(roles: tuple[str, ...] | None = None) -> listing.Links:
-    def links(c: Compiler, ids: str) -> str:
+    def links(c: Compiler, parent: str) -> str:
         role = "" if roles is None else f" and role = any({c(list(roles))}::text[])"
-        return (
-            "select distinct incident_id as child_id, actor_id as parent_id "
-            f"from incident_participant where actor_id = any({ids}::bigint[]){role}"
-        )
+        return f"select incident_id from incident_participant where actor_id = {parent}{role}"
 
     return links
 
 
-def by_location(_: Compiler, ids: str) -> str:
-    return (
-        "select id as child_id, location_id as parent_id "
-        f"from incident where location_id = any({ids}::bigint[])"
-    )
+def by_location(_: Compiler, parent: str) -> str:
+    return f"select id from incident where location_id = {parent}"
 
 
-def by_source(_: Compiler, ids: str) -> str:
-    return (
-        "select incident_id as child_id, source_id as parent_id "
-        f"from incident_source where source_id = any({ids}::bigint[])"
-    )
+def by_source(_: Compiler, parent: str) -> str:
+    return f"select incident_id from incident_source where source_id = {parent}"
 
 
 @dataclass(frozen=True)

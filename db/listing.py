@@ -23,7 +23,7 @@ from db.pagination import (
 )
 
 R = TypeVar("R")
-Links = Callable[[Compiler, str], str]
+Links = Callable[[Compiler, str], str]  # (compiler, SQL of one parent id) → child ids SQL
 F = TypeVar("F")
 
 
@@ -109,22 +109,37 @@ async def pages_by_parent(
     f: F | None,
     args: PageArgs,
 ) -> dict[int, Page[R]]:
-    """One page per parent in one statement.
+    """One page per parent in one statement (a LATERAL top-N per parent).
 
-    ``links`` builds SQL selecting ``(child_id, parent_id)`` given the placeholder that
-    holds the parent ids.
+    ``links`` builds SQL selecting the child ids of one parent, given the SQL of its id.
     """
     c = Compiler(viewer)
-    link_sql = links(c, c(list(parent_ids)))
-    sql = nested_page_sql(
-        c,
-        args,
-        columns=table.select(),
-        links=f"({link_sql})",
-        table=table.name,
-        t=table.alias,
-        where=_where(table, c, f),
-    )
+    t = table.alias
+    if len(parent_ids) == 1:
+        # One parent (the common `actor(id) { incidents }`): a plain page whose parent is
+        # a parameter, so the planner sees its real selectivity (a busy actor is best
+        # served by walking the date index, a quiet one by its links).
+        parent = c(parent_ids[0])
+        where = f"{t}.id in ({links(c, parent)}) and {_where(table, c, f)}"
+        sql = page_sql(
+            c,
+            args,
+            columns=f"{table.select()}, {parent}::bigint as _parent_id",
+            source=f"{table.name} {t}",
+            t=t,
+            where=where,
+        )
+    else:
+        sql = nested_page_sql(
+            c,
+            args,
+            parent_ids=c(list(parent_ids)),
+            columns=table.select(),
+            children=links(c, "lk.parent_id"),
+            table=table.name,
+            t=t,
+            where=_where(table, c, f),
+        )
     records = await db.fetch(sql, *c.params.args)
     grouped: dict[int, tuple[list[Any], list[Any]]] = {pid: ([], []) for pid in parent_ids}
     for rec in records:
@@ -143,11 +158,12 @@ async def counts_by_parent(
     f: F | None,
 ) -> dict[int, int]:
     c = Compiler(viewer)
-    link_sql = links(c, c(list(parent_ids)))
+    ids = c(list(parent_ids))
     t = table.alias
     sql = (
-        f"select lk.parent_id, count(*) from ({link_sql}) lk join {table.name} {t} "
-        f"on {t}.id = lk.child_id where {_where(table, c, f)} group by lk.parent_id"
+        f"select lk.parent_id, (select count(*) from {table.name} {t} "
+        f"where {t}.id in ({links(c, 'lk.parent_id')}) and {_where(table, c, f)}) "
+        f"from unnest({ids}::bigint[]) as lk(parent_id)"
     )
     found = {r[0]: int(r[1]) for r in await db.fetch(sql, *c.params.args)}
     return {pid: found.get(pid, 0) for pid in parent_ids}

@@ -145,24 +145,27 @@ def nested_page_sql(
     c: Compiler,
     page: PageArgs,
     *,
+    parent_ids: str,
     columns: str,
-    links: str,
+    children: str,
     table: str,
     t: str,
     where: str,
 ) -> str:
     """Pages for many parents in one statement.
 
-    ``links`` is a subquery yielding ``(child_id, parent_id)``; the window function
-    numbers each parent's rows so that every parent gets its own ``limit + 1`` rows.
+    For each parent id in ``parent_ids`` (a placeholder), a LATERAL subquery takes the
+    first ``limit + 1`` rows among ``children`` (a subquery over ``lk.parent_id``) in the
+    page's order, so PostgreSQL can stop early on an index instead of ranking every child
+    of a busy parent. A LATERAL join is a nested loop, so each parent's rows come out in
+    the subquery's order.
     """
-    conds = [where, *page_conditions(c, page, t)]
+    conds = [f"{t}.id in ({children})", where, *page_conditions(c, page, t)]
     return (
-        f"select * from (select {columns}, {page.order.sql(t)} as _sort_key, "
-        f"lk.parent_id as _parent_id, row_number() over (partition by lk.parent_id "
-        f"order by {order_by(page, t)}) as _rn from {links} lk join {table} {t} "
-        f"on {t}.id = lk.child_id where {' and '.join(conds)}) x "
-        f"where _rn <= {c(page.limit + 1)} order by _parent_id, _rn"
+        f"select x.* from unnest({parent_ids}::bigint[]) as lk(parent_id) "
+        f"cross join lateral (select {columns}, {page.order.sql(t)} as _sort_key, "
+        f"lk.parent_id as _parent_id from {table} {t} where {' and '.join(conds)} "
+        f"order by {order_by(page, t)} limit {c(page.limit + 1)}) x"
     )
 
 
