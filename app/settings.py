@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(12, ge=2)
     max_aliases: int = Field(30, ge=1)
     max_tokens: int = Field(5_000, ge=100)
+    document_cache_size: int = Field(
+        256, ge=1, description="Parsed and validated GraphQL documents kept in memory"
+    )
     max_ids_per_lookup: int = Field(100, ge=1, description="Upper bound for nodes(ids:)")
 
     graphiql: bool = Field(True, description="Serve the GraphiQL explorer at /graphql")

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 
 from app.settings import Settings
 from schema.actor import Actor, ActorRelation
@@ -14,6 +24,19 @@ from schema.location import Deployment, Location
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.source import Source, Statement
+
+
+class DocumentCache(ParserCache):
+    """Strawberry's parser cache, except that a document that does not parse is left to
+    Strawberry's own parse step, which reports the syntax error as a normal result (the
+    stock cache raises from its hook, bypassing the error-code extension)."""
+
+    def on_parse(self) -> Iterator[None]:
+        ctx = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            ctx.graphql_document = self.cached_parse_document(ctx.query, **ctx.parse_options)
+        yield
+
 
 ALL_TYPES = [Incident, Actor, ActorRelation, Location, Deployment, Source, Statement]
 
@@ -26,14 +49,21 @@ class RootQuery(Query, ChangesQuery):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The limiters hold no per-request state; building each once keeps their validation
+    # rules identical across requests, so validated documents can be cached.
+    depth = QueryDepthLimiter(max_depth=settings.max_query_depth)
+    aliases = MaxAliasesLimiter(max_alias_count=settings.max_aliases)
+    tokens = MaxTokensLimiter(max_token_count=settings.max_tokens)
     return strawberry.Schema(
         query=RootQuery,
         mutation=Mutation,
         types=ALL_TYPES,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: depth,
+            lambda: aliases,
+            lambda: tokens,
+            lambda: DocumentCache(maxsize=settings.document_cache_size),
+            lambda: ValidationCache(maxsize=settings.document_cache_size),
             ErrorCodes,
         ],
     )
