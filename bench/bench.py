@@ -586,7 +586,7 @@ def run_wrk(port: int, bodies: list[Path], conns: int, seconds: float) -> dict[s
         "wrk",
         "-t1",
         f"-c{conns}",
-        f"-d{seconds}s",
+        f"-d{max(1, round(seconds))}s",
         "--timeout",
         "60s",
         "-s",
@@ -1286,7 +1286,7 @@ def main() -> None:
                         res["open"][w][f"{t}@{pct}%"] = r
                         log(
                             f"open {w:12} {t:12} {pct}% = {rate:7.1f}/s: achieved "
-                            f"{r['achieved']:7.1f} p50 {r['p50']:.2f} p99 {r['p99']:.2f} "
+                            f"{r['achieved']:7.1f} p50 {fmt(r['p50'], 2)} p99 {fmt(r['p99'], 2)} "
                             f"dropped {r['dropped']}"
                         )
         if not args.no_profile:
