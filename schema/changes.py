@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from db import changes
 from db.changes import ChangeRow
+from db.filters import Viewer
 from schema.context import Info
 from schema.errors import BadUserInput, InvalidCursor, PageSizeExceeded
 from schema.ids import from_global_id, to_global_id
@@ -76,7 +77,10 @@ class Change:
     at: dt.datetime = strawberry.field(description="When it was committed.")
     record: JSON | None = strawberry.field(
         description="The record after the change (null for tombstones). References inside "
-        "are database ids; `recordId` is the global ID."
+        "are database ids; `recordId` is the global ID. References to records you may not "
+        "see are left out (participants, sources) or null (location, parent); a relation, "
+        "deployment or statement with a hidden end is a tombstone. When such a record "
+        "becomes visible or hidden, every record referring to it gets a new entry."
     )
     author: str | None = strawberry.field(description="Who made it (editors only).")
     reason: str | None = strawberry.field(description="Why (retractions, merges).")
@@ -91,21 +95,26 @@ class ChangeFeed:
     has_more: bool = strawberry.field(description="More changes are available right now.")
 
 
-def _change(row: ChangeRow, editor: bool, drafts: bool) -> Change:
-    if drafts:
-        alive = row.after is not None and row.after.get("status") != "RETRACTED"
-    else:
-        alive = row.published_after
+def _change(item: changes.FeedItem, editor: bool) -> Change:
+    row = item.row
+    reason = row.reason
+    if row.operation == "MERGE":
+        # the stored reason names the survivor's database id, which may be a draft
+        reason = (
+            f"merged into {to_global_id(row.entity, item.merged_into)}"
+            if item.merged_into is not None
+            else "merged"
+        )
     return Change(
         cursor=changes.encode_cursor(row.id),
         type_name=row.entity,
         record_id=to_global_id(row.entity, row.entity_id),
         operation=ChangeOperation(row.operation),
-        action=SyncAction.UPSERT if alive else SyncAction.TOMBSTONE,
+        action=SyncAction.UPSERT if item.record is not None else SyncAction.TOMBSTONE,
         at=row.changed_at,
-        record=cast(JSON, row.after) if alive else None,
+        record=cast(JSON, item.record),
         author=row.author if editor else None,
-        reason=row.reason,
+        reason=reason,
     )
 
 
@@ -149,8 +158,12 @@ class ChangesQuery:
         rows = await changes.feed(info.context.db, after, first + 1, all_changes=include_drafts)
         more = len(rows) > first
         rows = rows[:first]
+        # Without includeDrafts the feed is the published data set, whoever asks.
+        items = await changes.feed_items(
+            info.context.db, viewer if include_drafts else Viewer(), rows
+        )
         return ChangeFeed(
-            changes=[_change(r, viewer.can_edit, include_drafts) for r in rows],
+            changes=[_change(item, viewer.can_edit) for item in items],
             end_cursor=changes.encode_cursor(rows[-1].id if rows else after),
             has_more=more,
         )
@@ -176,7 +189,7 @@ def history_field(type_name: str) -> Any:
     async def resolve(root: Any, info: Info) -> list[HistoryEntry]:
         require(info, "editor")
         pk = from_global_id(root.id)[1]
-        rows = await changes.history(info.context.db, type_name, pk, MAX_FEED_PAGE)
+        rows = await info.context.loaders.history.load(((type_name, MAX_FEED_PAGE), pk))
         return [HistoryEntry.from_row(r) for r in rows]
 
     return strawberry.field(

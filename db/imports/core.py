@@ -12,7 +12,10 @@ updated record is recorded in the change log, like a mutation.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import itertools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -241,9 +244,7 @@ async def _source_ids(tx: Tx, caches: _Caches, specs: list[SourceSpec]) -> None:
 
 
 async def _record_created(tx: Tx, entity: str, ids: list[int]) -> None:
-    images = await changes.snapshots(tx.db, entity, ids)
-    for pk in ids:
-        changes.record(tx, entity, pk, "CREATE", None, images.get(pk))
+    changes.record_deferred(tx, entity, ids, "CREATE")
 
 
 def _columns(rows: list[EventRow], location_ids: list[int]) -> list[list[Any]]:
@@ -278,6 +279,9 @@ _VALUES = ", ".join(f"v.c{n}" for n in range(len(INCIDENT_COLUMNS)))
 
 
 async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) -> None:
+    # Statistics lag behind a fast-growing table: JIT-compiling these short statements
+    # costs more than running them.
+    await tx.db.execute("set local jit = off")
     # 1. references
     wanted: dict[str, str] = {}
     for r in rows:
@@ -398,13 +402,9 @@ async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) 
             s_inc,
             s_src,
         )
-    # 5. history
-    touched = [pk for pk, _ in pairs]
-    afters = await changes.snapshots(tx.db, "Incident", touched)
-    for pk in new_ids:
-        changes.record(tx, "Incident", pk, "CREATE", None, afters.get(pk))
-    for pk, _ in newer:
-        changes.record(tx, "Incident", pk, "UPDATE", befores.get(pk), afters.get(pk))
+    # 5. history: the after images are taken by the change-log insert itself (flush)
+    changes.record_deferred(tx, "Incident", new_ids, "CREATE")
+    changes.record_deferred(tx, "Incident", [pk for pk, _ in newer], "UPDATE", befores)
     report.created += len(new)
     report.updated += len(newer)
 
@@ -412,21 +412,32 @@ async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) 
 async def _batches(
     items: Iterable[EventRow | Rejected] | AsyncIterator[EventRow | Rejected], size: int
 ) -> AsyncIterator[list[EventRow | Rejected]]:
-    batch: list[EventRow | Rejected] = []
+    """Batches of ``size`` rows. A plain iterable (a parser over an open file) is read in
+    a worker thread, one batch ahead: parsing the next batch overlaps with the database
+    writing the current one."""
     if hasattr(items, "__aiter__"):
+        batch: list[EventRow | Rejected] = []
         async for item in items:
             batch.append(item)
             if len(batch) >= size:
                 yield batch
                 batch = []
-    else:
-        for item in items:
-            batch.append(item)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+        if batch:
+            yield batch
+        return
+    it = iter(items)
+    ahead = asyncio.ensure_future(asyncio.to_thread(lambda: list(itertools.islice(it, size))))
+    try:
+        while batch := await ahead:
+            ahead = asyncio.ensure_future(
+                asyncio.to_thread(lambda: list(itertools.islice(it, size)))
+            )
+            yield batch
+    finally:
+        if not ahead.done():
+            # the consumer stopped early: let the worker finish its batch, then drop it
+            with contextlib.suppress(Exception):
+                await ahead
 
 
 async def import_events(

@@ -138,6 +138,21 @@ def camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
+# Columns whose GraphQL input field is not simply their camelCase name.
+INPUT_NAMES = {
+    "subject_actor_id": "subjectId",
+    "object_actor_id": "objectId",
+    "asserted_by_actor_id": "assertedById",
+    "speaker_actor_id": "speakerId",
+    "attributed_by_actor_id": "attributedById",
+}
+
+
+def input_name(column: str) -> str:
+    """The input field a column is set from, for error paths."""
+    return INPUT_NAMES.get(column) or camel(column)
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One problem with one input field: its path (``["input", "occurredOn"]``), a code
@@ -187,7 +202,7 @@ class Errors:
     items: list[FieldError] = field(default_factory=list)
 
     def add(self, column: str | tuple[str | int, ...], code: str, message: str) -> None:
-        path = (camel(column),) if isinstance(column, str) else column
+        path = (input_name(column),) if isinstance(column, str) else column
         self.items.append(FieldError((*self.prefix, *path), code, message))
 
     def check(self) -> None:
@@ -203,6 +218,9 @@ class PendingChange:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     reason: str | None = None
+    # True: the after image is taken in SQL when the change is flushed (bulk imports:
+    # the image never travels to Python and back).
+    deferred: bool = False
 
 
 @dataclass

@@ -85,7 +85,7 @@ SPECS: dict[str, Spec] = {
 DUPLICATES: dict[str, tuple[tuple[str | int, ...], str]] = {
     "source_url_key": (("url",), "Another source has this URL."),
     "actor_relation_natural_key": (
-        ("objectActorId",),
+        ("objectId",),
         "This relation already exists for this start date.",
     ),
     "deployment_natural_key": (("validFrom",), "This deployment already exists for this date."),
@@ -107,6 +107,9 @@ class Parts:
     source_ids: list[int] | None = None
     external_ids: list[tuple[str, str]] | None = None
     extra_errors: list[FieldError] = field(default_factory=list)
+    # addParticipant: the one participant *is* the input (paths input.actorId, not
+    # input.participants.0.actorId)
+    one_participant: bool = False
 
 
 async def _taxonomy(tx: Tx, v: Mapping[str, Any], errors: Errors) -> None:
@@ -145,7 +148,9 @@ async def _check(
             errors.add(column, "NOT_FOUND", f"No {target} with this ID.")
     if entity == "Location" and pk is not None and given.get("parent_id") == pk:
         errors.add("parent_id", "INVALID_VALUE", "A location cannot be its own parent.")
+    links: set[tuple[Any, Any]] = set()
     for n, p in enumerate(parts.participants or []):
+        at: tuple[str | int, ...] = () if parts.one_participant else ("participants", n)
         for column, target in (
             ("actor_id", "Actor"),
             ("attributed_by_actor_id", "Actor"),
@@ -153,9 +158,10 @@ async def _check(
             ("statement_id", "Statement"),
         ):
             if p.get(column) is not None and not await exists(tx, target, p[column]):
-                errors.add(
-                    ("participants", n, validate_camel(column)), "NOT_FOUND", f"No {target}."
-                )
+                errors.add((*at, validate_camel(column)), "NOT_FOUND", f"No {target}.")
+        if (p.get("actor_id"), p.get("role")) in links:
+            errors.add((*at, "actorId"), "DUPLICATE", "The actor already has this role.")
+        links.add((p.get("actor_id"), p.get("role")))
     for n, sid in enumerate(parts.source_ids or []):
         if not await exists(tx, "Source", sid):
             errors.add(("sourceIds", n), "NOT_FOUND", "No Source with this ID.")
@@ -180,9 +186,9 @@ async def _check(
 
 
 def validate_camel(column: str) -> str:
-    from db.writes.core import camel
+    from db.writes.core import input_name
 
-    return camel(column)
+    return input_name(column)
 
 
 async def _write_parts(tx: Tx, entity: str, pk: int, parts: Parts) -> None:
@@ -328,8 +334,32 @@ async def delete_statement(tx: Tx, pk: int, reason: str | None) -> None:
     before = await changes.track(tx, "Statement", pk)
     if before is None:
         raise NotFound("Statement", pk)
+    # participants citing it lose the citation (on delete set null): their incidents change
+    citing = [
+        r[0]
+        for r in await tx.db.fetch(
+            "select distinct incident_id from incident_participant where statement_id = $1 "
+            "order by 1",
+            pk,
+        )
+    ]
+    befores = await changes.snapshots(tx.db, "Incident", citing)
     await tx.db.execute("delete from statement where id = $1", pk)
     changes.record(tx, "Statement", pk, "RETRACT", before, None, reason)
+    if citing:
+        await tx.db.execute(
+            "update incident set version = version + 1 where id = any($1::bigint[])", citing
+        )
+        afters = await changes.snapshots(tx.db, "Incident", citing)
+        for incident_id in citing:
+            changes.record(
+                tx,
+                "Incident",
+                incident_id,
+                "UPDATE",
+                befores.get(incident_id),
+                afters.get(incident_id),
+            )
 
 
 async def set_participant(
@@ -354,7 +384,7 @@ async def set_participant(
             "Incident",
             {**(await current(tx, "Incident", incident_id))},
             {},
-            Parts(participants=[dict(p)]),
+            Parts(participants=[dict(p)], one_participant=True),
             incident_id,
         )
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from unittest.mock import ANY
 
 import asyncpg
 import httpx
@@ -374,3 +375,58 @@ async def test_merge_locations(
     assert result["mergeLocations"]["aliases"] == ["Mut-Town"]
     assert await conn.fetchval("select location_id from incident where id = $1", inc) == refs["loc"]
     assert await conn.fetchval("select parent_id from location where id = $1", child) == refs["loc"]
+
+
+ADD_PARTICIPANT = """mutation($id: ID!, $input: ParticipantInput!) {
+  addParticipant(incidentId: $id, input: $input) {
+    __typename ... on ValidationFailed { fields { path code } } } }"""
+
+
+async def test_add_participant_error_paths_match_the_input(
+    editor: KeyedGql, refs: dict[str, int]
+) -> None:
+    """addParticipant's argument is the participant itself: paths are input.actorId, not
+    input.participants.0.actorId."""
+    created = (await editor.data(CREATE, {"input": _incident(refs)}))["createIncident"]
+
+    async def fields(participant: dict[str, Any]) -> list[dict[str, Any]]:
+        got = await editor.data(ADD_PARTICIPANT, {"id": created["id"], "input": participant})
+        assert got["addParticipant"]["__typename"] == "ValidationFailed"
+        return list(got["addParticipant"]["fields"])
+
+    missing = {
+        "actorId": gid("Actor", 987_654),
+        "role": "TARGET",
+        "attributedById": gid("Actor", 987_655),
+        "sourceId": gid("Source", 987_654),
+        "statementId": gid("Statement", 987_654),
+    }
+    assert await fields(missing) == [
+        {"path": ["input", name], "code": "NOT_FOUND"}
+        for name in ("actorId", "attributedById", "sourceId", "statementId")
+    ]
+    assert await fields({"actorId": "bad", "role": "TARGET"}) == [
+        {"path": ["input", "actorId"], "code": "INVALID_ID"}
+    ]
+    again = {"actorId": gid("Actor", refs["actor"]), "role": "PERPETRATOR"}
+    assert await fields(again) == [{"path": ["input", "actorId"], "code": "DUPLICATE"}]
+    # in a list, the path names the item
+    twice = _incident(
+        refs,
+        externalIds=[],
+        participants=[{"actorId": gid("Actor", refs["actor2"]), "role": "TARGET"}] * 2,
+    )
+    got = (await editor.data(CREATE, {"input": twice}))["createIncident"]
+    assert got["fields"] == [
+        {"path": ["input", "participants", "1", "actorId"], "code": "DUPLICATE", "message": ANY}
+    ]
+    # columns named after the actor they hold: the path is the input field's name
+    rel = await editor.data(
+        """mutation($s: ID!, $o: ID!) { addRelation(input: {subjectId: $s, kind: FUNDED_BY,
+        objectId: $o, assertedById: $o}) { ... on ValidationFailed { fields { path code } } } }""",
+        {"s": gid("Actor", refs["actor"]), "o": gid("Actor", 987_654)},
+    )
+    assert rel["addRelation"]["fields"] == [
+        {"path": ["input", "objectId"], "code": "NOT_FOUND"},
+        {"path": ["input", "assertedById"], "code": "NOT_FOUND"},
+    ]
