@@ -18,10 +18,33 @@ cli.add_typer(demo_cli, name="demo")
 _register_write_path_commands(cli)
 
 
-def _url() -> str:
+def _server_url() -> str:
     from app.database import resolve_database_url
 
     return resolve_database_url(get_settings())
+
+
+def _url() -> str:
+    """The database URL for commands that read or write data.
+
+    The embedded database is migrated on the spot (as `serve` does); a database given by
+    DATABASE_URL must already be at the newest revision, else the command stops with a
+    clear message instead of failing on a missing table.
+    """
+    from app import database
+
+    url = _server_url()
+    head = database.head_revision()
+    if get_settings().database_url is None:
+        database.upgrade(url)
+    elif (current := database.current_revision(url)) != head:
+        typer.echo(
+            f"The database is at revision {current or 'none'}, this code needs {head}: "
+            "run `sitrep db upgrade` first.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return url
 
 
 async def _load_demo(url: str) -> dict[str, int]:
@@ -79,7 +102,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     """Apply migrations up to REVISION (default: head)."""
     from app import database
 
-    url = _url()
+    url = _server_url()
     database.upgrade(url, revision)
     typer.echo(f"database at revision {database.current_revision(url)}")
 
@@ -91,7 +114,7 @@ def db_downgrade(
     """Revert migrations down to REVISION (e.g. -1 or base)."""
     from app import database
 
-    url = _url()
+    url = _server_url()
     database.downgrade(url, revision)
     typer.echo(f"database at revision {database.current_revision(url)}")
 
@@ -101,7 +124,7 @@ def db_current() -> None:
     """Print the database's migration revision."""
     from app import database
 
-    typer.echo(database.current_revision(_url()) or "none")
+    typer.echo(database.current_revision(_server_url()) or "none")
 
 
 @demo_cli.command("load")

@@ -104,6 +104,13 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)  # type: ignore[arg-type]
 
 
+def head_revision() -> str | None:
+    """The newest migration in alembic/versions (what this code expects)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("postgresql://unused")).get_current_head()  # type: ignore[arg-type]
+
+
 def current_revision(url: str) -> str | None:
     import asyncio
 
