@@ -138,6 +138,10 @@ async def create_pool(
         server_settings={
             "statement_timeout": str(statement_timeout_ms),
             "application_name": "sitrep",
+            # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
+            # generic plan that ignores the parameters. Incident data is skewed (a few
+            # actors and places have most incidents), so plan for the actual values.
+            "plan_cache_mode": "force_custom_plan",
         },
     )
     assert pool is not None
