@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from typing import Annotated
 
 import typer
@@ -88,6 +90,10 @@ def serve(
         counts = asyncio.run(_load_demo(url))
         typer.echo(f"demo data loaded ({sum(counts.values())} rows written)")
     app = create_app(settings, database_url=url)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; with the default
+    # handler the process would die without running atexit, leaving the embedded
+    # PostgreSQL running. Exiting normally lets it stop (its data stays on disk).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         app,
         host=host or settings.host,
