@@ -35,7 +35,6 @@ from schema.pagination import (
     Connection,
     connection,
     is_descending,
-    list_connection,
     page_args,
 )
 
@@ -211,33 +210,9 @@ class Incident(Node):
     history = history_field("Incident")
 
 
-def _order(order_by: IncidentOrder | None) -> Order:
+def incident_order(order_by: IncidentOrder | None) -> Order:
     order_by = order_by or IncidentOrder()
     return incidents.TABLE.order(value(order_by.field), is_descending(order_by.direction))
-
-
-async def incident_connection(
-    info: Info,
-    filter: IncidentFilter | None,
-    order_by: IncidentOrder | None,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> Connection[Incident]:
-    """The root `incidents` list."""
-    f = filter.to_db() if filter else None
-    return await list_connection(
-        info.context,
-        incidents.TABLE,
-        f,
-        _order(order_by),
-        Incident.from_row,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-    )
 
 
 async def nested_incident_connection(
@@ -254,7 +229,7 @@ async def nested_incident_connection(
     """Incidents of an actor, location or source: batched across all parents."""
     loaders = info.context.loaders
     f = filter.to_db() if filter else None
-    order = _order(order_by)
+    order = incident_order(order_by)
     args = page_args(
         order, first=first, after=after, last=last, before=before, settings=info.context.settings
     )

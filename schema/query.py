@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from db import actors, locations, sources
+from db import actors, incidents, locations, sources
 from schema.actor import Actor, ActorOrder, actor_order
 from schema.common import Node
 from schema.context import Info
@@ -21,7 +21,7 @@ from schema.incident import (
     IncidentFilterArg,
     IncidentOrderArg,
     LastArg,
-    incident_connection,
+    incident_order,
 )
 from schema.location import Location, LocationOrder, location_order
 from schema.node import resolve_nodes
@@ -67,7 +67,18 @@ class Query:
         last: LastArg = None,
         before: BeforeArg = None,
     ) -> Connection[Incident]:
-        return await incident_connection(info, filter, order_by, first, after, last, before)
+        f = filter.to_db() if filter else None
+        return await list_connection(
+            info.context,
+            incidents.TABLE,
+            f,
+            incident_order(order_by),
+            Incident.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
     @strawberry.field(description="One incident by ID.")
     async def incident(self, info: Info, id: IdArg) -> Incident | None:
