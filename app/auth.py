@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from app.settings import Settings
 from db import keys
 from db.core import Db
-from db.filters import Viewer
+from db.viewer import Viewer
 
 
 class AuthError(Exception):

@@ -29,7 +29,8 @@ from app.auth import viewer_for
 from app.settings import Settings
 from db import geo
 from db.core import Db
-from db.filters import IncidentFilter, Viewer
+from db.filters import IncidentFilter
+from db.viewer import Viewer
 from schema import build_schema
 from schema.errors import SitrepError
 from schema.filters import IncidentFilter as IncidentFilterInput

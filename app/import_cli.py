@@ -54,8 +54,8 @@ async def _import(url: str, fmt: str, path: Path, size: int, batch: int) -> Any:
     )
 
     from db.core import ConnectionDb, init_connection
-    from db.filters import Viewer
     from db.imports.run import import_lines
+    from db.viewer import Viewer
 
     viewer = Viewer(can_see_drafts=True, role="admin", name=CLI_VIEWER_NAME)
     conn = await asyncpg.connect(url)

@@ -28,8 +28,10 @@ import asyncpg
 from app.settings import Settings
 from db import geo, search, stats
 from db.core import PoolDb, create_pool, init_connection
-from db.filters import BoundingBox, Compiler, IncidentFilter, LocationFilter, Viewer
+from db.filters import BoundingBox, IncidentFilter, LocationFilter
 from db.listing import count as count_sql  # noqa: F401
+from db.sql import Compiler
+from db.viewer import Viewer
 from schema import build_schema
 from schema.context import Context
 

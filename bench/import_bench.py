@@ -29,9 +29,9 @@ import asyncpg
 
 from app import database
 from db.core import ConnectionDb, init_connection
-from db.filters import Viewer
 from db.imports.acled import COLUMNS
 from db.imports.run import import_lines
+from db.viewer import Viewer
 from tests.conftest import create_database, drop_database
 
 TYPES = [

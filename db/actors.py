@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, to_rows
-from db.filters import ActorFilter, Compiler, Viewer, actor_where
+from db.filters import ActorFilter, actor_where
 from db.pagination import KeyKind
+from db.sql import Compiler
+from db.viewer import Viewer
 
 ORDERS: dict[str, tuple[str, KeyKind]] = {
     "NAME": ("lower({t}.name)", "text"),

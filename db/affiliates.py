@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from db.core import Db, to_rows
-from db.filters import Compiler, Viewer
+from db.sql import Compiler
+from db.viewer import Viewer
 
 DIRECTIONS = ("MEMBERS", "PARENTS", "BOTH")
 MAX_DEPTH = 8

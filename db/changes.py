@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from db.core import Db, to_rows
-from db.filters import Compiler, Viewer
 from db.sources import statement_visible
+from db.sql import Compiler
+from db.viewer import Viewer
 from db.writes.core import PendingChange, Tx
 
 # pg_advisory_xact_lock key: "sitrep change log"

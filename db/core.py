@@ -1,4 +1,4 @@
-"""The one way SQL is run: a ``Db`` handle that counts statements, and ``Params``.
+"""The one way SQL is run: a ``Db`` handle that counts statements.
 
 ``PoolDb`` takes a pooled connection per statement, so concurrent resolvers (and
 DataLoader batches) never share one asyncpg connection. ``ConnectionDb`` runs on a
@@ -17,17 +17,6 @@ import asyncpg
 import orjson
 
 T = TypeVar("T")
-
-
-class Params:
-    """Collects query arguments and hands out ``$n`` placeholders for them."""
-
-    def __init__(self) -> None:
-        self.args: list[Any] = []
-
-    def __call__(self, value: Any) -> str:
-        self.args.append(value)
-        return f"${len(self.args)}"
 
 
 class QueryCounter:

@@ -1,4 +1,4 @@
-"""The filter language, compiled to SQL fragments.
+"""The filter language (frozen dataclasses), compiled to SQL fragments.
 
 Every filter is a frozen dataclass (hashable, so DataLoaders can batch by it) and
 compiles to a boolean SQL expression over a table alias, with its values passed as
@@ -13,58 +13,9 @@ from dataclasses import dataclass, field
 
 from db import geo_sql as geo
 from db import matching
-from db.core import Params
+from db.sql import Compiler
 
 AFFILIATION_KINDS = ("MEMBER_OF", "PART_OF", "FRONT_FOR")
-
-
-ROLES = ("reader", "editor", "admin")
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is asking. Anonymous readers and ``reader`` keys see published records only;
-    ``editor`` and ``admin`` keys also see drafts (never retracted records)."""
-
-    can_see_drafts: bool = False
-    role: str | None = None  # None = anonymous; else one of ROLES
-    key_id: int | None = None
-    name: str = "anonymous"
-
-    @classmethod
-    def for_key(cls, key_id: int, name: str, role: str) -> Viewer:
-        assert role in ROLES
-        return cls(can_see_drafts=role != "reader", role=role, key_id=key_id, name=name)
-
-    @property
-    def can_edit(self) -> bool:
-        return self.role in {"editor", "admin"}
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-
-class Compiler:
-    """Holds the parameters, the viewer and fresh table aliases while SQL is built."""
-
-    def __init__(self, viewer: Viewer, params: Params | None = None) -> None:
-        self.viewer = viewer
-        self.params = params or Params()
-        self._aliases = 0
-
-    def __call__(self, value: object) -> str:
-        return self.params(value)
-
-    def alias(self, prefix: str) -> str:
-        self._aliases += 1
-        return f"{prefix}{self._aliases}"
-
-    def visible(self, alias: str) -> str:
-        """The clause that hides records the viewer may not see."""
-        if self.viewer.can_see_drafts:
-            return f"{alias}.status <> 'RETRACTED'"
-        return f"{alias}.status = 'PUBLISHED'"
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ from typing import Any
 
 from db import geo_sql
 from db.core import ConnectionDb, Db, PoolDb, to_rows
-from db.filters import Compiler, IncidentFilter, Viewer, incident_where
+from db.filters import IncidentFilter, incident_where
 from db.incidents import COLUMNS, IncidentRow
+from db.sql import Compiler
+from db.viewer import Viewer
 
 
 @dataclass(frozen=True)

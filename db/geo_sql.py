@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from db.filters import BoundingBox, Compiler, Near
+    from db.filters import BoundingBox, Near
+    from db.sql import Compiler
 
 EARTH_RADIUS_KM = 6371.0088
 # earthdistance's earth() in metres, and the widening that keeps the box a superset.

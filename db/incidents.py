@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, group_by, to_rows
-from db.filters import Compiler, IncidentFilter, Viewer, incident_where
+from db.filters import IncidentFilter, incident_where
 from db.pagination import KeyKind
+from db.sql import Compiler
+from db.viewer import Viewer
 
 ORDERS: dict[str, tuple[str, KeyKind]] = {
     "OCCURRED_ON": ("{t}.occurred_on", "date"),

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from db.core import Db, to_rows
-from db.filters import ROLES
+from db.viewer import ROLES
 
 TOKEN_PREFIX = "sitrep_"  # noqa: S105 (a prefix, not a secret)
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from db.core import Db, to_rows
-from db.filters import Compiler, Viewer
 from db.pagination import (
     KeyKind,
     Order,
@@ -21,6 +20,8 @@ from db.pagination import (
     nested_page_sql,
     page_sql,
 )
+from db.sql import Compiler
+from db.viewer import Viewer
 
 R = TypeVar("R")
 Links = Callable[[Compiler, str], str]  # (compiler, SQL of one parent id) → child ids SQL

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, group_by, to_rows
-from db.filters import Compiler, LocationFilter, Viewer, location_where
+from db.filters import LocationFilter, location_where
 from db.pagination import KeyKind
+from db.sql import Compiler
+from db.viewer import Viewer
 
 ORDERS: dict[str, tuple[str, KeyKind]] = {
     "NAME": ("lower({t}.name)", "text"),

@@ -17,7 +17,7 @@ similarities, so exact matches always rank first.
 
 from __future__ import annotations
 
-from db.core import Params
+from db.sql import Params
 
 
 def norm(expr: str) -> str:

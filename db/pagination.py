@@ -15,7 +15,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 import orjson
 
-from db.filters import Compiler
+from db.sql import Compiler
 
 KeyKind = Literal["date", "timestamp", "text"]
 T = TypeVar("T")

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from db import matching
 from db.core import Db, to_rows
-from db.filters import Compiler, Viewer
+from db.sql import Compiler
+from db.viewer import Viewer
 
 TYPES = ("ACTOR", "LOCATION", "SOURCE", "INCIDENT")
 FTS_CANDIDATES = 2000

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, group_by, to_rows
-from db.filters import Compiler, SourceFilter, Viewer, source_where
+from db.filters import SourceFilter, source_where
 from db.pagination import KeyKind
+from db.sql import Compiler
+from db.viewer import Viewer
 
 ORDERS: dict[str, tuple[str, KeyKind]] = {
     "PUBLISHED_AT": ("coalesce({t}.published_at, '-infinity'::timestamptz)", "timestamp"),

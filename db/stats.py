@@ -23,7 +23,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from db.core import Db, to_rows
-from db.filters import AFFILIATION_KINDS, Compiler, IncidentFilter, Viewer, incident_where
+from db.filters import AFFILIATION_KINDS, IncidentFilter, incident_where
+from db.sql import Compiler
+from db.viewer import Viewer
 
 INTERVALS = ("day", "week", "month", "quarter", "year")
 

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from db import changes
 from db.changes import ChangeRow
-from db.filters import Viewer
+from db.viewer import Viewer
 from schema.context import Info
 from schema.errors import BadUserInput, InvalidCursor, PageSizeExceeded
 from schema.ids import from_global_id, to_global_id

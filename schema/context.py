@@ -7,7 +7,7 @@ from strawberry.types import Info as _Info
 
 from app.settings import Settings
 from db.core import Db
-from db.filters import Viewer
+from db.viewer import Viewer
 from schema.loaders import Loaders
 
 

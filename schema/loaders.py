@@ -17,8 +17,9 @@ from strawberry.dataloader import DataLoader
 
 from db import actors, affiliates, changes, incidents, listing, locations, sources
 from db.core import Db
-from db.filters import IncidentFilter, Viewer
+from db.filters import IncidentFilter
 from db.pagination import Page, PageArgs
+from db.viewer import Viewer
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -24,7 +24,7 @@ import asyncpg
 
 from db import changes
 from db.core import Db
-from db.filters import Viewer
+from db.viewer import Viewer
 from db.writes.core import FieldError, Tx, transaction
 
 BATCH_SIZE = 1000

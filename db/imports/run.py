@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from db.core import Db
-from db.filters import Viewer
 from db.imports import acled, taxonomy, ucdp
 from db.imports.core import BATCH_SIZE, Progress, Report, import_events
+from db.viewer import Viewer
 
 FORMATS = ("acled", "ucdp", "json")
 

@@ -19,8 +19,8 @@ import orjson
 
 from db import changes
 from db.core import Db
-from db.filters import Viewer
 from db.imports.core import Progress, Rejected, Report, chunks
+from db.viewer import Viewer
 from db.writes.core import Tx, transaction
 
 HEADER = {"format": "sitrep", "version": 1}

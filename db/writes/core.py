@@ -15,7 +15,7 @@ from typing import Any, cast
 import asyncpg
 
 from db.core import ConnectionDb, Db, PoolDb
-from db.filters import Viewer
+from db.viewer import Viewer
 
 # table → the columns a write may set (identity, timestamps and version are managed).
 WRITABLE: dict[str, frozenset[str]] = {

@@ -14,7 +14,8 @@ import pytest
 from app import demo_data as d
 from db import geo
 from db.core import ConnectionDb
-from db.filters import IncidentFilter, Viewer
+from db.filters import IncidentFilter
+from db.viewer import Viewer
 from tests.analytics_factories import make_place
 from tests.factories import demo_incident_ids, make_incident
 

@@ -16,7 +16,7 @@ import pytest
 from app import database
 from db import changes
 from db.core import PoolDb, create_pool
-from db.filters import Viewer
+from db.viewer import Viewer
 from db.writes import records
 from db.writes.core import Conflict, transaction
 from tests.conftest import create_database, drop_database

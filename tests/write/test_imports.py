@@ -16,10 +16,10 @@ import pytest
 
 from app import database
 from db.core import ConnectionDb, init_connection
-from db.filters import Viewer
 from db.imports.acled_csv_export import export_csv
 from db.imports.run import import_lines
 from db.imports.sitrep_json import export_json
+from db.viewer import Viewer
 from tests.conftest import create_database, drop_database
 from tests.write_factories import KeyedGql, make_key
 

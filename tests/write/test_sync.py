@@ -16,7 +16,7 @@ import pytest
 from app.settings import Settings
 from db import changes
 from db.core import ConnectionDb
-from db.filters import Viewer
+from db.viewer import Viewer
 from db.writes import merge, records
 from db.writes.core import Tx, transaction
 from schema import build_schema

@@ -1,0 +1,41 @@
+"""The SQL builder: ``Params`` hands out ``$n`` placeholders, ``Compiler`` adds the
+viewer's visibility clause and fresh table aliases while a statement is built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db.viewer import Viewer
+
+
+class Params:
+    """Collects query arguments and hands out ``$n`` placeholders for them."""
+
+    def __init__(self) -> None:
+        self.args: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+
+class Compiler:
+    """Holds the parameters, the viewer and fresh table aliases while SQL is built."""
+
+    def __init__(self, viewer: Viewer, params: Params | None = None) -> None:
+        self.viewer = viewer
+        self.params = params or Params()
+        self._aliases = 0
+
+    def __call__(self, value: object) -> str:
+        return self.params(value)
+
+    def alias(self, prefix: str) -> str:
+        self._aliases += 1
+        return f"{prefix}{self._aliases}"
+
+    def visible(self, alias: str) -> str:
+        """The clause that hides records the viewer may not see."""
+        if self.viewer.can_see_drafts:
+            return f"{alias}.status <> 'RETRACTED'"
+        return f"{alias}.status = 'PUBLISHED'"
