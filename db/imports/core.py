@@ -25,7 +25,7 @@ import asyncpg
 from db import changes
 from db.core import Db
 from db.viewer import Viewer
-from db.writes.core import FieldError, Tx, transaction
+from db.writes.core import Tx, transaction
 
 BATCH_SIZE = 1000
 
@@ -477,10 +477,6 @@ async def import_events(
     report.rejected.sort(key=lambda r: r.line)
     report.seconds = time.perf_counter() - start
     return report
-
-
-def field_errors_reason(errors: list[FieldError]) -> str:
-    return "; ".join(f"{e.path[-1]}: {e.message}" for e in errors)
 
 
 def chunks(lines: Iterator[Any], n: int) -> Iterator[list[Any]]:

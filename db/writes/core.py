@@ -305,11 +305,6 @@ async def update(
     )
 
 
-async def bump(tx: Tx, entity: str, pk: int, version: int | None = None) -> None:
-    """A change to a record's parts (participants, aliases) is a new version of it."""
-    await update(tx, entity, pk, version, {})
-
-
 async def exists(tx: Tx, entity: str, pk: int) -> bool:
     """Whether a record the viewer may reference exists (not retracted, not merged away)."""
     table = TABLES[entity]
@@ -321,12 +316,3 @@ async def exists(tx: Tx, entity: str, pk: int) -> bool:
             )
         )
     return bool(await tx.db.fetchval(f"select exists (select 1 from {table} where id = $1)", pk))
-
-
-async def check_refs(
-    tx: Tx, errors: Errors, refs: Sequence[tuple[tuple[str | int, ...] | str, str, int | None]]
-) -> None:
-    """Each ``(path, entity, id)`` must exist; adds ``NOT_FOUND`` field errors."""
-    for path, entity, pk in refs:
-        if pk is not None and not await exists(tx, entity, pk):
-            errors.add(path, "NOT_FOUND", f"No {entity} with this ID.")

@@ -8,7 +8,7 @@ images. Callers get the record's id or a ``WriteError``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -393,7 +393,3 @@ async def set_participant(
             raise _duplicate(exc) from exc
     await update(tx, "Incident", incident_id, None, {})
     await changes.done(tx, "Incident", incident_id, "UPDATE", before)
-
-
-def error_paths(errors: Sequence[FieldError]) -> list[str]:
-    return [".".join(map(str, e.path)) for e in errors]
