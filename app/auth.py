@@ -1,8 +1,9 @@
 """Who is asking: the API key in ``Authorization: Bearer <key>`` → a ``Viewer``.
 
 No header means anonymous (published records only), unless the deployment requires a
-key for reads too (``SITREP_REQUIRE_KEY_FOR_READS``). A malformed, unknown or revoked
-key is refused with 401 and a JSON body carrying a stable code, never a GraphQL 500.
+key for reads too (``SITREP_REQUIRE_KEY_FOR_READS``): then a missing key is refused with
+401 ``UNAUTHENTICATED``. A malformed, unknown or revoked key is refused with 401
+``INVALID_API_KEY``. Both carry the code in a JSON body, never a GraphQL 500.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ async def viewer_for(request: Request, db: Db, settings: Settings) -> Viewer:
         return Viewer()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthError("Malformed Authorization header; expected `Bearer <key>`.")
+        raise AuthError(
+            "Malformed Authorization header; expected `Bearer <key>`.", code="INVALID_API_KEY"
+        )
     row = await keys.find_active(db, token.strip())
     if row is None:
         raise AuthError("Unknown or revoked API key.", code="INVALID_API_KEY")
