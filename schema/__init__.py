@@ -18,7 +18,7 @@ from strawberry.extensions import (
 from app.settings import Settings
 from schema.actor import Actor, ActorRelation
 from schema.changes import ChangesQuery
-from schema.errors import ErrorCodes
+from schema.errors import ErrorCodes, Schema
 from schema.incident import Incident
 from schema.location import Deployment, Location
 from schema.mutation import Mutation
@@ -54,7 +54,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     depth = QueryDepthLimiter(max_depth=settings.max_query_depth)
     aliases = MaxAliasesLimiter(max_alias_count=settings.max_aliases)
     tokens = MaxTokensLimiter(max_token_count=settings.max_tokens)
-    return strawberry.Schema(
+    return Schema(
         query=RootQuery,
         mutation=Mutation,
         types=ALL_TYPES,

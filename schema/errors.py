@@ -4,7 +4,8 @@ Every error in a response carries ``extensions.code``:
 
 * ``GRAPHQL_PARSE_FAILED`` — the document is not valid GraphQL syntax;
 * ``GRAPHQL_VALIDATION_FAILED`` — the document or its variables do not fit the schema
-  (unknown field or argument, unknown enum value, malformed date);
+  (unknown field or argument, unknown enum value, malformed date); for a variable, the
+  message says where in its value (``Variable '$w' has invalid value at [1]: …``);
 * ``BAD_USER_INPUT`` — arguments that fit the schema but make no sense (a date range
   ending before it starts, ``first`` and ``last`` together, a bad country code);
 * ``MAX_DEPTH_EXCEEDED`` / ``MAX_ALIASES_EXCEEDED`` / ``MAX_TOKENS_EXCEEDED`` — limits;
@@ -18,9 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import strawberry
 import structlog
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 log = structlog.get_logger(__name__)
 
@@ -67,14 +70,16 @@ def _code_for(error: GraphQLError) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
-def _with_code(error: GraphQLError, message: str, code: str) -> GraphQLError:
+def _with_code(
+    error: GraphQLError, message: str, code: str, extensions: dict[str, Any] | None = None
+) -> GraphQLError:
     return GraphQLError(
         message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions={**(error.extensions or {}), "code": code},
+        extensions={**(extensions or error.extensions or {}), "code": code},
     )
 
 
@@ -84,13 +89,35 @@ def classify(error: GraphQLError) -> GraphQLError:
     if isinstance(original, SitrepError):
         return error
     if isinstance(original, GraphQLError):
-        return classify(original)
+        inner = classify(original)
+        extensions = inner.extensions or {}
+        if (
+            error.message.startswith("Variable '$")
+            and extensions["code"] != "INTERNAL_SERVER_ERROR"
+        ):
+            # A variable's value does not fit its type. Only this outer error says which
+            # variable and where in its value ("Variable '$w' has invalid value at [1]:
+            # …"); the original says only what is wrong.
+            return _with_code(error, error.message, str(extensions["code"]), extensions)
+        return inner
     if original is None:
         if error.extensions and "code" in error.extensions:
             return error
         return _with_code(error, error.message, _code_for(error))
     log.error("unexpected error", path=error.path, exc_info=original)
     return _with_code(error, "Unexpected error.", "INTERNAL_SERVER_ERROR")
+
+
+class Schema(strawberry.Schema):
+    """Strawberry's schema, except for logging: Strawberry logs every error of every
+    request, with its traceback. Errors meant for the client (bad documents, bad variable
+    values, ``SitrepError``) are the client's business and are not logged; unexpected
+    errors are logged once, with their traceback, by ``classify``."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
 
 
 class ErrorCodes(SchemaExtension):
