@@ -1,9 +1,16 @@
-"""Test database: a fresh PostgreSQL database built by `alembic upgrade head`, with the
-demo data loaded once; every test runs inside a transaction that is rolled back.
+"""Test databases, the app and the GraphQL client.
 
-Server: TEST_DATABASE_URL, else DATABASE_URL, else the embedded PostgreSQL kept in
-.sitrep/test-server. The test database is created with a random name and dropped at
-the end, so the suite never touches existing data.
+* ``fresh_database``: creates databases with random names on the test server (migrated
+  with ``alembic upgrade head``, or empty) and drops them at the end of the session. The
+  suite never touches existing data. Server: TEST_DATABASE_URL, else DATABASE_URL, else
+  the embedded PostgreSQL kept in .sitrep/test-server.
+* ``database_url``: the session's main database, migrated, with the demo data loaded.
+* ``conn``: one connection to it for the whole session; every test runs inside a
+  transaction on it that is rolled back afterwards.
+* ``app``: one FastAPI app for the whole session. Its database handle is a ``ConnectionDb``
+  on that connection, so every request of a test runs inside the test's transaction.
+* ``gql``: GraphQL over HTTP to that app (``tests/client.py``), anonymously; ``gql.key``
+  makes a client with a new API key of a role.
 """
 
 from __future__ import annotations
@@ -11,19 +18,21 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from app import database
 from app.main import create_app
 from app.settings import Settings
 from db.core import ConnectionDb, init_connection
 from db.demo import load_demo
+from tests.client import Gql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,28 +62,42 @@ async def _load_demo(url: str) -> None:
         await conn.close()
 
 
-def create_database(prefix: str = "sitrep_test") -> tuple[str, str]:
-    """Create an empty database on the test server; return (server_url, db_url)."""
-    server = _server_url()
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    asyncio.run(_admin(server, f'create database "{name}"'))
-    return server, database.with_database(server, name)
-
-
-def drop_database(server: str, url: str) -> None:
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    asyncio.run(_admin(server, f'drop database if exists "{name}" with (force)'))
+FreshDatabase = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    server, url = create_database()
+def fresh_database() -> Iterator[FreshDatabase]:
+    """``fresh_database(prefix, migrate=True)`` → the URL of a new database: empty, or
+    built by ``alembic upgrade head``. Every database made is dropped at the end."""
+    server = _server_url()
+    made: list[str] = []
+
+    def create(prefix: str, migrate: bool) -> str:
+        name = f"{prefix}_{secrets.token_hex(4)}"
+        asyncio.run(_admin(server, f'create database "{name}"'))
+        made.append(name)
+        url = database.with_database(server, name)
+        if migrate:
+            database.upgrade(url)
+        return url
+
+    def make(prefix: str = "sitrep_test", *, migrate: bool = True) -> str:
+        # In a thread of its own, so that async tests can call it too (asyncio.run).
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(create, prefix, migrate).result()
+
     try:
-        database.upgrade(url)
-        asyncio.run(_load_demo(url))
-        yield url
+        yield make
     finally:
-        drop_database(server, url)
+        for name in made:
+            asyncio.run(_admin(server, f'drop database if exists "{name}" with (force)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database: FreshDatabase) -> str:
+    url = fresh_database()
+    asyncio.run(_load_demo(url))
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -82,51 +105,87 @@ def settings() -> Settings:
     return Settings(environment="test", _env_file=None)  # type: ignore[call-arg]
 
 
-@pytest.fixture
-async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(database_url)
+class AppDb(ConnectionDb):
+    """The session app's database handle: the session connection. It keeps the handles
+    it gives out per request, so a test can count the statements a request sent."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__(conn)
+        self.requests: list[ConnectionDb] = []
+
+    def for_request(self) -> ConnectionDb:
+        handle = super().for_request()
+        self.requests.append(handle)
+        return handle
+
+
+async def _connect(url: str) -> asyncpg.Connection:
+    connection = await asyncpg.connect(url)
     await init_connection(connection)
-    tx = connection.transaction()
+    return connection
+
+
+@pytest.fixture(scope="session")
+async def app_db(database_url: str) -> AsyncIterator[AppDb]:
+    handle = AppDb(await _connect(database_url))
+    try:
+        yield handle
+    finally:
+        await handle.conn.close()
+
+
+@pytest.fixture
+async def conn(app_db: AppDb, database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """The session connection, inside a transaction that is rolled back after the test."""
+    app_db.requests.clear()
+    tx = app_db.conn.transaction()
     await tx.start()
     try:
-        yield connection
+        yield app_db.conn
     finally:
-        await tx.rollback()
-        await connection.close()
+        try:
+            await tx.rollback()
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            # The test broke the connection: the next test gets a new one.
+            app_db.conn.terminate()
+            app_db.conn = await _connect(database_url)
 
 
 @pytest.fixture
-def db(conn: asyncpg.Connection) -> ConnectionDb:
-    return ConnectionDb(conn)
+def db(conn: asyncpg.Connection, app_db: AppDb) -> ConnectionDb:
+    """A handle on the test's connection that shares the app's lock and has its own
+    statement counter (not listed among the app's requests)."""
+    return ConnectionDb.for_request(app_db)
 
 
-@pytest.fixture
-async def client(db: ConnectionDb, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, db=db)
+@pytest.fixture(scope="session")
+def app(settings: Settings, app_db: AppDb) -> FastAPI:
+    return create_app(settings, db=app_db)
+
+
+@pytest.fixture(scope="session")
+async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sitrep.test") as c:
         yield c
 
 
-class GraphQLClient:
-    """Posts GraphQL over HTTP to the app and returns the decoded response."""
+@pytest.fixture
+def gql(conn: asyncpg.Connection, http: httpx.AsyncClient, app_db: AppDb) -> Gql:
+    """An anonymous client; ``await gql.key("editor")`` gives one with an editor's key."""
+    return Gql(http, app_db)
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
 
-    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}
-        )
-        assert response.status_code in (200, 400), response.text
-        return response.json()
-
-    async def data(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        body = await self(query, variables)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
+@pytest.fixture(scope="session")
+def strict_app(settings: Settings, app_db: AppDb) -> FastAPI:
+    """The same app on a deployment that requires an API key for reads."""
+    return create_app(settings.model_copy(update={"require_key_for_reads": True}), db=app_db)
 
 
 @pytest.fixture
-def gql(client: httpx.AsyncClient) -> GraphQLClient:
-    return GraphQLClient(client)
+async def strict_gql(
+    conn: asyncpg.Connection, strict_app: FastAPI, app_db: AppDb
+) -> AsyncIterator[Gql]:
+    transport = httpx.ASGITransport(app=strict_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sitrep.test") as c:
+        yield Gql(c, app_db)

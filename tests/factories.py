@@ -1,7 +1,9 @@
-"""Insert test rows with plain SQL through the test's connection (rolled back afterwards).
+"""Test rows, inserted with plain SQL through the test's connection (rolled back afterwards).
 
 Every helper returns the new row's database id; ``gid`` turns it into a global ID.
-Defaults make a minimal valid, published row; pass only what a test is about.
+Defaults make a minimal valid, published row; pass only what a test is about. Writes
+through the API (mutations, imports) are what the tests exercise; these helpers only set
+the scene, so they write no change-log rows.
 """
 
 from __future__ import annotations
@@ -11,11 +13,29 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from db.core import ConnectionDb
+from db.keys import create_key
 from schema.ids import to_global_id
+
+Estimate = int | tuple[int, int, int] | None
 
 
 def gid(type_name: str, pk: int) -> str:
     return str(to_global_id(type_name, pk))
+
+
+def _estimate(value: Estimate) -> tuple[int | None, int | None, int | None]:
+    """An int sets low, best and high alike; a tuple sets them one by one; None = not
+    reported."""
+    if value is None or isinstance(value, int):
+        return (value, value, value)
+    return value
+
+
+async def make_key(conn: asyncpg.Connection, role: str, name: str | None = None) -> str:
+    """A new API key's token."""
+    _, token = await create_key(ConnectionDb(conn), name or f"test {role}", role)
+    return token
 
 
 async def make_actor(
@@ -48,21 +68,28 @@ async def make_location(
     name: str,
     kind: str = "TOWN",
     *,
+    latitude: float | None = None,
+    longitude: float | None = None,
     country: str | None = None,
     admin1_code: str | None = None,
     admin1_name: str | None = None,
+    admin2_name: str | None = None,
     parent_id: int | None = None,
     aliases: Sequence[str] = (),
     status: str = "PUBLISHED",
 ) -> int:
     location_id: int = await conn.fetchval(
-        "insert into location (name, kind, country_code, admin1_code, admin1_name, parent_id, "
-        "status) values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        "insert into location (name, kind, latitude, longitude, country_code, admin1_code, "
+        "admin1_name, admin2_name, parent_id, status) "
+        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
         name,
         kind,
+        latitude,
+        longitude,
         country,
         admin1_code,
         admin1_name,
+        admin2_name,
         parent_id,
         status,
     )
@@ -113,8 +140,9 @@ async def make_incident(
     weapon: str = "DRONE",
     outcome: str = "UNKNOWN",
     claim_status: str = "UNKNOWN",
-    killed: int | None = None,
-    injured: int | None = None,
+    projectiles: int | None = None,
+    killed: Estimate = None,
+    injured: Estimate = None,
     summary: str = "A test incident.",
     notes: str | None = None,
     tags: Sequence[str] = (),
@@ -122,17 +150,18 @@ async def make_incident(
     source_ids: Sequence[int] = (),
     external_ids: Sequence[tuple[str, str]] = (),
     status: str = "PUBLISHED",
+    created_at: dt.datetime | None = None,
     updated_at: dt.datetime | None = None,
 ) -> int:
-    """``participants`` are ``(actor_id, role, basis)``; ``killed``/``injured`` set the
-    low, best and high estimates alike (``None`` = not reported)."""
+    """``participants`` are ``(actor_id, role, basis)``; ``killed``/``injured`` are an
+    int (low = best = high) or a ``(low, best, high)`` tuple, ``None`` = not reported."""
     incident_id: int = await conn.fetchval(
         "insert into incident (occurred_on, date_earliest, date_latest, time_precision, "
         "location_id, event_type, sub_event_type, weapon, outcome, claim_status, "
-        "killed_low, killed_best, killed_high, injured_low, injured_best, injured_high, "
-        "summary, notes, tags, status, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, "
-        "$9, $10, $11, $11, $11, $12, $12, $12, $13, $14, $15, $16, coalesce($17, now())) "
-        "returning id",
+        "projectile_count, killed_low, killed_best, killed_high, injured_low, injured_best, "
+        "injured_high, summary, notes, tags, status, created_at, updated_at) values ($1, $2, "
+        "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
+        "$21, coalesce($22, now()), coalesce($23, now())) returning id",
         occurred_on,
         date_earliest or occurred_on,
         date_latest or occurred_on,
@@ -143,12 +172,14 @@ async def make_incident(
         weapon,
         outcome,
         claim_status,
-        killed,
-        injured,
+        projectiles,
+        *_estimate(killed),
+        *_estimate(injured),
         summary,
         notes,
         list(tags),
         status,
+        created_at,
         updated_at,
     )
     for actor_id, role, basis in participants:
@@ -204,15 +235,20 @@ async def make_relation(
     object_id: int,
     basis: str = "REPORTED",
     status: str = "PUBLISHED",
+    *,
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
 ) -> int:
     relation_id: int = await conn.fetchval(
-        "insert into actor_relation (subject_actor_id, kind, object_actor_id, basis, status) "
-        "values ($1, $2, $3, $4, $5) returning id",
+        "insert into actor_relation (subject_actor_id, kind, object_actor_id, basis, status, "
+        "valid_from, valid_to) values ($1, $2, $3, $4, $5, $6, $7) returning id",
         subject_id,
         kind,
         object_id,
         basis,
         status,
+        valid_from,
+        valid_to,
     )
     return relation_id
 

@@ -1,4 +1,4 @@
-"""Fixtures for the tests that run the real server."""
+"""The real server, for the tests that need one: started once per session."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(database_url: str) -> Iterator[str]:
     """`sitrep serve --demo` in a subprocess against the test database; yields its base URL."""
     port = _free_port()

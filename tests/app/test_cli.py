@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import create_database, drop_database
+import asyncpg
+
+from app.demo_data import demo_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,23 +31,38 @@ def _sitrep(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_data_commands_need_a_migrated_database_and_then_work() -> None:
-    server, url = create_database("sitrep_cli")
-    try:
-        refused = _sitrep(url, "keys", "list")
-        assert refused.returncode == 2
-        assert "run `sitrep db upgrade` first" in refused.stderr
-        assert "Traceback" not in refused.stderr
+def test_data_commands_need_a_migrated_database_and_then_work(
+    fresh_database: Callable[..., str],
+) -> None:
+    url = fresh_database("sitrep_cli", migrate=False)
+    refused = _sitrep(url, "keys", "list")
+    assert refused.returncode == 2
+    assert "run `sitrep db upgrade` first" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
-        assert _sitrep(url, "db", "upgrade").returncode == 0
-        loaded = _sitrep(url, "demo", "load")
-        assert loaded.returncode == 0, loaded.stderr
-        assert "incident" in loaded.stdout
-        created = _sitrep(url, "keys", "create", "--role", "editor", "--name", "Newsdesk")
-        assert created.returncode == 0, created.stderr
-        assert "sitrep_" in created.stdout
-        listed = _sitrep(url, "keys", "list")
-        assert "Newsdesk" in listed.stdout
-        assert "editor" in listed.stdout
+    assert _sitrep(url, "db", "upgrade").returncode == 0
+    loaded = _sitrep(url, "demo", "load")
+    assert loaded.returncode == 0, loaded.stderr
+    # one line per table: the rows written, here every row of the demo data
+    written = dict(line.split() for line in loaded.stdout.splitlines())
+    assert written == {table: str(n) for table, n in demo_counts().items()}
+    created = _sitrep(url, "keys", "create", "--role", "editor", "--name", "Newsdesk")
+    assert created.returncode == 0, created.stderr
+    (token,) = re.findall(r"sitrep_[A-Za-z0-9_-]{43}", created.stdout)
+    assert created.stdout == (
+        f"key 1 (editor) for 'Newsdesk' created. Token (shown once):\n{token}\n"
+    )
+    listed = _sitrep(url, "keys", "list")
+    assert listed.returncode == 0, listed.stderr
+    made = asyncio.run(_fetchval(url, "select created_at from api_key where id = 1"))
+    assert listed.stdout.split() == [
+        "1", "editor", token[:13] + "…", f"{made:%Y-%m-%d}", "active", "Newsdesk"
+    ]  # fmt: skip
+
+
+async def _fetchval(url: str, sql: str) -> Any:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval(sql)
     finally:
-        drop_database(server, url)
+        await conn.close()

@@ -16,15 +16,15 @@ from db import geo
 from db.core import ConnectionDb
 from db.filters import IncidentFilter
 from db.viewer import Viewer
-from tests.analytics_factories import make_place
-from tests.factories import demo_incident_ids, make_incident
+from tests.client import Gql
+from tests.factories import demo_incident_ids, gid, make_incident, make_key, make_location
 
 URL = "/export/incidents.geojson"
 
 
-async def export(client: httpx.AsyncClient, f: dict[str, Any] | None = None) -> dict[str, Any]:
+async def export(http: httpx.AsyncClient, f: dict[str, Any] | None = None) -> dict[str, Any]:
     params = {"filter": json.dumps(f)} if f is not None else {}
-    response = await client.get(URL, params=params)
+    response = await http.get(URL, params=params)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/geo+json")
     body: dict[str, Any] = json.loads(response.content)
@@ -48,13 +48,14 @@ def assert_rfc7946(body: dict[str, Any]) -> None:
 
 
 async def test_demo_export_is_a_feature_collection_in_lon_lat_order(
-    client: httpx.AsyncClient, conn: asyncpg.Connection
+    http: httpx.AsyncClient, conn: asyncpg.Connection
 ) -> None:
     demo = await demo_incident_ids(conn)
-    body = await export(client)
+    body = await export(http)
     assert_rfc7946(body)
     by_id = {f["id"]: f for f in body["features"]}
-    assert set(demo.values()) <= set(by_id)
+    published = await conn.fetch("select id from incident where status = 'PUBLISHED'")
+    assert set(by_id) == {gid("Incident", r["id"]) for r in published} == set(demo.values())
     ain = by_id[demo[d.AIN_AL_ASAD_ID]]
     base = next(loc for loc in d.LOCATIONS if loc.name == d.AIN_AL_ASAD)
     assert ain["geometry"] == {"type": "Point", "coordinates": [base.longitude, base.latitude]}
@@ -67,7 +68,7 @@ async def test_demo_export_is_a_feature_collection_in_lon_lat_order(
 
 
 async def test_filter_is_the_graphql_filter(
-    client: httpx.AsyncClient, conn: asyncpg.Connection
+    http: httpx.AsyncClient, conn: asyncpg.Connection
 ) -> None:
     demo = await demo_incident_ids(conn)
     headline = {
@@ -75,30 +76,30 @@ async def test_filter_is_the_graphql_filter(
         "weapon": {"in": ["DRONE"]},
         "location": {"hostsForcesOf": {"name": "US forces"}},
     }
-    body = await export(client, headline)
+    body = await export(http, headline)
     assert {f["id"] for f in body["features"]} == {
         demo[d.AIN_AL_ASAD_ID],
         demo[d.ERBIL_AIRPORT_ID],
     }
     near = {"location": {"nearLocation": {"location": {"name": "EBL"}, "radiusKm": 5}}}
-    body = await export(client, near)
+    body = await export(http, near)
     assert [f["id"] for f in body["features"]] == [demo[d.ERBIL_AIRPORT_ID]]
-    assert (await export(client, {"tags": {"any": ["nothing-has-this"]}})) == {
+    assert (await export(http, {"tags": {"any": ["nothing-has-this"]}})) == {
         "type": "FeatureCollection",
         "features": [],
     }
 
 
-async def test_drafts_and_unlocated(client: httpx.AsyncClient, conn: asyncpg.Connection) -> None:
-    shown = await make_place(conn, "Json town", 12.5, 45.25)
-    hidden = await make_place(conn, "Json secret", 12.0, 45.0, status="DRAFT")
-    nowhere = await make_place(conn, "Json nowhere", None, None)
+async def test_drafts_and_unlocated(http: httpx.AsyncClient, conn: asyncpg.Connection) -> None:
+    shown = await make_location(conn, "Json town", latitude=12.5, longitude=45.25)
+    hidden = await make_location(conn, "Json secret", latitude=12.0, longitude=45.0, status="DRAFT")
+    nowhere = await make_location(conn, "Json nowhere", latitude=None, longitude=None)
     day = dt.date(2019, 5, 5)
     await make_incident(conn, shown, day, tags=["json"], summary="shown")
     await make_incident(conn, shown, day, tags=["json"], summary="draft", status="DRAFT")
     await make_incident(conn, hidden, day, tags=["json"], summary="at a draft place")
     await make_incident(conn, nowhere, day, tags=["json"], summary="nowhere")
-    body = await export(client, {"tags": {"any": ["json"]}})
+    body = await export(http, {"tags": {"any": ["json"]}})
     assert_rfc7946(body)
     got = {f["properties"]["summary"]: f for f in body["features"]}
     assert set(got) == {"shown", "at a draft place", "nowhere"}
@@ -111,32 +112,54 @@ async def test_drafts_and_unlocated(client: httpx.AsyncClient, conn: asyncpg.Con
 
 
 @pytest.mark.parametrize(
-    ("raw", "code"),
+    ("raw", "code", "message"),
     [
-        ("{not json", "BAD_USER_INPUT"),
-        (json.dumps({"weapon": {"in": ["TREBUCHET"]}}), "BAD_USER_INPUT"),
-        (json.dumps({"noSuchField": 1}), "BAD_USER_INPUT"),
-        (json.dumps({"occurredOn": {"gte": "2024-02-01", "lte": "2024-01-01"}}), "BAD_USER_INPUT"),
-        (json.dumps({"occurredOn": {"gte": "yesterday"}}), "BAD_USER_INPUT"),
-        (json.dumps({"ids": ["not-an-id"]}), "INVALID_ID"),
+        (
+            "{not json",
+            "BAD_USER_INPUT",
+            "`filter` is not valid JSON: unexpected character, expected a string key: line 1 "
+            "column 2 (char 1)",
+        ),
+        (
+            json.dumps({"weapon": {"in": ["TREBUCHET"]}}),
+            "BAD_USER_INPUT",
+            "Invalid filter: Value 'TREBUCHET' does not exist in 'Weapon' enum.",
+        ),
+        (
+            json.dumps({"noSuchField": 1}),
+            "BAD_USER_INPUT",
+            "Invalid filter: Expected value of type 'IncidentFilter' not to include unknown "
+            "field 'noSuchField', found: {'noSuchField': 1}.",
+        ),
+        (
+            json.dumps({"occurredOn": {"gte": "2024-02-01", "lte": "2024-01-01"}}),
+            "BAD_USER_INPUT",
+            "The date range ends before it starts.",
+        ),
+        (
+            json.dumps({"occurredOn": {"gte": "yesterday"}}),
+            "BAD_USER_INPUT",
+            'Invalid filter: Value cannot represent a Date: "yesterday". Invalid isoformat '
+            "string: 'yesterday'",
+        ),
+        (json.dumps({"ids": ["not-an-id"]}), "INVALID_ID", "'not-an-id' is not a valid ID."),
         (
             json.dumps({"location": {"near": {"latitude": 0, "longitude": 0, "radiusKm": -1}}}),
             "BAD_USER_INPUT",
+            "radiusKm must be more than 0 and at most 20016.",
         ),
     ],
 )
 async def test_bad_filter_is_400_with_a_code(
-    client: httpx.AsyncClient, raw: str, code: str
+    http: httpx.AsyncClient, raw: str, code: str, message: str
 ) -> None:
-    response = await client.get(URL, params={"filter": raw})
+    response = await http.get(URL, params={"filter": raw})
     assert response.status_code == 400
-    (error,) = response.json()["errors"]
-    assert error["extensions"]["code"] == code
-    assert error["message"]
+    assert response.json() == {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 async def test_streams_in_batches_through_a_cursor(conn: asyncpg.Connection) -> None:
-    town = await make_place(conn, "Batch town", 1.0, 2.0)
+    town = await make_location(conn, "Batch town", latitude=1.0, longitude=2.0)
     await conn.execute(
         "insert into incident (occurred_on, date_earliest, date_latest, location_id, event_type, "
         "sub_event_type, summary, tags) select d, d, d, $1, 'EXPLOSIONS_REMOTE_VIOLENCE', "
@@ -152,30 +175,28 @@ async def test_streams_in_batches_through_a_cursor(conn: asyncpg.Connection) -> 
 
 
 async def test_geojson_uses_the_callers_key(
-    conn: asyncpg.Connection, client: httpx.AsyncClient, settings: Any
+    conn: asyncpg.Connection, http: httpx.AsyncClient, strict_gql: Gql
 ) -> None:
     """Editors see drafts in the export as in GraphQL; a required key is enforced."""
-    from app.main import create_app
-    from tests.write_factories import make_key
-
-    draft = await make_place(conn, "Draft export base", 10.0, 20.0)
-    await make_incident(conn, draft, dt.date(2020, 5, 5), status="DRAFT", tags=["geojson-key"])
+    draft = await make_location(conn, "Draft export base", latitude=10.0, longitude=20.0)
+    pk = await make_incident(conn, draft, dt.date(2020, 5, 5), status="DRAFT", tags=["geojson-key"])
     only = {"tags": {"any": ["geojson-key"]}}
-    assert (await export(client, only))["features"] == []
+    assert (await export(http, only))["features"] == []
     token = await make_key(conn, "editor")
-    response = await client.get(
+    response = await http.get(
         URL, params={"filter": json.dumps(only)}, headers={"Authorization": f"Bearer {token}"}
     )
-    assert len(json.loads(response.content)["features"]) == 1
-    bad = await client.get(URL, headers={"Authorization": "Bearer sitrep_nope"})
+    assert [f["id"] for f in json.loads(response.content)["features"]] == [gid("Incident", pk)]
+    bad = await http.get(URL, headers={"Authorization": "Bearer sitrep_nope"})
     assert bad.status_code == 401
+    assert bad.json()["errors"][0]["extensions"]["code"] == "INVALID_API_KEY"
 
-    strict = create_app(
-        settings.model_copy(update={"require_key_for_reads": True}), db=ConnectionDb(conn)
+    strict = strict_gql.http
+    missing = await strict.get(URL)
+    assert missing.status_code == 401
+    assert missing.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    ok = await strict.get(
+        URL, params={"filter": json.dumps(only)}, headers={"Authorization": f"Bearer {token}"}
     )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=strict), base_url="http://t"
-    ) as http:
-        assert (await http.get(URL)).status_code == 401
-        ok = await http.get(URL, headers={"Authorization": f"Bearer {token}"})
-        assert ok.status_code == 200
+    assert ok.status_code == 200
+    assert [f["id"] for f in json.loads(ok.content)["features"]] == [gid("Incident", pk)]

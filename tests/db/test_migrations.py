@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import asyncpg
 
 from app import database
-from tests.conftest import create_database, drop_database
 
 
 async def _tables(url: str) -> set[str]:
@@ -28,17 +28,19 @@ def _head(url: str) -> str | None:
     return ScriptDirectory.from_config(database.alembic_config(url)).get_current_head()  # type: ignore[arg-type]
 
 
-def test_upgrade_downgrade_upgrade() -> None:
-    server, url = create_database("sitrep_migrations")
-    try:
-        database.upgrade(url)
-        assert database.current_revision(url) == _head(url)
-        tables = asyncio.run(_tables(url))
-        assert {"incident", "actor", "location", "source", "deployment", "statement"} <= tables
-        database.downgrade(url, "base")
-        assert database.current_revision(url) is None
-        assert asyncio.run(_tables(url)) == set()
-        database.upgrade(url)
-        assert asyncio.run(_tables(url)) == tables
-    finally:
-        drop_database(server, url)
+def test_upgrade_downgrade_upgrade(fresh_database: Callable[..., str]) -> None:
+    url = fresh_database("sitrep_migrations", migrate=False)
+    database.upgrade(url)
+    assert database.current_revision(url) == _head(url)
+    tables = asyncio.run(_tables(url))
+    assert tables == {
+        "actor", "actor_alias", "actor_relation", "actor_relation_source", "api_key",
+        "change_log", "deployment", "deployment_source", "event_taxonomy", "incident",
+        "incident_external_id", "incident_participant", "incident_source", "location",
+        "location_alias", "source", "source_media", "statement",
+    }  # fmt: skip
+    database.downgrade(url, "base")
+    assert database.current_revision(url) is None
+    assert asyncio.run(_tables(url)) == set()
+    database.upgrade(url)
+    assert asyncio.run(_tables(url)) == tables

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app import demo_data as d
-from tests.conftest import GraphQLClient
+from tests.client import Gql
 
 ACTORS = """{ actors(first: 100) { totalCount edges { node { name kind aliases
   country { code } description
@@ -43,7 +43,7 @@ def _title(key: str) -> str | None:
     return next(s.title for s in d.SOURCES if s.key == key)
 
 
-async def test_actors_and_their_relations_and_deployments(gql: GraphQLClient) -> None:
+async def test_actors_and_their_relations_and_deployments(gql: Gql) -> None:
     data = await gql.data(ACTORS)
     assert data["actors"]["totalCount"] == len(d.ACTORS)
     by_name = {n["name"]: n for n in _nodes(data, "actors")}
@@ -81,7 +81,7 @@ async def test_actors_and_their_relations_and_deployments(gql: GraphQLClient) ->
         )
 
 
-async def test_article_facts_about_actors(gql: GraphQLClient) -> None:
+async def test_article_facts_about_actors(gql: Gql) -> None:
     by_name = {n["name"]: n for n in _nodes(await gql.data(ACTORS), "actors")}
     us = by_name["United States Armed Forces"]
     assert {"US forces", "American forces"} <= set(us["aliases"])
@@ -106,7 +106,7 @@ async def test_article_facts_about_actors(gql: GraphQLClient) -> None:
     )
 
 
-async def test_locations(gql: GraphQLClient) -> None:
+async def test_locations(gql: Gql) -> None:
     data = await gql.data(LOCATIONS)
     assert data["locations"]["totalCount"] == len(d.LOCATIONS)
     by_name = {n["name"]: n for n in _nodes(data, "locations")}
@@ -134,7 +134,7 @@ async def test_locations(gql: GraphQLClient) -> None:
     assert abs(airport["coordinates"]["latitude"] - 36.24) < 0.1
 
 
-async def test_incidents(gql: GraphQLClient) -> None:
+async def test_incidents(gql: Gql) -> None:
     data = await gql.data(INCIDENTS)
     assert data["incidents"]["totalCount"] == len(d.INCIDENTS)
     by_ext = {n["externalIds"][0]["id"]: n for n in _nodes(data, "incidents")}
@@ -186,7 +186,7 @@ async def test_incidents(gql: GraphQLClient) -> None:
     assert airport["outcome"] == "INTERCEPTED"
 
 
-async def test_sources_media_and_statements(gql: GraphQLClient) -> None:
+async def test_sources_media_and_statements(gql: Gql) -> None:
     data = await gql.data(SOURCES)
     assert data["sources"]["totalCount"] == len(d.SOURCES)
     by_title = {n["title"]: n for n in _nodes(data, "sources")}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import asyncpg
 import pytest
 
-from tests.conftest import GraphQLClient
-
-
-def _codes(body: dict) -> list[str]:
-    return [e["extensions"]["code"] for e in body["errors"]]
+from tests.client import Gql
 
 
 @pytest.mark.parametrize(
@@ -44,43 +43,113 @@ def _codes(body: dict) -> list[str]:
         ),
     ],
 )
-async def test_bad_input_has_stable_code(gql: GraphQLClient, query: str, code: str) -> None:
+async def test_bad_input_has_stable_code(gql: Gql, query: str, code: str) -> None:
     body = await gql(query)
-    assert _codes(body) == [code]
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code]
     assert "Traceback" not in str(body)
 
 
-async def test_unknown_enum_in_variables_is_rejected(gql: GraphQLClient) -> None:
-    body = await gql(
-        "query($w: [Weapon!]) { incidents(filter: {weapon: {in: $w}}) { totalCount } }",
-        {"w": ["LASER"]},
-    )
-    assert _codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
-    assert "LASER" in body["errors"][0]["message"]
+WEAPONS = "query($w: [Weapon!]) { incidents(filter: {weapon: {in: $w}}) { totalCount } }"
+FILTER = "query($f: IncidentFilter) { incidents(filter: $f) { totalCount } }"
+FIRST = "query($n: Int!) { incidents(first: $n) { totalCount } }"
 
 
-async def test_depth_limit(gql: GraphQLClient) -> None:
+@pytest.mark.parametrize(
+    ("query", "variables", "message"),
+    [
+        (
+            WEAPONS,
+            {"w": ["DRONE", "NOPE"]},
+            "Variable '$w' has invalid value at [1]: Value 'NOPE' does not exist in 'Weapon' enum.",
+        ),
+        (
+            WEAPONS,
+            {"w": ["LASER"]},
+            "Variable '$w' has invalid value at [0]: Value 'LASER' does not exist in 'Weapon' "
+            "enum. Did you mean the enum value 'OTHER'?",
+        ),
+        (
+            WEAPONS,
+            {"w": ["DRONE", None]},
+            "Variable '$w' has invalid value at [1]: Expected value of non-null type 'Weapon!' "
+            "not to be None.",
+        ),
+        (
+            FILTER,
+            {"f": {"occurredOn": {"gte": "2024-01-01", "lte": "yesterday"}}},
+            "Variable '$f' has invalid value at .occurredOn.lte: Value cannot represent a Date: "
+            "\"yesterday\". Invalid isoformat string: 'yesterday'",
+        ),
+        (
+            FILTER,
+            {"f": {"or": [{"weapon": {"eq": "DRONE"}}, {"outcome": {"in": ["LOST"]}}]}},
+            "Variable '$f' has invalid value at .or[1].outcome.in[0]: Value 'LOST' does not "
+            "exist in 'Outcome' enum.",
+        ),
+        (
+            FIRST,
+            {"n": "x"},
+            "Variable '$n' has invalid value: Int cannot represent non-integer value: 'x'",
+        ),
+    ],
+)
+async def test_a_bad_variable_value_says_where_in_the_value(
+    gql: Gql, query: str, variables: dict[str, Any], message: str
+) -> None:
+    """The error names the variable and the element or field that is wrong."""
+    assert await gql(query, variables) == {
+        "data": None,
+        "errors": [
+            {
+                "message": message,
+                "locations": [{"line": 1, "column": 7}],
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+            }
+        ],
+    }
+
+
+async def test_client_errors_are_not_logged(
+    gql: Gql, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Errors meant for the client are the client's business: no log record, no trace."""
+    caplog.set_level(logging.INFO)
+    assert await gql.codes(WEAPONS, {"w": ["DRONE", "NOPE"]}) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert await gql.codes(FIRST, {"n": 101}) == ["PAGE_SIZE_EXCEEDED"]
+    assert await gql.codes("{ incidents { nosuchfield } }") == ["GRAPHQL_VALIDATION_FAILED"]
+    assert await gql.codes('{ node(id: "%%%") { id } }') == ["INVALID_ID"]
+    assert [r for r in caplog.records if r.name != "httpx"] == []
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+
+
+async def test_depth_limit(gql: Gql) -> None:
     deep = "{ actors { edges { node { incidents { edges { node { participants { actor {"
     deep += " incidents { edges { node { participants { actor { name } } } } } } } } } } } } } }"
-    assert _codes(await gql(deep)) == ["MAX_DEPTH_EXCEEDED"]
+    assert await gql.codes(deep) == ["MAX_DEPTH_EXCEEDED"]
 
 
-async def test_alias_limit(gql: GraphQLClient) -> None:
+async def test_alias_limit(gql: Gql) -> None:
     query = "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"
-    assert _codes(await gql(query)) == ["MAX_ALIASES_EXCEEDED"]
+    assert await gql.codes(query) == ["MAX_ALIASES_EXCEEDED"]
     ok = "{ " + " ".join(f"a{i}: __typename" for i in range(30)) + " }"
     assert "errors" not in await gql(ok)
 
 
-async def test_token_limit(gql: GraphQLClient) -> None:
+async def test_token_limit(gql: Gql) -> None:
     query = "{ " + " ".join(["__typename"] * 6000) + " }"
-    assert _codes(await gql(query)) == ["MAX_TOKENS_EXCEEDED"]
+    assert await gql.codes(query) == ["MAX_TOKENS_EXCEEDED"]
 
 
-async def test_unexpected_errors_are_masked(
-    gql: GraphQLClient, conn: asyncpg.Connection, database_url: str
+async def test_unexpected_errors_are_masked_and_logged_once(
+    gql: Gql,
+    conn: asyncpg.Connection,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
-    """A real database failure (lock timeout) reaches the client as a masked error."""
+    """A real database failure (lock timeout) reaches the client as a masked error; the
+    details are logged once, with the traceback."""
     other = await asyncpg.connect(database_url)
     try:
         async with other.transaction():
@@ -89,6 +158,19 @@ async def test_unexpected_errors_are_masked(
             body = await gql("{ incidents { edges { node { id } } } }")
     finally:
         await other.close()
-    assert body["errors"][0]["message"] == "Unexpected error."
-    assert _codes(body) == ["INTERNAL_SERVER_ERROR"]
-    assert "lock" not in str(body).lower()
+    assert body == {
+        "data": None,
+        "errors": [
+            {
+                "message": "Unexpected error.",
+                "locations": [{"line": 1, "column": 3}],
+                "path": ["incidents"],
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            }
+        ],
+    }
+    assert [r for r in caplog.records if r.name.startswith("strawberry")] == []
+    out, _ = capfd.readouterr()
+    assert out.count("unexpected error") == 1
+    assert "Traceback" in out
+    assert "LockNotAvailableError" in out

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from app import demo_data as d
-from tests.conftest import GraphQLClient
+from tests.client import Gql
 from tests.factories import (
     demo_incident_ids,
     gid,
@@ -41,33 +41,33 @@ SOURCES = """query($f: SourceFilter) {
   sources(filter: $f, first: 100) { totalCount edges { node { title } } } }"""
 
 
-async def _list(gql: GraphQLClient, query: str, field: str, key: str, f: Any) -> list[Any]:
+async def _list(gql: Gql, query: str, field: str, key: str, f: Any) -> list[Any]:
     data = (await gql.data(query, {"f": f}))[field]
     values = [e["node"][key] for e in data["edges"]]
     assert data["totalCount"] == len(values), "totalCount disagrees with the edges"
     return values
 
 
-async def incidents(gql: GraphQLClient, f: Any) -> set[str]:
+async def incidents(gql: Gql, f: Any) -> set[str]:
     """Global IDs of all incidents matching ``f`` (checked: no duplicates, totalCount)."""
     ids = await _list(gql, INCIDENTS, "incidents", "id", f)
     assert len(set(ids)) == len(ids), "an incident was returned twice"
     return set(ids)
 
 
-async def actor_names(gql: GraphQLClient, f: Any) -> set[str]:
+async def actor_names(gql: Gql, f: Any) -> set[str]:
     return set(await _list(gql, ACTORS, "actors", "name", f))
 
 
-async def location_names(gql: GraphQLClient, f: Any) -> set[str]:
+async def location_names(gql: Gql, f: Any) -> set[str]:
     return set(await _list(gql, LOCATIONS, "locations", "name", f))
 
 
-async def source_titles(gql: GraphQLClient, f: Any) -> set[str]:
+async def source_titles(gql: Gql, f: Any) -> set[str]:
     return set(await _list(gql, SOURCES, "sources", "title", f))
 
 
-async def error_code(gql: GraphQLClient, query: str, variables: dict[str, Any]) -> str:
+async def error_code(gql: Gql, query: str, variables: dict[str, Any]) -> str:
     body = await gql(query, variables)
     assert body.get("errors"), body
     return str(body["errors"][0]["extensions"]["code"])
@@ -97,7 +97,7 @@ async def incident(conn: asyncpg.Connection, location_id: int, on: dt.date, **kw
 
 
 async def test_occurred_on_gte_lte_and_eq_are_inclusive(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     a = await incident(conn, town, D(2001, 3, 1))
     b = await incident(conn, town, D(2001, 3, 2))
@@ -120,7 +120,7 @@ async def test_occurred_on_gte_lte_and_eq_are_inclusive(
 
 
 async def test_imprecise_date_matches_a_week_only_with_overlaps(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     december = await incident(
         conn,
@@ -172,7 +172,7 @@ async def test_imprecise_date_matches_a_week_only_with_overlaps(
     ],
 )
 async def test_inverted_or_mixed_date_range_is_bad_user_input(
-    gql: GraphQLClient, date_range: dict[str, str]
+    gql: Gql, date_range: dict[str, str]
 ) -> None:
     code = await error_code(gql, INCIDENTS, {"f": {"occurredOn": date_range}})
     assert code == "BAD_USER_INPUT"
@@ -182,7 +182,7 @@ async def test_inverted_or_mixed_date_range_is_bad_user_input(
 
 
 async def test_enum_filters_with_in_and_eq(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     clash = await incident(
         conn,
@@ -233,7 +233,7 @@ async def test_enum_filters_with_in_and_eq(
 
 
 async def test_killed_gte_is_a_minimum_and_unknown_casualties_never_match(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     none_killed = await incident(conn, town, D(2001, 1, 1), killed=0)
     one = await incident(conn, town, D(2001, 1, 2), killed=1)
@@ -260,7 +260,7 @@ async def test_killed_gte_is_a_minimum_and_unknown_casualties_never_match(
 
 
 async def test_participant_by_actor_id_name_and_alias_case_insensitively(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     brigade = await make_actor(conn, "Test Brigade", aliases=("TB", "Brigade of Tests"))
     other = await make_actor(conn, "Other Brigade")
@@ -289,7 +289,7 @@ async def test_participant_by_actor_id_name_and_alias_case_insensitively(
 
 
 async def test_participant_role_and_basis_apply_to_the_same_participant(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     brigade = await make_actor(conn, "Test Brigade")
     victim = await make_actor(conn, "Test Villagers", kind="CIVILIANS")
@@ -342,7 +342,7 @@ async def test_participant_role_and_basis_apply_to_the_same_participant(
 
 
 async def test_include_affiliates_follows_front_member_and_part_relations_downwards(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int
+    gql: Gql, conn: asyncpg.Connection, town: int
 ) -> None:
     umbrella = await make_actor(conn, "Test Umbrella", kind="UMBRELLA_GROUP")
     militia = await make_actor(conn, "Test Militia")
@@ -378,7 +378,7 @@ async def test_include_affiliates_follows_front_member_and_part_relations_downwa
     assert await incidents(gql, {"participant": f}) == set()
 
 
-async def test_include_affiliates_on_demo_data(gql: GraphQLClient, demo: dict[str, str]) -> None:
+async def test_include_affiliates_on_demo_data(gql: Gql, demo: dict[str, str]) -> None:
     # "front organisations for ... Kataib Hezbollah": the Islamic Resistance in Iraq
     # perpetrated the attacks on Ain al-Asad and Erbil airport.
     for name, expected in (
@@ -392,7 +392,7 @@ async def test_include_affiliates_on_demo_data(gql: GraphQLClient, demo: dict[st
 
 
 async def test_include_affiliates_terminates_on_a_relation_cycle(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int
+    gql: Gql, conn: asyncpg.Connection, town: int
 ) -> None:
     await conn.execute("set local statement_timeout = '5s'")  # fail, don't hang
     a = await make_actor(conn, "Cycle A")
@@ -418,7 +418,7 @@ async def test_include_affiliates_terminates_on_a_relation_cycle(
 
 
 async def test_location_by_ids_kind_country_admin1_name_and_within(
-    gql: GraphQLClient, conn: asyncpg.Connection, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, demo: dict[str, str]
 ) -> None:
     country = await make_location(conn, "Qzland", "COUNTRY", country="QZ")
     alpha = await make_location(
@@ -483,7 +483,7 @@ async def test_location_by_ids_kind_country_admin1_name_and_within(
 
 
 async def test_location_within_descends_through_several_levels_of_demo_data(
-    gql: GraphQLClient, conn: asyncpg.Connection, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, demo: dict[str, str]
 ) -> None:
     # Kurdistan Region > Erbil Governorate > Erbil > Erbil International Airport, and
     # Kurdistan Region > Erbil Governorate > Peshmerga base.
@@ -499,7 +499,7 @@ async def test_location_within_descends_through_several_levels_of_demo_data(
 
 
 async def test_hosts_forces_of_is_evaluated_at_the_incident_date(
-    gql: GraphQLClient, conn: asyncpg.Connection, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, demo: dict[str, str]
 ) -> None:
     forces = await make_actor(conn, "Test Forces", "STATE_FORCES", aliases=("TF",))
     camp = await make_location(conn, "Camp Test", "MILITARY_BASE")
@@ -532,7 +532,7 @@ async def test_hosts_forces_of_is_evaluated_at_the_incident_date(
 
 
 async def test_root_locations_host_forces_of_defaults_to_today(
-    gql: GraphQLClient, conn: asyncpg.Connection
+    gql: Gql, conn: asyncpg.Connection
 ) -> None:
     today: dt.date = await conn.fetchval("select current_date")
     day = dt.timedelta(days=1)
@@ -569,7 +569,7 @@ async def test_root_locations_host_forces_of_defaults_to_today(
 
 
 async def test_source_publisher_is_case_insensitive_and_exact(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     k24 = await make_source(conn, "Kurdistan 24", title="K24 report")
     rudaw = await make_source(conn, "Rudaw", title="Rudaw report", kind="REPORT")
@@ -586,7 +586,7 @@ async def test_source_publisher_is_case_insensitive_and_exact(
 
 
 async def test_text_searches_summary_and_notes_case_insensitively(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     in_summary = await incident(conn, town, D(2001, 1, 1), summary="Rocket fire on the Qzx depot.")
     in_notes = await incident(
@@ -602,7 +602,7 @@ async def test_text_searches_summary_and_notes_case_insensitively(
 
 
 async def test_text_treats_like_wildcards_literally(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int
+    gql: Gql, conn: asyncpg.Connection, town: int
 ) -> None:
     percent = await incident(conn, town, D(2001, 1, 1), notes="Attacks are up 100% this month.")
     await incident(conn, town, D(2001, 1, 2), notes="Attacks are up 1000 this month.")
@@ -621,7 +621,7 @@ async def test_text_treats_like_wildcards_literally(
 
 
 async def test_tags_any_and_all(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     ab = await incident(conn, town, D(2001, 1, 1), tags=["qa-alpha", "qa-beta"])
     b = await incident(conn, town, D(2001, 1, 2), tags=["qa-beta"])
@@ -644,7 +644,7 @@ async def test_tags_any_and_all(
 
 
 async def test_external_id_by_system_and_id(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     one = await incident(conn, town, D(2001, 1, 1), external_ids=[("acled", "IRQ1")])
     two = await incident(
@@ -661,7 +661,7 @@ async def test_external_id_by_system_and_id(
 
 
 async def test_updated_since(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
     long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     old = await incident(conn, town, D(2001, 1, 1), updated_at=long_ago)
@@ -684,9 +684,7 @@ async def test_updated_since(
 # --- and / or / not ------------------------------------------------------------------
 
 
-async def test_and_or_not_compose_and_nest(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int
-) -> None:
+async def test_and_or_not_compose_and_nest(gql: Gql, conn: asyncpg.Connection, town: int) -> None:
     async def make(weapon: str, outcome: str, killed: int | None) -> str:
         return await incident(
             conn, town, D(2001, 1, 1), weapon=weapon, outcome=outcome, killed=killed, tags=["comp"]
@@ -726,7 +724,7 @@ async def test_and_or_not_compose_and_nest(
 
 
 async def test_and_or_not_inside_nested_filters(
-    gql: GraphQLClient, conn: asyncpg.Connection, demo: dict[str, str]
+    gql: Gql, conn: asyncpg.Connection, demo: dict[str, str]
 ) -> None:
     # Location: not in Kurdistan; or of two names.
     kurdistan = gid("Location", await id_by_name(conn, "location", d.KURDISTAN))
@@ -747,7 +745,7 @@ async def test_and_or_not_inside_nested_filters(
 # --- root lists --------------------------------------------------------------------------
 
 
-async def test_actors_list_filters(gql: GraphQLClient, conn: asyncpg.Connection) -> None:
+async def test_actors_list_filters(gql: Gql, conn: asyncpg.Connection) -> None:
     await make_actor(conn, "qzx_one", aliases=("Qzx Uno",), country="QZ")
     await make_actor(conn, "qzxAone", kind="REBEL_GROUP", country="QZ")
 
@@ -774,7 +772,7 @@ async def test_actors_list_filters(gql: GraphQLClient, conn: asyncpg.Connection)
     ) == {d.KH, d.AAH}
 
 
-async def test_locations_list_filters(gql: GraphQLClient, conn: asyncpg.Connection) -> None:
+async def test_locations_list_filters(gql: Gql, conn: asyncpg.Connection) -> None:
     assert await location_names(gql, {"name": "arbil"}) == {d.ERBIL_GOV}
     assert await location_names(gql, {"name": "ERBIL"}) == {d.ERBIL}
     assert await location_names(gql, {"kind": {"eq": "AIRPORT"}}) == {d.ERBIL_AIRPORT}
@@ -792,7 +790,7 @@ async def test_locations_list_filters(gql: GraphQLClient, conn: asyncpg.Connecti
     ) == {d.ERBIL_AIRPORT, d.PESHMERGA_BASE}
 
 
-async def test_sources_list_filters(gql: GraphQLClient, conn: asyncpg.Connection) -> None:
+async def test_sources_list_filters(gql: Gql, conn: asyncpg.Connection) -> None:
     await make_source(conn, "Rudaw", title="Qzx report", kind="REPORT", note="100% sure")
     await make_source(conn, "rudaw", title="Qzx other", note="1000 sure")
     national = {s.title for s in d.SOURCES}
@@ -821,13 +819,13 @@ async def test_sources_list_filters(gql: GraphQLClient, conn: asyncpg.Connection
     ],
 )
 async def test_invalid_country_code_is_bad_user_input(
-    gql: GraphQLClient, query: str, f: dict[str, Any]
+    gql: Gql, query: str, f: dict[str, Any]
 ) -> None:
     assert await error_code(gql, query, {"f": f}) == "BAD_USER_INPUT"
 
 
 async def test_id_of_the_wrong_type_or_garbage_in_a_filter_is_invalid_id(
-    gql: GraphQLClient, conn: asyncpg.Connection
+    gql: Gql, conn: asyncpg.Connection
 ) -> None:
     actor = gid("Actor", await id_by_name(conn, "actor", d.KH))
     location = gid("Location", await id_by_name(conn, "location", d.IRAQ))
@@ -847,7 +845,7 @@ async def test_id_of_the_wrong_type_or_garbage_in_a_filter_is_invalid_id(
 
 
 async def test_draft_and_retracted_incidents_are_never_returned_or_counted(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int
+    gql: Gql, conn: asyncpg.Connection, town: int
 ) -> None:
     published = await incident(conn, town, D(2001, 1, 1), tags=["qa"])
     draft = await incident(conn, town, D(2001, 1, 2), tags=["qa"], status="DRAFT")
@@ -867,7 +865,7 @@ async def test_draft_and_retracted_incidents_are_never_returned_or_counted(
 
 
 async def test_draft_actor_is_hidden_and_matches_no_participant_filter(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int
+    gql: Gql, conn: asyncpg.Connection, town: int
 ) -> None:
     ghost = await make_actor(conn, "Ghost Brigade", aliases=("GB",), status="DRAFT")
     with_ghost = await incident(
@@ -886,7 +884,7 @@ async def test_draft_actor_is_hidden_and_matches_no_participant_filter(
 
 
 async def test_draft_location_is_hidden_and_matches_no_location_filter(
-    gql: GraphQLClient, conn: asyncpg.Connection
+    gql: Gql, conn: asyncpg.Connection
 ) -> None:
     secret = await make_location(conn, "Secret Site", country="QZ", aliases=("SS",), status="DRAFT")
     child = await make_location(conn, "Below Secret", country="QZ", parent_id=secret)
@@ -903,7 +901,7 @@ async def test_draft_location_is_hidden_and_matches_no_location_filter(
 
 
 async def test_draft_deployments_relations_and_sources_match_nothing(
-    gql: GraphQLClient, conn: asyncpg.Connection, town: int
+    gql: Gql, conn: asyncpg.Connection, town: int
 ) -> None:
     forces = await make_actor(conn, "Test Forces", "STATE_FORCES")
     hidden_forces = await make_actor(conn, "Hidden Forces", "STATE_FORCES", status="DRAFT")

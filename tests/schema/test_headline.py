@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import GraphQLClient
+from tests.client import Gql
 
 HEADLINE = """
 {
@@ -25,7 +25,7 @@ HEADLINE = """
 """
 
 
-async def test_headline_returns_ain_al_asad_and_erbil_airport_only(gql: GraphQLClient) -> None:
+async def test_headline_returns_ain_al_asad_and_erbil_airport_only(gql: Gql) -> None:
     data = (await gql.data(HEADLINE))["incidents"]
     nodes = [e["node"] for e in data["edges"]]
     assert data["totalCount"] == 2
@@ -49,7 +49,7 @@ async def test_headline_returns_ain_al_asad_and_erbil_airport_only(gql: GraphQLC
 
 
 async def test_peshmerga_base_is_a_drone_attack_in_the_week_but_hosts_no_us_forces(
-    gql: GraphQLClient,
+    gql: Gql,
 ) -> None:
     query = """{ incidents(filter: {occurredOn: {gte: "2023-12-30", lte: "2024-01-05"},
                  weapon: {in: [DRONE]}}) { edges { node { location { name } } } } }"""
@@ -58,7 +58,7 @@ async def test_peshmerga_base_is_a_drone_attack_in_the_week_but_hosts_no_us_forc
     assert len(names) == 3
 
 
-async def test_alias_american_forces_matches_like_us_forces(gql: GraphQLClient) -> None:
+async def test_alias_american_forces_matches_like_us_forces(gql: Gql) -> None:
     for name in ("American forces", "us FORCES", "United States Armed Forces"):
         query = """query($n: String!) { incidents(filter: {location: {hostsForcesOf: {name: $n}}})
                    { totalCount } }"""

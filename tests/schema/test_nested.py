@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from tests.conftest import GraphQLClient
+from tests.client import Gql
 
 AIN = '{ incidents(filter: {location: {name: "Ain al-Asad Air Base"}}) { edges { node { id } } } }'
 
 
-async def _ain_id(gql: GraphQLClient) -> str:
+async def _ain_id(gql: Gql) -> str:
     return (await gql.data(AIN))["incidents"]["edges"][0]["node"]["id"]
 
 
-async def test_incident_location_deployments_actor(gql: GraphQLClient) -> None:
+async def test_incident_location_deployments_actor(gql: Gql) -> None:
     query = """query($id: ID!) { incident(id: $id) { location { name parent { name parent {
       name } } deployments { actor { name } location { name } sources { publisher } } } } }"""
     loc = (await gql.data(query, {"id": await _ain_id(gql)}))["incident"]["location"]
@@ -23,7 +23,7 @@ async def test_incident_location_deployments_actor(gql: GraphQLClient) -> None:
     assert all(dep["sources"][0]["publisher"] == "The National" for dep in loc["deployments"])
 
 
-async def test_incident_participants_actor_relations(gql: GraphQLClient) -> None:
+async def test_incident_participants_actor_relations(gql: Gql) -> None:
     query = """query($id: ID!) { incident(id: $id) { participants { role actor { name
       relations(kind: [FRONT_FOR]) { subject { name } object { name } } } } } }"""
     parts = (await gql.data(query, {"id": await _ain_id(gql)}))["incident"]["participants"]
@@ -36,7 +36,7 @@ async def test_incident_participants_actor_relations(gql: GraphQLClient) -> None
     }
 
 
-async def test_actor_incidents_with_role_and_filter(gql: GraphQLClient) -> None:
+async def test_actor_incidents_with_role_and_filter(gql: Gql) -> None:
     query = """query($role: [ParticipantRole!]) { actors(filter: {name: "US forces"}) { edges {
       node { name incidents(role: $role) { totalCount edges { node { location { name } } } }
       filtered: incidents(filter: {occurredOn: {eq: "2024-01-01"}}) { totalCount } } } } }"""
@@ -49,7 +49,7 @@ async def test_actor_incidents_with_role_and_filter(gql: GraphQLClient) -> None:
     ]
 
 
-async def test_location_incidents_and_deployments_on_a_date(gql: GraphQLClient) -> None:
+async def test_location_incidents_and_deployments_on_a_date(gql: Gql) -> None:
     query = """{ locations(filter: {name: "Erbil Airport"}) { totalCount edges { node { name
       incidents { totalCount edges { node { occurredOn } } }
       deployments(on: "2023-12-31") { actor { name } } } } } }"""
@@ -61,7 +61,7 @@ async def test_location_incidents_and_deployments_on_a_date(gql: GraphQLClient) 
     assert "United States Armed Forces" in {x["actor"]["name"] for x in node["deployments"]}
 
 
-async def test_source_incidents_and_statements_both_ways(gql: GraphQLClient) -> None:
+async def test_source_incidents_and_statements_both_ways(gql: Gql) -> None:
     query = """{ sources(filter: {publisher: "the national", text: "drone attacks"}) { edges {
       node { title incidents(orderBy: {field: OCCURRED_ON, direction: ASC}) { totalCount
         edges { node { occurredOn sources { title } statements { speaker { name } } } } }
@@ -82,7 +82,7 @@ async def test_source_incidents_and_statements_both_ways(gql: GraphQLClient) -> 
     }
 
 
-async def test_participant_attribution_source_and_statement(gql: GraphQLClient) -> None:
+async def test_participant_attribution_source_and_statement(gql: Gql) -> None:
     query = """{ incidents(filter: {claimStatus: {eq: UNCLAIMED}}) { edges { node {
       participants { role basis attributedBy { name } source { publisher }
         statement { text speaker { name } } actor { name kind } } } } } }"""
@@ -96,7 +96,7 @@ async def test_participant_attribution_source_and_statement(gql: GraphQLClient) 
     assert "outlaws" in blamed["statement"]["text"].lower()
 
 
-async def test_node_and_nodes_resolve_every_type(gql: GraphQLClient) -> None:
+async def test_node_and_nodes_resolve_every_type(gql: Gql) -> None:
     ids_query = """{ incidents(first: 1) { edges { node { id location { id deployments { id } }
       participants { actor { id relations { id } } } sources { id statements { id } } } } } }"""
     n = (await gql.data(ids_query))["incidents"]["edges"][0]["node"]
@@ -120,7 +120,7 @@ async def test_node_and_nodes_resolve_every_type(gql: GraphQLClient) -> None:
     assert one["node"]["summary"]
 
 
-async def test_node_of_missing_record_is_null(gql: GraphQLClient) -> None:
+async def test_node_of_missing_record_is_null(gql: Gql) -> None:
     import base64
 
     missing = base64.b64encode(b"Incident:999999999").decode()
@@ -130,7 +130,7 @@ async def test_node_of_missing_record_is_null(gql: GraphQLClient) -> None:
     assert data["incident"] is None
 
 
-async def test_nodes_limit(gql: GraphQLClient) -> None:
+async def test_nodes_limit(gql: Gql) -> None:
     import base64
 
     ids = [base64.b64encode(f"Incident:{i}".encode()).decode() for i in range(1, 102)]

@@ -26,14 +26,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from app.settings import Settings
-from db.core import ConnectionDb
-from schema import build_schema
-from schema.context import Context
+from app import demo_data as d
 from schema.stats import TimeInterval, period
-from tests.analytics_factories import make_counted_incident, make_dated_relation, make_place
-from tests.conftest import GraphQLClient
-from tests.factories import make_actor
+from tests.client import Gql
+from tests.factories import make_actor, make_incident, make_location, make_relation
 
 D = dt.date
 TAG = {"tags": {"any": ["stats-test"]}}
@@ -57,11 +53,19 @@ query($f: IncidentFilter, $g: [StatsDimension!], $i: TimeInterval, $tz: String! 
 
 @pytest.fixture
 async def data(conn: asyncpg.Connection) -> dict[str, int]:
-    a = await make_place(
-        conn, "Stats A", 36.2, 44.0, country="IQ", admin1_code="IQ-AR", admin1_name="Arbil"
+    a = await make_location(
+        conn,
+        "Stats A",
+        latitude=36.2,
+        longitude=44.0,
+        country="IQ",
+        admin1_code="IQ-AR",
+        admin1_name="Arbil",
     )
-    b = await make_place(conn, "Stats B", 34.8, 39.0, country="SY")
-    hidden = await make_place(conn, "Stats hidden", 33.0, 44.0, country="IQ", status="DRAFT")
+    b = await make_location(conn, "Stats B", latitude=34.8, longitude=39.0, country="SY")
+    hidden = await make_location(
+        conn, "Stats hidden", latitude=33.0, longitude=44.0, country="IQ", status="DRAFT"
+    )
     p1 = await make_actor(conn, "Stats P1")
     p2 = await make_actor(conn, "Stats P2")
     umbrella = await make_actor(conn, "Stats Umbrella", kind="UMBRELLA_GROUP")
@@ -70,18 +74,18 @@ async def data(conn: asyncpg.Connection) -> dict[str, int]:
     other = await make_actor(conn, "Stats Other")
     # P1 joins the umbrella on 2021-01-01; P2 is a front for P1. The umbrella is a member
     # of P2 on 2021-01-04 only: a cycle P2 → P1 → Umbrella → P2 on that day.
-    await make_dated_relation(conn, p1, "MEMBER_OF", umbrella, valid_from=D(2021, 1, 1))
-    await make_dated_relation(conn, p2, "FRONT_FOR", p1)
-    await make_dated_relation(
+    await make_relation(conn, p1, "MEMBER_OF", umbrella, valid_from=D(2021, 1, 1))
+    await make_relation(conn, p2, "FRONT_FOR", p1)
+    await make_relation(
         conn, umbrella, "MEMBER_OF", p2, valid_from=D(2021, 1, 4), valid_to=D(2021, 1, 4)
     )
     # Relations that must be ignored: a draft one, one to a draft actor.
-    await make_dated_relation(conn, umbrella, "PART_OF", other, status="DRAFT")
-    await make_dated_relation(conn, umbrella, "PART_OF", secret)
+    await make_relation(conn, umbrella, "PART_OF", other, status="DRAFT")
+    await make_relation(conn, umbrella, "PART_OF", secret)
 
     tags = ("stats-test",)
     perp = "PERPETRATOR"
-    await make_counted_incident(
+    await make_incident(
         conn,
         a,
         D(2020, 12, 31),
@@ -92,7 +96,7 @@ async def data(conn: asyncpg.Connection) -> dict[str, int]:
         participants=[(p1, perp, "CLAIMED")],
         tags=tags,
     )
-    await make_counted_incident(
+    await make_incident(
         conn,
         a,
         D(2021, 1, 1),
@@ -104,7 +108,7 @@ async def data(conn: asyncpg.Connection) -> dict[str, int]:
         participants=[(p1, perp, "CLAIMED"), (p2, perp, "ALLEGED")],
         tags=tags,
     )
-    await make_counted_incident(
+    await make_incident(
         conn,
         b,
         D(2021, 1, 4),
@@ -114,7 +118,7 @@ async def data(conn: asyncpg.Connection) -> dict[str, int]:
         participants=[(p2, perp, "CLAIMED"), (target, "TARGET", "REPORTED")],
         tags=tags,
     )
-    await make_counted_incident(
+    await make_incident(
         conn,
         b,
         D(2021, 1, 20),
@@ -122,7 +126,7 @@ async def data(conn: asyncpg.Connection) -> dict[str, int]:
         participants=[(secret, perp, "CLAIMED")],
         tags=tags,
     )
-    await make_counted_incident(
+    await make_incident(
         conn,
         a,
         D(2021, 1, 5),
@@ -133,11 +137,11 @@ async def data(conn: asyncpg.Connection) -> dict[str, int]:
         status="DRAFT",
         tags=tags,
     )
-    await make_counted_incident(conn, hidden, D(2021, 1, 6), killed=(1, 1, 1), tags=tags)
+    await make_incident(conn, hidden, D(2021, 1, 6), killed=(1, 1, 1), tags=tags)
     return {"a": a, "b": b, "p1": p1, "p2": p2, "umbrella": umbrella}
 
 
-async def stats(gql: GraphQLClient, **variables: Any) -> list[dict[str, Any]]:
+async def stats(gql: Gql, **variables: Any) -> list[dict[str, Any]]:
     variables.setdefault("f", TAG)
     data = await gql.data(STATS, variables)
     assert data["incidentStats"]["truncated"] is False
@@ -148,7 +152,7 @@ def summary(groups: list[dict[str, Any]], key: str) -> list[tuple[Any, int, int]
     return [(g[key], g["incidents"], g["projectiles"]) for g in groups]
 
 
-async def test_totals_without_grouping(gql: GraphQLClient, data: dict[str, int]) -> None:
+async def test_totals_without_grouping(gql: Gql, data: dict[str, int]) -> None:
     (g,) = await stats(gql)
     # Incidents 1, 2, 3, 4, 6: the draft incident (#5) never counts.
     assert g["incidents"] == 5
@@ -160,7 +164,7 @@ async def test_totals_without_grouping(gql: GraphQLClient, data: dict[str, int])
 
 
 async def test_iso_weeks_across_the_year_boundary_with_and_without_empty_weeks(
-    gql: GraphQLClient, data: dict[str, int]
+    gql: Gql, data: dict[str, int]
 ) -> None:
     f = {**TAG, "occurredOn": {"gte": "2020-12-28", "lte": "2021-01-24"}}
     sparse = await stats(gql, f=f, i="WEEK")
@@ -181,7 +185,7 @@ async def test_iso_weeks_across_the_year_boundary_with_and_without_empty_weeks(
     assert filled[2]["killed"] == {"low": 0, "best": 0, "high": 0}
 
 
-async def test_days_months_quarters_years(gql: GraphQLClient, data: dict[str, int]) -> None:
+async def test_days_months_quarters_years(gql: Gql, data: dict[str, int]) -> None:
     f = {**TAG, "occurredOn": {"gte": "2020-12-31", "lte": "2021-01-04"}}
     days = await stats(gql, f=f, i="DAY", fill=True)
     assert [(g["period"]["label"], g["incidents"]) for g in days] == [
@@ -206,7 +210,7 @@ async def test_days_months_quarters_years(gql: GraphQLClient, data: dict[str, in
     assert [(g["period"]["label"], g["incidents"]) for g in years] == [("2020", 1), ("2021", 4)]
 
 
-async def test_empty_buckets_when_nothing_matches(gql: GraphQLClient, data: dict[str, int]) -> None:
+async def test_empty_buckets_when_nothing_matches(gql: Gql, data: dict[str, int]) -> None:
     f = {"tags": {"any": ["no-such-tag"]}, "occurredOn": {"gte": "2021-01-10", "lte": "2021-03-05"}}
     groups = await stats(gql, f=f, i="MONTH", fill=True)
     assert [(g["period"]["label"], g["incidents"]) for g in groups] == [
@@ -217,7 +221,7 @@ async def test_empty_buckets_when_nothing_matches(gql: GraphQLClient, data: dict
     assert await stats(gql, f=f, i="MONTH") == []
 
 
-async def test_group_by_location_dimensions(gql: GraphQLClient, data: dict[str, int]) -> None:
+async def test_group_by_location_dimensions(gql: Gql, data: dict[str, int]) -> None:
     by_country = await stats(gql, g=["COUNTRY"])
     # The incident at the draft location counts, under an unknown country.
     assert [(g["country"], g["incidents"], g["projectiles"]) for g in by_country] == [
@@ -238,9 +242,7 @@ async def test_group_by_location_dimensions(gql: GraphQLClient, data: dict[str, 
     }
 
 
-async def test_group_by_several_dimensions_and_time(
-    gql: GraphQLClient, data: dict[str, int]
-) -> None:
+async def test_group_by_several_dimensions_and_time(gql: Gql, data: dict[str, int]) -> None:
     groups = await stats(gql, g=["WEAPON", "OUTCOME"], i="MONTH")
     assert [
         (g["period"]["label"], g["weapon"], g["outcome"], g["incidents"], g["killed"]["high"])
@@ -260,7 +262,7 @@ async def test_group_by_several_dimensions_and_time(
     ]
 
 
-async def test_perpetrators_targets_and_roll_up(gql: GraphQLClient, data: dict[str, int]) -> None:
+async def test_perpetrators_targets_and_roll_up(gql: Gql, data: dict[str, int]) -> None:
     def named(groups: list[dict[str, Any]], role: str) -> dict[Any, tuple[int, int]]:
         return {(g[role] or {}).get("name"): (g["incidents"], g["projectiles"]) for g in groups}
 
@@ -287,9 +289,7 @@ async def test_perpetrators_targets_and_roll_up(gql: GraphQLClient, data: dict[s
     }
 
 
-async def test_time_zone_sets_the_instants_not_the_buckets(
-    gql: GraphQLClient, data: dict[str, int]
-) -> None:
+async def test_time_zone_sets_the_instants_not_the_buckets(gql: Gql, data: dict[str, int]) -> None:
     utc = await stats(gql, i="WEEK")
     for tz in ("Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Baghdad"):
         other = await stats(gql, i="WEEK", tz=tz)
@@ -327,16 +327,14 @@ def test_period_boundaries_follow_daylight_saving() -> None:
         ({"roll": True}, "rollUpPerpetrators"),
     ],
 )
-async def test_bad_arguments(gql: GraphQLClient, variables: dict[str, Any], field: str) -> None:
+async def test_bad_arguments(gql: Gql, variables: dict[str, Any], field: str) -> None:
     body = await gql(STATS, {"f": TAG, **variables})
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == field
 
 
-async def test_drafts_never_count_even_through_filters(
-    gql: GraphQLClient, data: dict[str, int]
-) -> None:
+async def test_drafts_never_count_even_through_filters(gql: Gql, data: dict[str, int]) -> None:
     # Filtering on the draft location or the draft actor finds nothing to count.
     hidden = {**TAG, "location": {"name": "Stats hidden"}}
     (g,) = await stats(gql, f=hidden)
@@ -353,31 +351,65 @@ async def test_drafts_never_count_even_through_filters(
     assert g["incidents"] == listed["incidents"]["totalCount"] == 3
 
 
-async def test_nested_fields_are_batched(
-    conn: asyncpg.Connection, settings: Settings, data: dict[str, int]
-) -> None:
-    ctx = Context(ConnectionDb(conn), settings)
-    result = await build_schema(settings).execute(
-        STATS,
-        variable_values={"f": TAG, "g": ["LOCATION", "PERPETRATOR", "TARGET"], "i": "DAY"},
-        context_value=ctx,
+async def test_nested_fields_are_batched(gql: Gql, data: dict[str, int]) -> None:
+    result, statements = await gql.counted(
+        STATS, {"f": TAG, "g": ["LOCATION", "PERPETRATOR", "TARGET"], "i": "DAY"}
     )
-    assert result.errors is None, result.errors
-    assert result.data is not None
-    assert len(result.data["incidentStats"]["groups"]) >= 5
+
+    def name(node: dict[str, str] | None) -> str | None:
+        return None if node is None else node["name"]
+
+    groups = [
+        (g["period"]["label"], name(g["location"]), name(g["perpetrator"]), name(g["target"]))
+        for g in result["incidentStats"]["groups"]
+    ]
+    assert groups == [
+        ("2020-12-31", "Stats A", "Stats P1", None),
+        ("2021-01-01", "Stats A", "Stats P1", None),
+        ("2021-01-01", "Stats A", "Stats P2", None),
+        ("2021-01-04", "Stats B", "Stats P2", "Stats Target"),
+        ("2021-01-06", None, None, None),  # the draft location and no perpetrator
+        ("2021-01-20", "Stats B", None, None),  # a draft perpetrator
+    ]
+    assert {g["incidents"] for g in result["incidentStats"]["groups"]} == {1}
     # The aggregate, then one batch of locations and one of actors.
-    assert ctx.db.counter.count == 3
+    assert len(statements) == 3
 
 
-async def test_demo_data_by_perpetrator(gql: GraphQLClient) -> None:
+async def test_demo_data_by_perpetrator(gql: Gql) -> None:
     f = {"occurredOn": {"gte": "2023-12-30", "lte": "2024-01-01"}}
     groups = await stats(gql, f=f, g=["PERPETRATOR"], i="DAY", fill=True)
-    assert [g["period"]["start"] for g in groups if g["perpetrator"] is None] == []
-    assert sum(g["incidents"] for g in groups) >= 3
-    assert {g["perpetrator"]["name"] for g in groups} <= {
-        "Islamic Resistance in Iraq",
-        "Outlaws (unidentified, per KRG)",
-        "Kataib Hezbollah",
-        "Asaib Ahl al-Haq",
-        "Harakat al-Nujaba",
-    }
+    # From the demo data module: every day of the range for every perpetrator in it.
+    days = [D(2023, 12, 30), D(2023, 12, 31), D(2024, 1, 1)]
+    perpetrators = sorted(
+        {p.actor for i in d.INCIDENTS for p in i.participants if p.role == "PERPETRATOR"}
+    )
+    expected = []
+    for day in days:
+        for actor in perpetrators:
+            done = [
+                i
+                for i in d.INCIDENTS
+                if i.occurred_on == day
+                and any(p.actor == actor and p.role == "PERPETRATOR" for p in i.participants)
+            ]
+            killed = [i.killed for i in done if i.killed is not None]
+            expected.append(
+                (
+                    day.isoformat(),
+                    actor,
+                    len(done),
+                    sum(i.projectile_count or 0 for i in done),
+                    {k: sum(x[n] for x in killed) for n, k in enumerate(("low", "best", "high"))},
+                )
+            )
+    assert [
+        (
+            g["period"]["start"],
+            g["perpetrator"]["name"],
+            g["incidents"],
+            g["projectiles"],
+            g["killed"],
+        )
+        for g in groups
+    ] == expected

@@ -6,64 +6,74 @@ import asyncpg
 import httpx
 import pytest
 
-from app.main import create_app
-from app.settings import Settings
 from db.core import ConnectionDb
-from db.keys import create_key, find_active, list_keys, revoke_key
-from tests.write_factories import KeyedGql, make_key
+from db.keys import TOKEN_PREFIX, create_key, find_active, list_keys, revoke_key
+from tests.client import Gql
+from tests.factories import gid, make_key, make_source
 
 Q = "{ incidents(first: 1) { totalCount } }"
 
 
 async def test_key_is_stored_hashed_and_shown_once(conn: asyncpg.Connection) -> None:
     row, token = await create_key(ConnectionDb(conn), "partner A", "reader")
-    assert token.startswith("sitrep_")
-    assert len(token) > 40
+    # sitrep_ and 32 random bytes in unpadded url-safe base64
+    assert token.startswith(TOKEN_PREFIX)
+    assert len(token) == len(TOKEN_PREFIX) + 43
     stored = await conn.fetchrow("select * from api_key where id = $1", row.id)
     assert token.encode() not in bytes(stored["key_hash"])
     assert token not in str(dict(stored))
-    assert token.startswith(stored["prefix"])
+    assert stored["prefix"] == token[: len(TOKEN_PREFIX) + 6]
     assert (await find_active(ConnectionDb(conn), token)) == row
     assert [k.id for k in await list_keys(ConnectionDb(conn))][-1] == row.id
 
 
+MALFORMED = "Malformed Authorization header; expected `Bearer <key>`."
+UNKNOWN = "Unknown or revoked API key."
+
+
 @pytest.mark.parametrize(
-    "header",
-    ["Bearer sitrep_unknown", "Bearer nonsense", "Basic abc", "Bearer ", "sitrep_x"],
+    ("header", "message"),
+    [
+        ("Bearer sitrep_unknown", UNKNOWN),
+        ("Bearer nonsense", UNKNOWN),
+        ("Basic abc", MALFORMED),
+        ("Bearer ", MALFORMED),
+        ("sitrep_x", MALFORMED),
+    ],
 )
-async def test_bad_keys_get_401_with_a_code(client: httpx.AsyncClient, header: str) -> None:
-    r = await client.post("/graphql", json={"query": Q}, headers={"Authorization": header})
+async def test_bad_keys_get_401_invalid_api_key(
+    http: httpx.AsyncClient, conn: asyncpg.Connection, header: str, message: str
+) -> None:
+    r = await http.post("/graphql", json={"query": Q}, headers={"Authorization": header})
     assert r.status_code == 401
-    code = r.json()["errors"][0]["extensions"]["code"]
-    assert code in {"INVALID_API_KEY", "UNAUTHENTICATED"}
-    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert r.json() == {"errors": [{"message": message, "extensions": {"code": "INVALID_API_KEY"}}]}
+    assert r.headers["www-authenticate"] == 'Bearer realm="sitrep"'
 
 
-async def test_revoked_key_gets_401(conn: asyncpg.Connection, client: httpx.AsyncClient) -> None:
+async def test_revoked_key_gets_401(conn: asyncpg.Connection, http: httpx.AsyncClient) -> None:
     row, token = await create_key(ConnectionDb(conn), "leaver", "editor")
-    ok = await client.post(
+    ok = await http.post(
         "/graphql", json={"query": Q}, headers={"Authorization": f"Bearer {token}"}
     )
     assert ok.status_code == 200
     await revoke_key(ConnectionDb(conn), row.id)
-    r = await client.post(
-        "/graphql", json={"query": Q}, headers={"Authorization": f"Bearer {token}"}
-    )
+    r = await http.post("/graphql", json={"query": Q}, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
-    assert r.json()["errors"][0]["extensions"]["code"] == "INVALID_API_KEY"
+    assert r.json() == {"errors": [{"message": UNKNOWN, "extensions": {"code": "INVALID_API_KEY"}}]}
 
 
-async def test_reads_can_require_a_key(conn: asyncpg.Connection, settings: Settings) -> None:
-    strict = settings.model_copy(update={"require_key_for_reads": True})
-    app = create_app(strict, db=ConnectionDb(conn))
-    token = await make_key(conn, "reader")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-        r = await http.post("/graphql", json={"query": Q})
-        assert r.status_code == 401
-        assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        body = await KeyedGql(http, token).data(Q)
-        assert body["incidents"]["totalCount"] >= 1
+async def test_reads_can_require_a_key(conn: asyncpg.Connection, strict_gql: Gql) -> None:
+    r = await strict_gql.http.post("/graphql", json={"query": Q})
+    assert r.status_code == 401
+    assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    published = await conn.fetchval("select count(*) from incident where status = 'PUBLISHED'")
+    reader = await strict_gql.key("reader")
+    assert (await reader.data(Q))["incidents"]["totalCount"] == published
+    # A bad key is still a bad key, not a missing one.
+    bad = await strict_gql.http.post(
+        "/graphql", json={"query": Q}, headers={"Authorization": "Bearer sitrep_unknown"}
+    )
+    assert bad.json()["errors"][0]["extensions"]["code"] == "INVALID_API_KEY"
 
 
 CREATE_ACTOR = """mutation { createActor(input: {name: "Role Test", kind: MILITIA}) {
@@ -83,30 +93,34 @@ RETRACT_SOURCE = """mutation($id: ID!) { retractSource(id: $id, version: 1, reas
 )
 async def test_roles_against_mutations(
     conn: asyncpg.Connection,
-    client: httpx.AsyncClient,
+    gql: Gql,
     role: str | None,
     create: str | None,
     retract: str | None,
 ) -> None:
-    from tests.factories import gid, make_source
-
-    gql = KeyedGql(client, await make_key(conn, role) if role else None)
-    body = await gql(CREATE_ACTOR)
+    client = await gql.key(role) if role else gql
+    body = await client(CREATE_ACTOR)
     if create is None:
         assert body["data"]["createActor"]["status"] == "DRAFT"
     else:
-        assert body["errors"][0]["extensions"]["code"] == create
+        assert [e["extensions"]["code"] for e in body["errors"]] == [create]
         assert body["data"] is None
     source = await make_source(conn, "Role Wire")
-    body = await gql(RETRACT_SOURCE, {"id": gid("Source", source)})
+    body = await client(RETRACT_SOURCE, {"id": gid("Source", source)})
     if retract is None:
-        assert body["data"]["retractSource"]["__typename"] == "Removed"
+        assert body == {"data": {"retractSource": {"__typename": "Removed"}}}
     else:
-        assert body["errors"][0]["extensions"]["code"] == retract
+        assert [e["extensions"]["code"] for e in body["errors"]] == [retract]
     status = await conn.fetchval("select status from source where id = $1", source)
     assert status == ("RETRACTED" if retract is None else "PUBLISHED")
 
 
-async def test_mutations_over_get_are_refused(client: httpx.AsyncClient) -> None:
-    r = await client.get("/graphql", params={"query": CREATE_ACTOR})
-    assert r.status_code in (400, 405)
+async def test_mutations_over_get_are_refused(
+    conn: asyncpg.Connection, http: httpx.AsyncClient
+) -> None:
+    admin = await make_key(conn, "admin")
+    r = await http.get(
+        "/graphql", params={"query": CREATE_ACTOR}, headers={"Authorization": f"Bearer {admin}"}
+    )
+    assert (r.status_code, r.text) == (400, "mutations are not allowed when using GET")
+    assert await conn.fetchval("select count(*) from actor where name = 'Role Test'") == 0

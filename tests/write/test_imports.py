@@ -5,23 +5,23 @@ JSON export → import into an empty database → identical export round trip.""
 
 from __future__ import annotations
 
-import asyncio
+import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 import httpx
 import orjson
-import pytest
 
-from app import database
+from app import demo_data as d
 from db.core import ConnectionDb, init_connection
 from db.imports.acled_csv_export import export_csv
 from db.imports.run import import_lines
 from db.imports.sitrep_json import export_json
 from db.viewer import Viewer
-from tests.conftest import create_database, drop_database
-from tests.write_factories import KeyedGql, make_key
+from tests.client import Gql
+from tests.factories import make_key
 
 DATA = Path(__file__).parent / "data"
 ADMIN = Viewer(can_see_drafts=True, role="admin", name="test import")
@@ -51,16 +51,23 @@ async def test_acled_import_reimport_and_newer_rows(conn: asyncpg.Connection) ->
     assert inc["weapon"] == "DRONE"
     assert inc["event_type"] == "EXPLOSIONS_REMOTE_VIOLENCE"
     assert inc["status"] == "PUBLISHED"
-    assert '"Ain al-Asad"' in inc["notes"]
+    assert inc["notes"] == (
+        'On 4 January 2024, the Islamic Resistance in Iraq launched a drone at "Ain al-Asad" '
+        "base; intercepted."
+    )  # the CSV's doubled quotes, unquoted
     assert (inc["loc"], inc["country_code"]) == ("Ain al-Asad Airbase", "IQ")
     roles = await conn.fetch(
         "select a.name, p.role from incident_participant p join actor a on a.id = p.actor_id "
         "where p.incident_id = $1 order by a.name",
         inc["id"],
     )
-    names = [r["name"] for r in roles]
     # "Kata'ib Hizballah" is an alias of the demo actor: reused, not duplicated
-    assert "Kataib Hezbollah" in names
+    assert [tuple(r) for r in roles] == [
+        ("Harakat al-Nujaba", "PERPETRATOR"),
+        ("Islamic Resistance in Iraq", "PERPETRATOR"),
+        (d.KH, "PERPETRATOR"),
+        ("Military Forces of the United States (2021-)", "TARGET"),
+    ]
     assert await conn.fetchval("select count(*) from actor where name = 'Kata''ib Hizballah'") == 0
     week = await conn.fetchrow(
         "select time_precision, date_earliest, date_latest, tags, killed_best from incident i "
@@ -120,26 +127,22 @@ async def test_ucdp_import(conn: asyncpg.Connection) -> None:
     assert (again["created"], again["unchanged"]) == (0, 2)
 
 
-async def test_http_upload_needs_admin(conn: asyncpg.Connection, client: httpx.AsyncClient) -> None:
+async def test_http_upload_needs_admin(conn: asyncpg.Connection, http: httpx.AsyncClient) -> None:
     files = {"file": ("acled.csv", (DATA / "acled_sample.csv").read_bytes(), "text/csv")}
     editor = await make_key(conn, "editor")
-    r = await client.post(
-        "/import/acled", files=files, headers={"Authorization": f"Bearer {editor}"}
-    )
+    r = await http.post("/import/acled", files=files, headers={"Authorization": f"Bearer {editor}"})
     assert r.status_code == 403
-    r = await client.post("/import/acled", files=files)
+    r = await http.post("/import/acled", files=files)
     assert r.status_code == 401
     admin = await make_key(conn, "admin")
-    r = await client.post(
-        "/import/acled", files=files, headers={"Authorization": f"Bearer {admin}"}
-    )
+    r = await http.post("/import/acled", files=files, headers={"Authorization": f"Bearer {admin}"})
     assert r.status_code == 200
     assert r.json()["created"] == 4
     assert r.json()["rejected"] == 3
 
 
 async def test_graphql_multipart_upload(
-    conn: asyncpg.Connection, client: httpx.AsyncClient
+    conn: asyncpg.Connection, http: httpx.AsyncClient, gql: Gql
 ) -> None:
     admin = await make_key(conn, "admin")
     operations = {
@@ -147,7 +150,7 @@ async def test_graphql_multipart_upload(
         "{ created updated unchanged rejected rejections { line reason } } }",
         "variables": {"file": None},
     }
-    r = await client.post(
+    r = await http.post(
         "/graphql",
         data={
             "operations": orjson.dumps(operations).decode(),
@@ -161,7 +164,7 @@ async def test_graphql_multipart_upload(
     assert (report["created"], report["rejected"]) == (2, 2)
     assert report["rejections"][0]["line"] == 4
     # and a reader may not
-    reader = KeyedGql(client, await make_key(conn, "reader"))
+    reader = await gql.key("reader")
     body = await reader("mutation { __typename }")
     assert body["data"] == {"__typename": "Mutation"}
 
@@ -170,28 +173,64 @@ async def test_csv_export_in_acled_order(conn: asyncpg.Connection) -> None:
     await _import(conn, "acled", "acled_sample.csv")
     out = io.StringIO()
     n = await export_csv(ConnectionDb(conn), out.write)
-    lines = out.getvalue().splitlines()
-    assert lines[0].startswith("event_id_cnty,event_date,year,time_precision,disorder_type")
-    assert n >= 4
-    assert any(line.startswith("IRQ90001,2024-01-04,2024,1,") for line in lines)
+    header, *rows = list(csv.reader(io.StringIO(out.getvalue())))
+    with (DATA / "acled_sample.csv").open(newline="", encoding="utf-8") as f:
+        assert header == next(csv.reader(f))  # ACLED's own column order
+    published = await conn.fetchval("select count(*) from incident where status = 'PUBLISHED'")
+    assert n == len(rows) == published
+    (row,) = [dict(zip(header, r, strict=True)) for r in rows if r[0] == "IRQ90001"]
+    updated = await conn.fetchval(
+        "select extract(epoch from i.updated_at)::bigint from incident i join incident_external_id "
+        "e on e.incident_id = i.id where e.system = 'acled' and e.external_id = 'IRQ90001'"
+    )
+    notes = 'On 4 January 2024, the Islamic Resistance in Iraq launched a drone at "Ain al-Asad"'
+    assert row == {
+        **dict.fromkeys(header, ""),
+        "event_id_cnty": "IRQ90001",
+        "event_date": "2024-01-04",
+        "year": "2024",
+        "time_precision": "1",
+        "event_type": "Explosions/Remote violence",
+        "sub_event_type": "Air/drone strike",
+        "actor1": "Islamic Resistance in Iraq",
+        "assoc_actor_1": f"{d.KH}; Harakat al-Nujaba",
+        "actor2": "Military Forces of the United States (2021-)",
+        "iso": "368",
+        "country": "Iraq",
+        "admin1": "Al Anbar",
+        "admin2": "Heet",
+        "location": "Ain al-Asad Airbase",
+        "latitude": "33.8003",
+        "longitude": "42.4411",
+        "geo_precision": "1",
+        "source": "Reuters; Al Mayadeen",
+        "notes": notes + " base; intercepted.",
+        "fatalities": "0",
+        "timestamp": str(updated),
+    }
 
 
-@pytest.fixture(scope="module")
-def empty_url() -> object:
-    server, url = create_database("sitrep_roundtrip")
-    try:
-        database.upgrade(url)
-        yield url
-    finally:
-        drop_database(server, url)
-
-
-async def test_json_round_trip_is_identical(conn: asyncpg.Connection, empty_url: str) -> None:
+async def test_json_round_trip_is_identical(
+    conn: asyncpg.Connection, fresh_database: Callable[..., str]
+) -> None:
     await _import(conn, "acled", "acled_sample.csv")
     first = io.StringIO()
     counts = await export_json(ConnectionDb(conn), first.write)
-    assert counts["Incident"] >= 4
-    other = await asyncpg.connect(empty_url)
+    tables = {
+        "Actor": "actor",
+        "Location": "location",
+        "Source": "source",
+        "ActorRelation": "actor_relation",
+        "Deployment": "deployment",
+        "Incident": "incident",
+        "Statement": "statement",
+    }
+    expected = {t: await conn.fetchval(f"select count(*) from {n}") for t, n in tables.items()}
+    expected["Participants"] = await conn.fetchval(
+        "select count(distinct incident_id) from incident_participant"
+    )
+    assert counts == expected
+    other = await asyncpg.connect(fresh_database("sitrep_roundtrip"))
     try:
         await init_connection(other)
         lines = io.StringIO(first.getvalue())
@@ -203,7 +242,6 @@ async def test_json_round_trip_is_identical(conn: asyncpg.Connection, empty_url:
         again = await import_lines(
             ConnectionDb(other), "json", io.StringIO(first.getvalue()), ADMIN
         )
-        assert again.created == 0
+        assert (again.created, again.updated, again.unchanged) == (0, 0, report.created)
     finally:
         await other.close()
-    await asyncio.sleep(0)

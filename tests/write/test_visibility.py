@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 
+from tests.client import Gql
 from tests.factories import (
     gid,
     make_actor,
@@ -22,7 +22,6 @@ from tests.factories import (
     make_relation,
     make_source,
 )
-from tests.write_factories import KeyedGql, make_key
 
 DAY = dt.date(2024, 2, 1)
 
@@ -110,116 +109,132 @@ def _names(items: list[dict[str, Any]], key: str = "name") -> set[str]:
     return {i[key] for i in items if i is not None}
 
 
-def _summaries(conn: dict[str, Any]) -> set[str]:
-    return {e["node"]["summary"] for e in conn["edges"]}
+def _listed(connection: dict[str, Any], key: str = "summary") -> tuple[int, set[str]]:
+    """A connection's totalCount and its nodes' ``key`` (which must agree)."""
+    values = [e["node"][key] for e in connection["edges"]]
+    assert connection["totalCount"] == len(values)
+    return connection["totalCount"], set(values)
 
+
+def _incidents(data: dict[str, Any]) -> set[str]:
+    """The summaries of the incidents listed (their totalCount checked)."""
+    return _listed(data["incidents"])[1]
+
+
+PUBLIC, DRAFT, AT_HIDDEN = "vis public incident", "vis draft incident", "vis at hidden base"
 
 # (path name, query, variables from ids, extract from data, seen by public, seen by editor)
 Case = tuple[str, str, Callable[[dict[str, str]], dict[str, Any]], Callable[[Any], Any], Any, Any]
 
 VIS = '{ any: ["vis"] }'
+LISTED = "{ totalCount edges { node { summary } } }"
+NAMED = """__typename ... on Actor { name } ... on Location { name }
+  ... on Source { publisher }"""
 CASES: list[Case] = [
     (
         "node",
-        "query($id: ID!) { node(id: $id) { id } }",
+        "query($id: ID!) { node(id: $id) { ... on Incident { summary } } }",
         lambda i: {"id": i["draft_inc"]},
-        lambda d: d["node"] is not None,
-        False,
-        True,
+        lambda d: d["node"],
+        None,
+        {"summary": DRAFT},
     ),
     (
         "nodes",
-        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ {NAMED} }} }}",
         lambda i: {"ids": [i["draft_actor"], i["draft_loc"], i["draft_src"], i["pub_actor"]]},
-        lambda d: sum(n is not None for n in d["nodes"]),
-        1,
-        4,
+        lambda d: d["nodes"],
+        [None, None, None, {"__typename": "Actor", "name": "Open Brigade"}],
+        [
+            {"__typename": "Actor", "name": "Secret Militia"},
+            {"__typename": "Location", "name": "Hidden Base"},
+            {"__typename": "Source", "publisher": "Secret Wire"},
+            {"__typename": "Actor", "name": "Open Brigade"},
+        ],
     ),
     (
         "incident(id)",
-        "query($id: ID!) { incident(id: $id) { id } }",
+        "query($id: ID!) { incident(id: $id) { summary } }",
         lambda i: {"id": i["draft_inc"]},
-        lambda d: d["incident"] is not None,
-        False,
-        True,
+        lambda d: d["incident"],
+        None,
+        {"summary": DRAFT},
     ),
     (
         "root incidents + totalCount",
-        f"{{ incidents(filter: {{ tags: {VIS} }}) {{ totalCount "
-        "edges { node { summary } } } }",
+        f"{{ incidents(filter: {{ tags: {VIS} }}) {LISTED} }}",
         lambda i: {},
-        lambda d: (d["incidents"]["totalCount"], len(d["incidents"]["edges"])),
-        (2, 2),
-        (3, 3),
+        lambda d: _listed(d["incidents"]),
+        (2, {PUBLIC, AT_HIDDEN}),
+        (3, {PUBLIC, AT_HIDDEN, DRAFT}),
     ),
     (
         "root actors",
-        '{ actors(filter: { nameContains: "Militia" }) { totalCount edges { node { name } } } }',
+        '{ actors(filter: { or: [{ nameContains: "Open Brigade" }, '
+        '{ nameContains: "Secret Militia" }, { nameContains: "Gone Militia" }] }) '
+        "{ totalCount edges { node { name } } } }",
         lambda i: {},
-        lambda d: (
-            d["actors"]["totalCount"] >= 1
-            and "Secret Militia" in _names([e["node"] for e in d["actors"]["edges"]])
-        ),
-        False,
-        True,
+        lambda d: _listed(d["actors"], "name"),
+        (1, {"Open Brigade"}),
+        (2, {"Open Brigade", "Secret Militia"}),
     ),
     (
         "root locations",
-        '{ locations(filter: { name: "Hidden Base" }) { totalCount } }',
+        '{ locations(filter: { name: "Hidden Base" }) { totalCount edges { node { name } } } }',
         lambda i: {},
-        lambda d: d["locations"]["totalCount"],
-        0,
-        1,
+        lambda d: _listed(d["locations"], "name"),
+        (0, set()),
+        (1, {"Hidden Base"}),
     ),
     (
         "root sources",
-        '{ sources(filter: { publisher: "Secret Wire" }) { totalCount } }',
+        '{ sources(filter: { publisher: "Secret Wire" }) '
+        "{ totalCount edges { node { publisher } } } }",
         lambda i: {},
-        lambda d: d["sources"]["totalCount"],
-        0,
-        1,
+        lambda d: _listed(d["sources"], "publisher"),
+        (0, set()),
+        (1, {"Secret Wire"}),
     ),
     (
         "actor.incidents + totalCount",
-        "query($id: ID!) { actor(id: $id) { incidents { totalCount "
-        "edges { node { summary } } } } }",
+        f"query($id: ID!) {{ actor(id: $id) {{ incidents {LISTED} }} }}",
         lambda i: {"id": i["pub_actor"]},
-        lambda d: d["actor"]["incidents"]["totalCount"],
-        1,
-        2,
+        lambda d: _listed(d["actor"]["incidents"]),
+        (1, {PUBLIC}),
+        (2, {PUBLIC, DRAFT}),
     ),
     (
         "location.incidents",
         f"query($id: ID!) {{ location(id: $id) {{ incidents(filter: {{ tags: {VIS} }}) "
-        "{ totalCount } } }",
+        f"{LISTED} }} }}",
         lambda i: {"id": i["loc"]},
-        lambda d: d["location"]["incidents"]["totalCount"],
-        1,
-        2,
+        lambda d: _listed(d["location"]["incidents"]),
+        (1, {PUBLIC}),
+        (2, {PUBLIC, DRAFT}),
     ),
     (
         "source.incidents",
-        "query($id: ID!) { source(id: $id) { incidents { totalCount edges { node { id } } } } }",
+        f"query($id: ID!) {{ source(id: $id) {{ incidents {LISTED} }} }}",
         lambda i: {"id": i["src"]},
-        lambda d: (d["source"]["incidents"]["totalCount"], len(d["source"]["incidents"]["edges"])),
-        (1, 1),
-        (2, 2),
+        lambda d: _listed(d["source"]["incidents"]),
+        (1, {PUBLIC}),
+        (2, {PUBLIC, DRAFT}),
     ),
     (
         "incident.participants",
         "query($id: ID!) { incident(id: $id) { participants { role actor { name } } } }",
         lambda i: {"id": i["inc"]},
-        lambda d: sorted(p["role"] for p in d["incident"]["participants"]),
-        ["PERPETRATOR"],
-        ["PERPETRATOR", "TARGET"],
+        lambda d: sorted((p["role"], p["actor"]["name"]) for p in d["incident"]["participants"]),
+        [("PERPETRATOR", "Open Brigade")],
+        [("PERPETRATOR", "Open Brigade"), ("TARGET", "Secret Militia")],
     ),
     (
         "incident.sources",
         "query($id: ID!) { incident(id: $id) { sources { publisher } } }",
         lambda i: {"id": i["inc"]},
-        lambda d: _names(d["incident"]["sources"], "publisher"),
-        {"Open Wire"},
-        {"Open Wire", "Secret Wire"},
+        lambda d: sorted(s["publisher"] for s in d["incident"]["sources"]),
+        ["Open Wire"],
+        ["Open Wire", "Secret Wire"],
     ),
     (
         "incident.location",
@@ -239,72 +254,73 @@ CASES: list[Case] = [
     ),
     (
         "actor.relations",
-        "query($id: ID!) { actor(id: $id) { relations { kind } } }",
+        "query($id: ID!) { actor(id: $id) { relations { kind object { name } } } }",
         lambda i: {"id": i["pub_actor"]},
-        lambda d: sorted(r["kind"] for r in d["actor"]["relations"]),
+        lambda d: sorted((r["kind"], r["object"]["name"]) for r in d["actor"]["relations"]),
         [],
-        ["ALLIED_WITH", "FRONT_FOR"],
+        [("ALLIED_WITH", "Open Partner"), ("FRONT_FOR", "Secret Militia")],
     ),
     (
         "location.deployments",
         "query($id: ID!) { location(id: $id) { deployments { actor { name } } } }",
         lambda i: {"id": i["loc"]},
-        lambda d: len(d["location"]["deployments"]),
-        0,
-        2,
+        lambda d: sorted(x["actor"]["name"] for x in d["location"]["deployments"]),
+        [],
+        ["Open Partner", "Secret Militia"],
     ),
     (
         "source.statements",
         "query($id: ID!) { source(id: $id) { statements { text } } }",
         lambda i: {"id": i["src"]},
-        lambda d: _names(d["source"]["statements"], "text"),
-        {"Plain reporting."},
-        {"Plain reporting.", "About the draft incident.", "Said by the secret militia."},
+        lambda d: sorted(s["text"] for s in d["source"]["statements"]),
+        ["Plain reporting."],
+        ["About the draft incident.", "Plain reporting.", "Said by the secret militia."],
     ),
     (
         "filter: participant actor by draft name",
         f'{{ incidents(filter: {{ tags: {VIS}, participant: {{ actor: {{ name: "SMX" }} }} }}) '
-        "{ totalCount } }",
+        f"{LISTED} }}",
         lambda i: {},
-        lambda d: d["incidents"]["totalCount"],
-        0,
-        1,
+        _incidents,
+        set(),
+        {PUBLIC},
     ),
     (
+        # Publicly the secret militia takes part in nothing, so no incident is excluded;
+        # an editor sees it in the public incident, which is excluded, and sees the draft.
         "filter: not(participant draft actor) by elimination",
         f"{{ incidents(filter: {{ tags: {VIS}, not: {{ participant: {{ actor: "
-        '{ name: "Secret Militia" } } } }) { totalCount } }',
+        f'{{ name: "Secret Militia" }} }} }} }}) {LISTED} }}',
         lambda i: {},
-        lambda d: d["incidents"]["totalCount"],
-        2,
-        2,
+        _incidents,
+        {PUBLIC, AT_HIDDEN},
+        {DRAFT, AT_HIDDEN},
     ),
     (
         "filter: location by draft name",
-        f'{{ incidents(filter: {{ tags: {VIS}, location: {{ name: "Hidden Base" }} }}) '
-        "{ totalCount } }",
+        f'{{ incidents(filter: {{ tags: {VIS}, location: {{ name: "Hidden Base" }} }}) {LISTED} }}',
         lambda i: {},
-        lambda d: d["incidents"]["totalCount"],
-        0,
-        1,
+        _incidents,
+        set(),
+        {AT_HIDDEN},
     ),
     (
         "filter: source by draft publisher",
         f'{{ incidents(filter: {{ tags: {VIS}, source: {{ publisher: "Secret Wire" }} }}) '
-        "{ totalCount } }",
+        f"{LISTED} }}",
         lambda i: {},
-        lambda d: d["incidents"]["totalCount"],
-        0,
-        1,
+        _incidents,
+        set(),
+        {PUBLIC},
     ),
     (
         "filter: hostsForcesOf a draft actor",
         f"{{ incidents(filter: {{ tags: {VIS}, location: {{ hostsForcesOf: "
-        '{ name: "Secret Militia" } } }) { totalCount } }',
+        f'{{ name: "Secret Militia" }} }} }}) {LISTED} }}',
         lambda i: {},
-        lambda d: d["incidents"]["totalCount"],
-        0,
-        2,  # the public incident and the draft one, both at Open Town
+        _incidents,
+        set(),
+        {PUBLIC, DRAFT},  # both at Open Town
     ),
 ]
 
@@ -312,29 +328,34 @@ CASES: list[Case] = [
 @pytest.mark.parametrize("viewer", ["anonymous", "reader", "editor", "admin"])
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 async def test_drafts_only_for_editors(
-    conn: asyncpg.Connection, client: httpx.AsyncClient, case: Case, viewer: str
+    conn: asyncpg.Connection, gql: Gql, case: Case, viewer: str
 ) -> None:
     world = await _world(conn)
-    token = None if viewer == "anonymous" else await make_key(conn, viewer)
+    client = gql if viewer == "anonymous" else await gql.key(viewer)
     _, query, variables, extract, public, editor = case
-    data = await KeyedGql(client, token).data(query, variables(world.ids))
+    data = await client.data(query, variables(world.ids))
     expected = editor if viewer in {"editor", "admin"} else public
     assert extract(data) == expected
 
 
 @pytest.mark.parametrize("viewer", ["anonymous", "reader", "editor", "admin"])
 async def test_retracted_is_invisible_to_everyone(
-    conn: asyncpg.Connection, client: httpx.AsyncClient, viewer: str
+    conn: asyncpg.Connection, gql: Gql, viewer: str
 ) -> None:
     world = await _world(conn)
-    token = None if viewer == "anonymous" else await make_key(conn, viewer)
-    gql = KeyedGql(client, token)
-    data = await gql.data(
+    client = gql if viewer == "anonymous" else await gql.key(viewer)
+    data = await client.data(
         "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
         {"ids": [world.ids["retracted_inc"], world.ids["retracted_actor"]]},
     )
     assert data["nodes"] == [None, None]
-    data = await gql.data(
+    data = await client.data(
         "query($id: ID!) { incident(id: $id) { participants { role } } }", {"id": world.ids["inc"]}
     )
-    assert "VICTIM" not in {p["role"] for p in data["incident"]["participants"]}
+    roles = [p["role"] for p in data["incident"]["participants"]]  # never the VICTIM
+    assert sorted(roles) == (
+        ["PERPETRATOR", "TARGET"] if viewer in {"editor", "admin"} else ["PERPETRATOR"]
+    )
+    data = await client.data(f"{{ incidents(filter: {{ tags: {VIS} }}) {LISTED} }}")
+    drafts = {DRAFT} if viewer in {"editor", "admin"} else set()
+    assert _incidents(data) == {PUBLIC, AT_HIDDEN} | drafts  # never "vis retracted"
