@@ -62,6 +62,20 @@ async def _load_demo(url: str) -> None:
         await conn.close()
 
 
+def create_database(prefix: str = "sitrep_test") -> tuple[str, str]:
+    """Create an empty database on the test server; return (server_url, db_url). Also
+    used by bench/import_bench.py."""
+    server = _server_url()
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    asyncio.run(_admin(server, f'create database "{name}"'))
+    return server, database.with_database(server, name)
+
+
+def drop_database(server: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    asyncio.run(_admin(server, f'drop database if exists "{name}" with (force)'))
+
+
 FreshDatabase = Callable[..., str]
 
 
@@ -69,14 +83,11 @@ FreshDatabase = Callable[..., str]
 def fresh_database() -> Iterator[FreshDatabase]:
     """``fresh_database(prefix, migrate=True)`` → the URL of a new database: empty, or
     built by ``alembic upgrade head``. Every database made is dropped at the end."""
-    server = _server_url()
-    made: list[str] = []
+    made: list[tuple[str, str]] = []
 
     def create(prefix: str, migrate: bool) -> str:
-        name = f"{prefix}_{secrets.token_hex(4)}"
-        asyncio.run(_admin(server, f'create database "{name}"'))
-        made.append(name)
-        url = database.with_database(server, name)
+        server, url = create_database(prefix)
+        made.append((server, url))
         if migrate:
             database.upgrade(url)
         return url
@@ -89,8 +100,8 @@ def fresh_database() -> Iterator[FreshDatabase]:
     try:
         yield make
     finally:
-        for name in made:
-            asyncio.run(_admin(server, f'drop database if exists "{name}" with (force)'))
+        for server, url in made:
+            drop_database(server, url)
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ async def export(http: httpx.AsyncClient, f: dict[str, Any] | None = None) -> di
     params = {"filter": json.dumps(f)} if f is not None else {}
     response = await http.get(URL, params=params)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("application/geo+json")
+    assert response.headers["content-type"] == "application/geo+json"
     body: dict[str, Any] = json.loads(response.content)
     return body
 

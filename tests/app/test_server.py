@@ -35,4 +35,4 @@ def test_malformed_json_body_is_a_client_error(server: str) -> None:
         headers={"content-type": "application/json"},
         timeout=5,
     )
-    assert 400 <= response.status_code < 500
+    assert (response.status_code, response.text) == (400, "Unable to parse request body as JSON")

@@ -13,7 +13,7 @@ query($n: Int!) {
   incidents(first: $n, filter: {tags: {any: ["count-test"]}}) {
     totalCount
     edges { cursor node {
-      id occurredOn weapon killed { best } externalIds { system id }
+      id summary occurredOn weapon killed { best } externalIds { system id }
       location { name parent { name } deployments { strength actor { name aliases }
         sources { title } } }
       participants { role basis note
@@ -96,12 +96,25 @@ async def _count_statements(gql: Gql, n: int) -> int:
     data, statements = await gql.counted(DEEP, {"n": n})
     edges = data["incidents"]["edges"]
     assert len(edges) == n
-    for edge in edges:  # every nested level really was loaded
+    for edge in edges:  # every nested level really was loaded, as _seed made it
         node = edge["node"]
-        assert node["location"]["deployments"][0]["actor"]["name"].startswith("Count actor")
-        assert len(node["participants"]) == 2
-        assert node["participants"][0]["actor"]["relations"][0]["kind"] == "ALLIED_WITH"
-        assert node["sources"][0]["statements"][0]["text"].startswith("Count statement")
+        g = int(node["summary"].removeprefix("Count incident "))
+        pair = (f"Count actor {2 * g - 1}", f"Count actor {2 * g}")  # ids ascending
+        actors = sorted(pair)
+        assert node["location"]["name"] == f"Count base {g}"
+        assert sorted(x["actor"]["name"] for x in node["location"]["deployments"]) == actors
+        assert sorted(p["actor"]["name"] for p in node["participants"]) == actors
+        assert [
+            [
+                (r["kind"], r["subject"]["name"], r["object"]["name"])
+                for r in p["actor"]["relations"]
+            ]
+            for p in node["participants"]
+        ] == [[("ALLIED_WITH", *pair)]] * 2
+        assert [s["title"] for s in node["sources"]] == [f"Count report {g}"]
+        assert [st["text"] for st in node["sources"][0]["statements"]] == [
+            f"Count statement Count report {g}"
+        ]
     return len(statements)
 
 

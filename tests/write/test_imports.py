@@ -9,6 +9,7 @@ import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -20,7 +21,6 @@ from db.imports.acled_csv_export import export_csv
 from db.imports.run import import_lines
 from db.imports.sitrep_json import export_json
 from db.viewer import Viewer
-from tests.client import Gql
 from tests.factories import make_key
 
 DATA = Path(__file__).parent / "data"
@@ -132,41 +132,54 @@ async def test_http_upload_needs_admin(conn: asyncpg.Connection, http: httpx.Asy
     editor = await make_key(conn, "editor")
     r = await http.post("/import/acled", files=files, headers={"Authorization": f"Bearer {editor}"})
     assert r.status_code == 403
+    assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     r = await http.post("/import/acled", files=files)
     assert r.status_code == 401
+    assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert (
+        await conn.fetchval("select count(*) from incident_external_id where system = 'acled'") == 0
+    )
     admin = await make_key(conn, "admin")
     r = await http.post("/import/acled", files=files, headers={"Authorization": f"Bearer {admin}"})
     assert r.status_code == 200
-    assert r.json()["created"] == 4
-    assert r.json()["rejected"] == 3
+    report = r.json()
+    assert (report["created"], report["updated"], report["unchanged"]) == (4, 0, 0)
+    assert (report["rejected"], [x["line"] for x in report["rejections"]]) == (3, [5, 6, 7])
 
 
-async def test_graphql_multipart_upload(
-    conn: asyncpg.Connection, http: httpx.AsyncClient, gql: Gql
-) -> None:
-    admin = await make_key(conn, "admin")
+async def test_graphql_multipart_upload(conn: asyncpg.Connection, http: httpx.AsyncClient) -> None:
     operations = {
         "query": "mutation($file: Upload!) { importFile(format: UCDP, file: $file) "
         "{ created updated unchanged rejected rejections { line reason } } }",
         "variables": {"file": None},
     }
-    r = await http.post(
-        "/graphql",
-        data={
-            "operations": orjson.dumps(operations).decode(),
-            "map": orjson.dumps({"0": ["variables.file"]}).decode(),
-        },
-        files={"0": ("ucdp.csv", (DATA / "ucdp_sample.csv").read_bytes(), "text/csv")},
-        headers={"Authorization": f"Bearer {admin}"},
+
+    async def upload(role: str) -> dict[str, Any]:
+        token = await make_key(conn, role)
+        r = await http.post(
+            "/graphql",
+            data={
+                "operations": orjson.dumps(operations).decode(),
+                "map": orjson.dumps({"0": ["variables.file"]}).decode(),
+            },
+            files={"0": ("ucdp.csv", (DATA / "ucdp_sample.csv").read_bytes(), "text/csv")},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    # a reader (or an editor) may not import
+    for role in ("reader", "editor"):
+        body = await upload(role)
+        assert body["data"] is None
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    assert (
+        await conn.fetchval("select count(*) from incident_external_id where system = 'ucdp'") == 0
     )
-    assert r.status_code == 200, r.text
-    report = r.json()["data"]["importFile"]
-    assert (report["created"], report["rejected"]) == (2, 2)
-    assert report["rejections"][0]["line"] == 4
-    # and a reader may not
-    reader = await gql.key("reader")
-    body = await reader("mutation { __typename }")
-    assert body["data"] == {"__typename": "Mutation"}
+    report = (await upload("admin"))["data"]["importFile"]
+    assert (report["created"], report["updated"], report["unchanged"]) == (2, 0, 0)
+    assert (report["rejected"], [x["line"] for x in report["rejections"]]) == (2, [4, 5])
 
 
 async def test_csv_export_in_acled_order(conn: asyncpg.Connection) -> None:
