@@ -158,7 +158,9 @@ async def test_bad_filter_is_400_with_a_code(
     assert response.json() == {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-async def test_streams_in_batches_through_a_cursor(conn: asyncpg.Connection) -> None:
+async def test_streams_in_batches_through_a_cursor(
+    conn: asyncpg.Connection, db: ConnectionDb
+) -> None:
     town = await make_location(conn, "Batch town", latitude=1.0, longitude=2.0)
     await conn.execute(
         "insert into incident (occurred_on, date_earliest, date_latest, location_id, event_type, "
@@ -167,7 +169,6 @@ async def test_streams_in_batches_through_a_cursor(conn: asyncpg.Connection) -> 
         "from generate_series(1, 25) g) x",
         town,
     )
-    db = ConnectionDb(conn)
     f = IncidentFilter(tags_any=("batch",))
     sizes = [len(rows) async for rows in geo.stream_features(db, Viewer(), f, batch=10)]
     assert sizes == [10, 10, 5]

@@ -30,15 +30,15 @@ async def test_demo_is_loaded_with_the_expected_size(conn: asyncpg.Connection) -
     assert {t: n for t, (n, _) in snapshot.items()} == demo_counts()
 
 
-async def test_second_load_changes_nothing(conn: asyncpg.Connection) -> None:
+async def test_second_load_changes_nothing(conn: asyncpg.Connection, db: ConnectionDb) -> None:
     before = await _snapshot(conn)
-    written = await load_demo(ConnectionDb(conn))
+    written = await load_demo(db)
     assert written == dict.fromkeys(demo_counts(), 0)
     assert await _snapshot(conn) == before
 
 
-async def test_load_restores_an_edited_record(conn: asyncpg.Connection) -> None:
+async def test_load_restores_an_edited_record(conn: asyncpg.Connection, db: ConnectionDb) -> None:
     await conn.execute("update incident set outcome = 'UNKNOWN' where outcome = 'STRUCK'")
-    written = await load_demo(ConnectionDb(conn))
+    written = await load_demo(db)
     assert written == {**dict.fromkeys(demo_counts(), 0), "incident": 1}
     assert await conn.fetchval("select count(*) from incident where outcome = 'STRUCK'") == 1

@@ -16,8 +16,10 @@ from tests.factories import gid, make_key, make_source
 Q = "{ incidents(first: 1) { totalCount } }"
 
 
-async def test_key_is_stored_hashed_and_shown_once(conn: asyncpg.Connection) -> None:
-    row, token = await create_key(ConnectionDb(conn), "partner A", "reader")
+async def test_key_is_stored_hashed_and_shown_once(
+    conn: asyncpg.Connection, db: ConnectionDb
+) -> None:
+    row, token = await create_key(db, "partner A", "reader")
     # sitrep_ and 32 random bytes in unpadded url-safe base64
     assert token.startswith(TOKEN_PREFIX)
     assert len(token) == len(TOKEN_PREFIX) + 43
@@ -25,8 +27,8 @@ async def test_key_is_stored_hashed_and_shown_once(conn: asyncpg.Connection) -> 
     assert bytes(stored["key_hash"]) == hashlib.sha256(token.encode()).digest()
     assert token not in str(dict(stored))
     assert stored["prefix"] == token[: len(TOKEN_PREFIX) + 6]
-    assert (await find_active(ConnectionDb(conn), token)) == row
-    assert [k.id for k in await list_keys(ConnectionDb(conn))][-1] == row.id
+    assert (await find_active(db, token)) == row
+    assert [k.id for k in await list_keys(db)][-1] == row.id
 
 
 MALFORMED = "Malformed Authorization header; expected `Bearer <key>`."
@@ -52,13 +54,13 @@ async def test_bad_keys_get_401_invalid_api_key(
     assert r.headers["www-authenticate"] == 'Bearer realm="sitrep"'
 
 
-async def test_revoked_key_gets_401(conn: asyncpg.Connection, http: httpx.AsyncClient) -> None:
-    row, token = await create_key(ConnectionDb(conn), "leaver", "editor")
+async def test_revoked_key_gets_401(db: ConnectionDb, http: httpx.AsyncClient) -> None:
+    row, token = await create_key(db, "leaver", "editor")
     ok = await http.post(
         "/graphql", json={"query": Q}, headers={"Authorization": f"Bearer {token}"}
     )
     assert ok.status_code == 200
-    await revoke_key(ConnectionDb(conn), row.id)
+    await revoke_key(db, row.id)
     r = await http.post("/graphql", json={"query": Q}, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
     assert r.json() == {"errors": [{"message": UNKNOWN, "extensions": {"code": "INVALID_API_KEY"}}]}

@@ -27,15 +27,17 @@ DATA = Path(__file__).parent / "data"
 ADMIN = Viewer(can_see_drafts=True, role="admin", name="test import")
 
 
-async def _import(conn: asyncpg.Connection, fmt: str, name: str, batch: int = 3) -> dict:
+async def _import(db: ConnectionDb, fmt: str, name: str, batch: int = 3) -> dict:
     with (DATA / name).open(newline="", encoding="utf-8") as f:
-        report = await import_lines(ConnectionDb(conn), fmt, f, ADMIN, batch_size=batch)
+        report = await import_lines(db, fmt, f, ADMIN, batch_size=batch)
     return report.as_dict()
 
 
-async def test_acled_import_reimport_and_newer_rows(conn: asyncpg.Connection) -> None:
+async def test_acled_import_reimport_and_newer_rows(
+    conn: asyncpg.Connection, db: ConnectionDb
+) -> None:
     actors_before = await conn.fetchval("select count(*) from actor")
-    report = await _import(conn, "acled", "acled_sample.csv")
+    report = await _import(db, "acled", "acled_sample.csv")
     assert report["created"] == 4
     assert (report["updated"], report["unchanged"]) == (0, 0)
     assert [(r["line"], r["reason"].split()[0]) for r in report["rejections"]] == [
@@ -84,11 +86,11 @@ async def test_acled_import_reimport_and_newer_rows(conn: asyncpg.Connection) ->
     assert multi == "Clash near Baqubah\n(two-line note)."
     new_actors = await conn.fetchval("select count(*) from actor") - actors_before
 
-    again = await _import(conn, "acled", "acled_sample.csv")
+    again = await _import(db, "acled", "acled_sample.csv")
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
     assert await conn.fetchval("select count(*) from actor") - actors_before == new_actors
 
-    newer = await _import(conn, "acled", "acled_newer.csv")
+    newer = await _import(db, "acled", "acled_newer.csv")
     assert (newer["created"], newer["updated"], newer["unchanged"]) == (0, 1, 1)
     row = await conn.fetchrow(
         "select notes, killed_best, version from incident i join incident_external_id e "
@@ -107,8 +109,8 @@ async def test_acled_import_reimport_and_newer_rows(conn: asyncpg.Connection) ->
     assert [r[0] for r in ops] == ["CREATE", "UPDATE"]
 
 
-async def test_ucdp_import(conn: asyncpg.Connection) -> None:
-    report = await _import(conn, "ucdp", "ucdp_sample.csv")
+async def test_ucdp_import(conn: asyncpg.Connection, db: ConnectionDb) -> None:
+    report = await _import(db, "ucdp", "ucdp_sample.csv")
     assert report["created"] == 2
     assert [r["line"] for r in report["rejections"]] == [4, 5]
     row = await conn.fetchrow(
@@ -123,7 +125,7 @@ async def test_ucdp_import(conn: asyncpg.Connection) -> None:
     )
     assert week["time_precision"] == "WEEK"
     assert week["event_type"] == "VIOLENCE_AGAINST_CIVILIANS"
-    again = await _import(conn, "ucdp", "ucdp_sample.csv")
+    again = await _import(db, "ucdp", "ucdp_sample.csv")
     assert (again["created"], again["unchanged"]) == (0, 2)
 
 
@@ -182,10 +184,10 @@ async def test_graphql_multipart_upload(conn: asyncpg.Connection, http: httpx.As
     assert (report["rejected"], [x["line"] for x in report["rejections"]]) == (2, [4, 5])
 
 
-async def test_csv_export_in_acled_order(conn: asyncpg.Connection) -> None:
-    await _import(conn, "acled", "acled_sample.csv")
+async def test_csv_export_in_acled_order(conn: asyncpg.Connection, db: ConnectionDb) -> None:
+    await _import(db, "acled", "acled_sample.csv")
     out = io.StringIO()
-    n = await export_csv(ConnectionDb(conn), out.write)
+    n = await export_csv(db, out.write)
     header, *rows = list(csv.reader(io.StringIO(out.getvalue())))
     with (DATA / "acled_sample.csv").open(newline="", encoding="utf-8") as f:
         assert header == next(csv.reader(f))  # ACLED's own column order
@@ -224,11 +226,11 @@ async def test_csv_export_in_acled_order(conn: asyncpg.Connection) -> None:
 
 
 async def test_json_round_trip_is_identical(
-    conn: asyncpg.Connection, fresh_database: Callable[..., str]
+    conn: asyncpg.Connection, db: ConnectionDb, fresh_database: Callable[..., str]
 ) -> None:
-    await _import(conn, "acled", "acled_sample.csv")
+    await _import(db, "acled", "acled_sample.csv")
     first = io.StringIO()
-    counts = await export_json(ConnectionDb(conn), first.write)
+    counts = await export_json(db, first.write)
     tables = {
         "Actor": "actor",
         "Location": "location",
