@@ -7,7 +7,7 @@ serve from a connection inside a rolled-back transaction instead.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from strawberry.fastapi import GraphQLRouter
 
 from app.auth import AuthError, auth_error_response, viewer_for
+from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
 from app.imports_http import import_router
 from app.settings import Settings, get_settings
@@ -59,6 +60,9 @@ def create_app(
         finally:
             await pool.close()
 
+    def request_db() -> PoolDb | ConnectionDb:
+        return state["db"].for_request()
+
     async def get_context(request: Request) -> Context:
         request_db = state["db"].for_request()
         viewer = await viewer_for(request, request_db, settings)
@@ -84,17 +88,6 @@ def create_app(
     app.add_exception_handler(AuthError, auth_error_response)
     app.include_router(import_router(lambda: state["db"], settings))
 
-    @app.middleware("http")
-    async def metrics(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        path = request.url.path if request.url.path in {"/graphql", "/healthz"} else "other"
-        REQUESTS.labels(path, str(response.status_code)).inc()
-        LATENCY.labels(path).observe(time.perf_counter() - start)
-        return response
-
     @app.get("/healthz", summary="Liveness and database check")
     async def healthz() -> dict[str, str]:
         await state["db"].fetchval("select 1")
@@ -108,4 +101,33 @@ def create_app(
     async def root() -> dict[str, str]:
         return {"graphql": "/graphql", "health": "/healthz", "metrics": "/metrics"}
 
+    app.add_middleware(FastPath, schema=schema, settings=settings, get_db=request_db)
+    app.add_middleware(Metrics)
     return app
+
+
+class Metrics:
+    """Request counts and latency per path (pure ASGI: nothing buffered or wrapped)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            path = scope["path"] if scope["path"] in {"/graphql", "/healthz"} else "other"
+            REQUESTS.labels(path, str(status)).inc()
+            LATENCY.labels(path).observe(time.perf_counter() - start)

@@ -116,6 +116,12 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """Nothing to reset when a connection goes back to the pool: asyncpg has already rolled
+    back any open transaction, and Sitrep keeps no session state (only ``SET LOCAL`` and
+    transaction-level advisory locks). Skips the default reset query's round trip."""
+
+
 async def create_pool(
     url: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int = 15_000
 ) -> asyncpg.Pool:
@@ -124,6 +130,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=init_connection,
+        reset=keep_session,
         server_settings={
             "statement_timeout": str(statement_timeout_ms),
             "application_name": "sitrep",

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -48,11 +48,24 @@ class RootQuery(Query, ChangesQuery):
     """The read API plus the changes feed and history (write path, schema/changes.py)."""
 
 
+def _limiters(settings: Settings) -> tuple[QueryDepthLimiter, MaxAliasesLimiter]:
+    return (
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+    )
+
+
+def validation_rules(settings: Settings) -> tuple[type[ASTValidationRule], ...]:
+    """The depth and alias limits as validation rules (the fast path validates with them
+    too, besides graphql's own rules)."""
+    depth, aliases = _limiters(settings)
+    return (*depth.validation_rules, *aliases.validation_rules)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # The limiters hold no per-request state; building each once keeps their validation
     # rules identical across requests, so validated documents can be cached.
-    depth = QueryDepthLimiter(max_depth=settings.max_query_depth)
-    aliases = MaxAliasesLimiter(max_alias_count=settings.max_aliases)
+    depth, aliases = _limiters(settings)
     tokens = MaxTokensLimiter(max_token_count=settings.max_tokens)
     return strawberry.Schema(
         query=RootQuery,

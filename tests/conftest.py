@@ -108,17 +108,53 @@ async def client(db: ConnectionDb, settings: Settings) -> AsyncIterator[httpx.As
         yield c
 
 
-class GraphQLClient:
-    """Posts GraphQL over HTTP to the app and returns the decoded response."""
+@pytest.fixture
+async def resolvers_client(
+    db: ConnectionDb, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The same app with the planner off: every read answered by the resolvers."""
+    app = create_app(settings.model_copy(update={"planner": False}), db=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sitrep.test") as c:
+        yield c
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+
+ORACLE: dict[str, int] = {"documents": 0, "planned": 0}
+_SEEN: set[str] = set()
+
+
+def planned_count() -> float:
+    from app.fastpath import PATHS
+
+    return PATHS.labels("planned")._value.get()  # type: ignore[no-any-return]
+
+
+class GraphQLClient:
+    """Posts GraphQL over HTTP to the app and returns the decoded response.
+
+    The differential oracle: every request is also sent to the resolvers-only app, and
+    the two responses must be identical (``data`` and ``errors``), whichever path the
+    first one took.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, resolvers: httpx.AsyncClient) -> None:
         self.http = http
+        self.resolvers = resolvers
 
     async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}
-        )
+        body = {"query": query, "variables": variables or {}}
+        before = planned_count()
+        response = await self.http.post("/graphql", json=body)
         assert response.status_code in (200, 400), response.text
+        planned = planned_count() > before
+        if not query.lstrip().startswith("mutation"):
+            other = await self.resolvers.post("/graphql", json=body)
+            assert response.json() == other.json(), (query, variables)
+            key = query + repr(sorted((variables or {}).items()))
+            if key not in _SEEN:
+                _SEEN.add(key)
+                ORACLE["documents"] += 1
+                ORACLE["planned"] += planned
         return response.json()
 
     async def data(self, query: str, variables: dict[str, Any] | None = None) -> Any:
@@ -128,5 +164,13 @@ class GraphQLClient:
 
 
 @pytest.fixture
-def gql(client: httpx.AsyncClient) -> GraphQLClient:
-    return GraphQLClient(client)
+def gql(client: httpx.AsyncClient, resolvers_client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client, resolvers_client)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if ORACLE["documents"]:
+        terminalreporter.write_line(
+            f"differential oracle: {ORACLE['documents']} distinct requests compared on both "
+            f"paths, {ORACLE['planned']} of them answered by the planner"
+        )
