@@ -35,6 +35,7 @@ from prometheus_client import Counter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from app.auth import viewer_for_key
 from app.settings import Settings
 from db.core import Db
 from db.planner import Planner, Statement
@@ -109,19 +110,27 @@ class FastPath:
             return
         headers = dict(scope["headers"])
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if (
-            content_type != b"application/json"
-            or b"authorization" in headers
-            or self.settings.require_key_for_reads
-        ):
-            await self._fallback(scope, receive, send, None, "not an anonymous JSON request")
+        if content_type != b"application/json":
+            await self._fallback(scope, receive, send, None, "not a JSON request")
             return
         body, complete = await _read_body(receive, _MAX_BODY)
         if not complete:
             await self._fallback(scope, receive, send, body, "body too large", more=True)
             return
+        db = self.get_db()
+        viewer = Viewer()
+        header = headers.get(b"authorization")
+        if header is not None:
+            found = await viewer_for_key(header.decode("latin-1"), db)
+            if found is None:
+                await self._fallback(scope, receive, send, body, "not a valid key")
+                return
+            viewer = found
+        elif self.settings.require_key_for_reads:
+            await self._fallback(scope, receive, send, body, "a key is required")
+            return
         try:
-            statement = self.statement(body)
+            statement = self.statement(body, viewer)
         except NotPlanned as exc:
             await self._fallback(scope, receive, send, body, str(exc))
             return
@@ -129,7 +138,7 @@ class FastPath:
             await self._fallback(scope, receive, send, body, type(exc).__name__)
             return
         try:
-            text = await self.get_db().fetchval(statement.sql, *statement.args)
+            text = await db.fetchval(statement.sql, *statement.args)
         except Exception as exc:  # the resolvers report and mask database errors
             await self._fallback(scope, receive, send, body, f"database: {type(exc).__name__}")
             return
@@ -147,7 +156,7 @@ class FastPath:
         )
         await send({"type": "http.response.body", "body": payload})
 
-    def statement(self, body: bytes) -> Statement:
+    def statement(self, body: bytes, viewer: Viewer) -> Statement:
         """The planned statement for a request body; ``NotPlanned`` if there is none."""
         try:
             request = orjson.loads(body)
@@ -161,7 +170,6 @@ class FastPath:
             raise NotPlanned("no query")
         if not (variables is None or isinstance(variables, dict)):
             raise NotPlanned("variables are not an object")
-        viewer = Viewer()
         key = None
         raw_vars = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
         if len(raw_vars) <= _MAX_CACHED_VARIABLES:

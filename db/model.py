@@ -466,6 +466,55 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
 # GraphQL type of a struct field when it differs from the model's key (two estimates).
 GRAPHQL_TYPE = {"KilledEstimate": "Estimate", "InjuredEstimate": "Estimate"}
 
+# The table each row type is read from (entities name theirs in ``ENTITIES``).
+ROW_TABLES = {
+    "Participant": "incident_participant",
+    "Media": "source_media",
+    "ExternalId": "incident_external_id",
+}
+
+# Columns deliberately not served as fields: adding a column to a table means serving it
+# here or saying why not (a test compares the tables' columns with the model).
+NOT_SERVED: dict[str, dict[str, str]] = {
+    "incident": {},
+    "actor": {"merged_into_id": "a merged actor's ID resolves to its survivor instead"},
+    "location": {"merged_into_id": "a merged location's ID resolves to its survivor instead"},
+    "source": {},
+    "statement": {
+        "created_at": "bookkeeping; the change log has the history",
+        "updated_at": "bookkeeping; the change log has the history",
+    },
+    "actor_relation": {
+        "status": "decides visibility (with both actors'); not a field of its own",
+        "version": "served by the change log and mutations",
+        "created_at": "bookkeeping; the change log has the history",
+        "updated_at": "bookkeeping; the change log has the history",
+    },
+    "deployment": {
+        "status": "decides visibility (with its actor's and location's)",
+        "version": "served by the change log and mutations",
+        "created_at": "bookkeeping; the change log has the history",
+        "updated_at": "bookkeeping; the change log has the history",
+    },
+    "incident_participant": {
+        "created_at": "bookkeeping; the change log has the history",
+        "updated_at": "bookkeeping; the change log has the history",
+    },
+    "source_media": {
+        "created_at": "bookkeeping; the change log has the history",
+        "updated_at": "bookkeeping; the change log has the history",
+    },
+    "incident_external_id": {
+        "created_at": "bookkeeping",
+        "updated_at": "bookkeeping",
+        "source_version": "the import's own bookkeeping of the upstream record version",
+    },
+}
+
+
+def table_of(type_name: str) -> str:
+    return ENTITIES[type_name].table if type_name in ENTITIES else ROW_TABLES[type_name]
+
 
 def visibility(type_name: str) -> Visibility | None:
     """The visibility rule of the rows of ``type_name`` (None: always shown with its parent)."""
