@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, to_rows
-from db.filters import ActorFilter, actor_where
-from db.pagination import KeyKind
+from db.filters import ActorFilter
+from db.model import ENTITIES
 from db.sql import Compiler
 from db.viewer import Viewer
-
-ORDERS: dict[str, tuple[str, KeyKind]] = {
-    "NAME": ("lower({t}.name)", "text"),
-    "CREATED_AT": ("{t}.created_at", "timestamp"),
-    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
-}
 
 
 @dataclass(frozen=True)
@@ -38,9 +32,7 @@ COLUMNS = """{t}.id, {t}.name, {t}.kind, {t}.country_code, {t}.description,
 array(select x.alias from actor_alias x where x.actor_id = {t}.id order by x.alias) as aliases,
 {t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
 
-TABLE: listing.Table[ActorRow, ActorFilter] = listing.Table(
-    "actor", "a", COLUMNS, ActorRow, actor_where, ORDERS, redirect="merged_into_id"
-)
+TABLE: listing.Table[ActorRow, ActorFilter] = listing.Table.of(ENTITIES["Actor"], COLUMNS, ActorRow)
 
 
 @dataclass(frozen=True)

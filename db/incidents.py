@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, group_by, to_rows
-from db.filters import IncidentFilter, incident_where
-from db.pagination import KeyKind
+from db.filters import IncidentFilter
+from db.model import ENTITIES
 from db.sql import Compiler
 from db.viewer import Viewer
-
-ORDERS: dict[str, tuple[str, KeyKind]] = {
-    "OCCURRED_ON": ("{t}.occurred_on", "date"),
-    "CREATED_AT": ("{t}.created_at", "timestamp"),
-    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
-}
 
 
 @dataclass(frozen=True)
@@ -63,8 +57,8 @@ coalesce((select json_agg(json_build_object('system', e.system, 'id', e.external
   '[]'::json) as external_ids,
 {t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
 
-TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table(
-    "incident", "i", COLUMNS, IncidentRow, incident_where, ORDERS
+TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table.of(
+    ENTITIES["Incident"], COLUMNS, IncidentRow
 )
 
 # Links from a parent to its incidents: SQL selecting the incident ids of ONE parent,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from db.core import Db, to_rows
+from db.model import Entity
 from db.pagination import (
     KeyKind,
     Order,
@@ -41,6 +42,20 @@ class Table(Generic[R, F]):
     orders: dict[str, tuple[str, KeyKind]]
     # Column pointing a merged-away row at its survivor: ids of such rows resolve to it.
     redirect: str | None = None
+
+    @classmethod
+    def of(cls, entity: Entity, columns: str, row: type[R]) -> Table[R, Any]:
+        """The table of a model entity (``db.model``), read as ``columns`` into ``row``."""
+        assert entity.where is not None
+        return cls(
+            entity.table,
+            entity.alias,
+            columns,
+            row,
+            entity.where,
+            entity.orders,
+            entity.redirect,
+        )
 
     def select(self) -> str:
         return self.columns.format(t=self.alias)

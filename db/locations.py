@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, group_by, to_rows
-from db.filters import LocationFilter, location_where
-from db.pagination import KeyKind
+from db.filters import LocationFilter
+from db.model import ENTITIES
 from db.sql import Compiler
 from db.viewer import Viewer
-
-ORDERS: dict[str, tuple[str, KeyKind]] = {
-    "NAME": ("lower({t}.name)", "text"),
-    "CREATED_AT": ("{t}.created_at", "timestamp"),
-    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
-}
 
 
 @dataclass(frozen=True)
@@ -50,12 +44,8 @@ array(select x.alias from location_alias x where x.location_id = {t}.id order by
 {t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
 
 
-def _where(f: LocationFilter, c: Compiler, t: str) -> str:
-    return location_where(f, c, t)
-
-
-TABLE: listing.Table[LocationRow, LocationFilter] = listing.Table(
-    "location", "l", COLUMNS, LocationRow, _where, ORDERS, redirect="merged_into_id"
+TABLE: listing.Table[LocationRow, LocationFilter] = listing.Table.of(
+    ENTITIES["Location"], COLUMNS, LocationRow
 )
 
 

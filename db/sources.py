@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, group_by, to_rows
-from db.filters import SourceFilter, source_where
-from db.pagination import KeyKind
+from db.filters import SourceFilter
+from db.model import ENTITIES
 from db.sql import Compiler
 from db.viewer import Viewer
-
-ORDERS: dict[str, tuple[str, KeyKind]] = {
-    "PUBLISHED_AT": ("coalesce({t}.published_at, '-infinity'::timestamptz)", "timestamp"),
-    "CREATED_AT": ("{t}.created_at", "timestamp"),
-    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
-}
 
 
 @dataclass(frozen=True)
@@ -47,8 +41,8 @@ coalesce((select json_agg(json_build_object('kind', m.kind, 'caption', m.caption
   where m.source_id = {t}.id), '[]'::json) as media,
 {t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
 
-TABLE: listing.Table[SourceRow, SourceFilter] = listing.Table(
-    "source", "s", COLUMNS, SourceRow, source_where, ORDERS
+TABLE: listing.Table[SourceRow, SourceFilter] = listing.Table.of(
+    ENTITIES["Source"], COLUMNS, SourceRow
 )
 
 
