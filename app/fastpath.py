@@ -38,7 +38,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from app.auth import viewer_for_key
 from app.settings import Settings
 from db.core import Db
-from db.planner import Planner, Statement
+from db.planner import MERGED, Planner, Statement
 from db.viewer import Viewer
 from schema import validation_rules
 from schema.plan import NotPlanned, plan
@@ -60,6 +60,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # Bodies larger than this are left to the resolvers' path (and its own limits).
 _MAX_BODY = 256 * 1024
 _MAX_CACHED_VARIABLES = 16 * 1024
+_MERGED = orjson.dumps(MERGED).decode()
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class _Lru(OrderedDict[Any, Any]):
 
 class FastPath:
     def __init__(
-        self, app: ASGIApp, schema: Any, settings: Settings, get_db: Callable[[], Db]
+        self, app: ASGIApp, schema: Any, settings: Settings, get_db: Callable[[bool], Db]
     ) -> None:
         self.app = app
         self.schema = schema
@@ -117,7 +118,7 @@ class FastPath:
         if not complete:
             await self._fallback(scope, receive, send, body, "body too large", more=True)
             return
-        db = self.get_db()
+        db = self.get_db(False)
         viewer = Viewer()
         header = headers.get(b"authorization")
         if header is not None:
@@ -138,9 +139,13 @@ class FastPath:
             await self._fallback(scope, receive, send, body, type(exc).__name__)
             return
         try:
-            text = await db.fetchval(statement.sql, *statement.args)
+            run_on = db if not statement.generic else self.get_db(True)
+            text = await run_on.fetchval(statement.sql, *statement.args)
         except Exception as exc:  # the resolvers report and mask database errors
             await self._fallback(scope, receive, send, body, f"database: {type(exc).__name__}")
+            return
+        if _MERGED in text:
+            await self._fallback(scope, receive, send, body, "a merged record's id")
             return
         PATHS.labels("planned").inc()
         payload = b'{"data":' + text.encode() + b"}"

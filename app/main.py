@@ -54,14 +54,25 @@ def create_app(
             max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms,
         )
+        generic = await create_pool(
+            database_url,
+            min_size=1,
+            max_size=settings.pool_max_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            generic_plans=True,
+        )
         state["db"] = PoolDb(pool)
+        state["generic_db"] = PoolDb(generic)
         try:
             yield
         finally:
             await pool.close()
+            await generic.close()
 
-    def request_db() -> PoolDb | ConnectionDb:
-        return state["db"].for_request()
+    def request_db(generic: bool) -> PoolDb | ConnectionDb:
+        """The planner's handle: statements whose plans do not depend on the values go to
+        the pool that reuses generic plans (tests run both on their one connection)."""
+        return state["generic_db" if generic and "generic_db" in state else "db"].for_request()
 
     async def get_context(request: Request) -> Context:
         request_db = state["db"].for_request()

@@ -123,8 +123,18 @@ async def keep_session(conn: asyncpg.Connection) -> None:
 
 
 async def create_pool(
-    url: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int = 15_000
+    url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    statement_timeout_ms: int = 15_000,
+    generic_plans: bool = False,
 ) -> asyncpg.Pool:
+    """A pool of connections. Statements are prepared (asyncpg caches them per connection).
+    By default PostgreSQL plans every execution for its values: incident data is skewed (a
+    few actors and places have most incidents). With ``generic_plans`` it plans a prepared
+    statement once and reuses the plan: for the planner's statements whose plan does not
+    depend on the values (``db.planner.Statement.generic``)."""
     pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
@@ -134,10 +144,7 @@ async def create_pool(
         server_settings={
             "statement_timeout": str(statement_timeout_ms),
             "application_name": "sitrep",
-            # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
-            # generic plan that ignores the parameters. Incident data is skewed (a few
-            # actors and places have most incidents), so plan for the actual values.
-            "plan_cache_mode": "force_custom_plan",
+            "plan_cache_mode": "force_generic_plan" if generic_plans else "force_custom_plan",
         },
     )
     assert pool is not None

@@ -82,8 +82,8 @@ class Rows:
 @dataclass(frozen=True)
 class Incidents:
     """A page of the parent's incidents (a connection with filter, order and paging);
-    ``link`` selects the incident ids of the parent ``{t}`` (``{l}`` is a spare alias,
-    ``{roles}`` the role condition where the field has a ``role`` argument)."""
+    ``link`` selects the incident ids of the parent whose id is ``{id}`` (``{l}`` is a
+    spare alias, ``{roles}`` the role condition where the field has a ``role`` argument)."""
 
     link: str
     roles: bool = False
@@ -368,8 +368,7 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         "deployments": _deployments_by("actor_id"),
         "statements": _statements_by("speaker_actor_id"),
         "incidents": Incidents(
-            "select {l}.incident_id from incident_participant {l} "
-            "where {l}.actor_id = {t}.id{roles}",
+            "select {l}.incident_id from incident_participant {l} where {l}.actor_id = {id}{roles}",
             roles=True,
         ),
         "history": Unplanned("the change log is read by its own batched loader"),
@@ -407,7 +406,7 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         **_stamps(),
         "parent": Ref("Location", "{t}.parent_id"),
         "deployments": _deployments_by("location_id"),
-        "incidents": Incidents("select {l}.id from incident {l} where {l}.location_id = {t}.id"),
+        "incidents": Incidents("select {l}.id from incident {l} where {l}.location_id = {id}"),
         "history": Unplanned("the change log is read by its own batched loader"),
     },
     "Coordinates": {"latitude": _col("latitude"), "longitude": _col("longitude")},
@@ -440,7 +439,7 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         **_stamps(),
         "statements": _statements_by("source_id"),
         "incidents": Incidents(
-            "select {l}.incident_id from incident_source {l} where {l}.source_id = {t}.id"
+            "select {l}.incident_id from incident_source {l} where {l}.source_id = {id}"
         ),
         "history": Unplanned("the change log is read by its own batched loader"),
     },

@@ -12,6 +12,7 @@ come from the same code as the resolvers' reads (``db.filters``, ``db.model``,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,8 +124,19 @@ class NodeList:
 
 @dataclass
 class Statement:
+    """The SQL and its arguments. ``generic``: its plan does not depend on the argument
+    values (ids, date ranges, enums), so a cached generic plan serves every call; else
+    PostgreSQL plans each call for its values (an actor's or a country's incidents, a name,
+    a text search: the data is skewed)."""
+
     sql: str
     args: list[Any] = field(default_factory=list)
+    generic: bool = True
+
+
+# What a merged-away record's lookup returns: the request goes to the resolvers, which
+# follow the redirect. (A text that happens to hold this only costs a trip to them.)
+MERGED = "\\u0000sitrep:merged-record"
 
 
 # --- JSON formatting -------------------------------------------------------------------
@@ -192,16 +204,62 @@ def build_object(pairs: Sequence[tuple[str, str]]) -> str:
     return "('{' || " + " || ',' || ".join(parts) + " || '}')::json"
 
 
+def skewed(f: Any) -> bool:
+    """Whether a filter's selectivity depends on its values beyond ranges and enums: it
+    names actors, places, sources, text or ids, whose frequencies differ by orders of
+    magnitude."""
+    if not dataclasses.is_dataclass(f):
+        return False
+    for name in (x.name for x in dataclasses.fields(f)):
+        v = getattr(f, name)
+        if v is None or v == () or v is False:
+            continue
+        if name in _VALUE_INDEPENDENT:
+            continue
+        if name in ("and_", "or_"):
+            if any(skewed(sub) for sub in v):
+                return True
+            continue
+        if name == "not_":
+            if skewed(v):
+                return True
+            continue
+        return True
+    return False
+
+
+# Filter fields whose plans do not depend on the values: ranges and enum sets.
+_VALUE_INDEPENDENT = frozenset(
+    {
+        "occurred_on",
+        "event_types",
+        "sub_event_types",
+        "weapons",
+        "outcomes",
+        "claim_statuses",
+        "time_precisions",
+        "killed",
+        "injured",
+        "updated_since",
+        "kinds",
+        "published",
+    }
+)
+
+
 # --- compiling -------------------------------------------------------------------------
 
 
 class Planner:
     def __init__(self, viewer: Viewer) -> None:
         self.c = Compiler(viewer)
+        # Set when a value decides the plan (whose incidents, which place, what text).
+        self.skewed = False
 
     def statement(self, root: Sequence[tuple[str, Any]]) -> Statement:
         pairs = [(key, self.root_item(item)) for key, item in root]
-        return Statement(f"select {build_object(pairs)}::text", self.c.params.args)
+        sql = f"select {build_object(pairs)}::text"
+        return Statement(sql, self.c.params.args, generic=not self.skewed)
 
     def root_item(self, item: Any) -> str:
         if isinstance(item, Typename):
@@ -223,26 +281,28 @@ class Planner:
     def by_id(self, item: ById) -> str:
         e, c = item.entity, self.c
         t = c.alias(e.alias)
-        pk = c(item.pk)
-        if e.redirect is not None:
-            m = c.alias("m")
-            match = (
-                f"{t}.id = coalesce((select {m}.{e.redirect} from {e.table} {m} "
-                f"where {m}.id = {pk}::bigint), {pk}::bigint)"
-            )
-        else:
-            match = f"{t}.id = {pk}::bigint"
-        obj = self.obj(item.obj, t)
-        return f"(select {obj} from {e.table} {t} where {match} and {e.visible(c, t)})"
+        pk = c(item.pk) + "::bigint"
+        # The parent's id is the parameter itself: nested incident pages see its value, so
+        # PostgreSQL plans a busy actor's page differently from a quiet one's.
+        obj = self.obj(item.obj, t, parent_key=pk)
+        found = f"(select {obj} from {e.table} {t} where {t}.id = {pk} and {e.visible(c, t)})"
+        if e.redirect is None:
+            return found
+        # A merged-away id resolves to its survivor: rare, and left to the resolvers.
+        m = c.alias("m")
+        return (
+            f"coalesce({found}, (select to_json({c(MERGED)}::text) from {e.table} {m} "
+            f"where {m}.id = {pk} and {m}.{e.redirect} is not null))"
+        )
 
-    def obj(self, obj: Obj, t: str) -> str:
+    def obj(self, obj: Obj, t: str, parent_key: str | None = None) -> str:
         specs = TYPES[obj.type]
         pairs: list[tuple[str, str]] = []
         for key, item in obj.fields:
-            pairs.append((key, self.field(specs, item, t)))
+            pairs.append((key, self.field(specs, item, t, parent_key)))
         return build_object(pairs)
 
-    def field(self, specs: dict[str, Any], item: Any, t: str) -> str:
+    def field(self, specs: dict[str, Any], item: Any, t: str, parent_key: str | None) -> str:
         c = self.c
         if isinstance(item, Typename):
             return c(item.name) + "::text"
@@ -266,7 +326,9 @@ class Planner:
         if isinstance(item, ListOf):
             return self.rows(item, t)
         if isinstance(item, Connection):
-            return self.connection(item, t)
+            if parent_key is not None:
+                self.skewed = True
+            return self.connection(item, parent_key or f"{t}.id")
         raise TypeError(item)
 
     def rows(self, item: ListOf, t: str) -> str:
@@ -288,18 +350,21 @@ class Planner:
         )
 
     def connection(self, conn: Connection, parent: str | None) -> str:
+        """A page of ``conn.entity``; ``parent`` is the SQL of the parent's id for a nested
+        list."""
         c, e, page = self.c, conn.entity, conn.page
         t = c.alias(e.alias)
         where = c.visible(t) if e.visible is model.status_visible else e.visible(c, t)
         if conn.filter is not None:
             assert e.where is not None
             where += " and " + e.where(conn.filter, c, t)
+            self.skewed = self.skewed or skewed(conn.filter)
         if conn.link is not None:
             assert parent is not None
             roles = ""
             if conn.roles is not None:
                 roles = f" and {{l}}.role = any({c(list(conn.roles))}::text[])"
-            link = conn.link.link.replace("{roles}", roles).format(t=parent, l=c.alias("lk"))
+            link = conn.link.link.replace("{roles}", roles).format(id=parent, l=c.alias("lk"))
             where = f"{t}.id in ({link}) and {where}"
         if not any(isinstance(item, Edges | PageInfo) for _, item in conn.fields):
             # No page to read (totalCount, __typename alone).
