@@ -79,7 +79,7 @@ ORDERS = {
 
 
 def _key(part: str) -> str:
-    return part.split(":")[0]
+    return part.split(":", maxsplit=1)[0]
 
 
 @st.composite
