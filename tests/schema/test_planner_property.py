@@ -331,4 +331,3 @@ def test_planner_and_resolvers_agree_on_generated_queries(harness: Harness) -> N
         harness.run(harness.compare(query, editor))
 
     check()
-
