@@ -204,7 +204,7 @@ def record_mutations(
         fields[f"merge_{noun}s"] = strawberry.mutation(
             resolver=merge_records, description=merge_description, graphql_type=result
         )
-    return strawberry.type(type(f"{entity}Mutations", (), fields))
+    return strawberry.type(type(f"{entity}RecordMutations", (), fields))
 
 
 def part_mutations(
@@ -247,4 +247,4 @@ def part_mutations(
             resolver=_arguments(removal, id=_id(noun)), description=remove
         ),
     }
-    return strawberry.type(type(f"{entity}Mutations", (), fields))
+    return strawberry.type(type(f"{entity}PartMutations", (), fields))
