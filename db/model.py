@@ -520,3 +520,128 @@ def visibility(type_name: str) -> Visibility | None:
     if type_name in ENTITIES:
         return ENTITIES[type_name].visible
     return ROW_VISIBILITY.get(type_name)
+
+
+# --- writes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Writable:
+    """A column that creates and updates may set (identity, timestamps and version are
+    managed by the database). ``required``: a create must give it. ``ref``: a key to a
+    record of that entity, given as its global ID. ``input``: the GraphQL input field it
+    is set from, when that is not the column's name in camelCase (``subjectId``;
+    ``killed.low`` for a field of a nested input object)."""
+
+    column: str
+    required: bool = False
+    ref: str | None = None
+    input: str | None = None
+
+
+def _writes(*columns: str | Writable) -> tuple[Writable, ...]:
+    return tuple(c if isinstance(c, Writable) else Writable(c) for c in columns)
+
+
+def _required(column: str, ref: str | None = None) -> Writable:
+    return Writable(column, required=True, ref=ref)
+
+
+def _estimate(name: str) -> tuple[Writable, ...]:
+    return tuple(Writable(f"{name}_{p}", input=f"{name}.{p}") for p in ("low", "best", "high"))
+
+
+_PERIOD = ("valid_from", "valid_to")
+
+# Entity → the columns a write may set, in input order.
+WRITES: dict[str, tuple[Writable, ...]] = {
+    "Incident": _writes(
+        _required("occurred_on"),
+        "date_earliest",
+        "date_latest",
+        "occurred_time",
+        "time_precision",
+        _required("location_id", "Location"),
+        _required("event_type"),
+        _required("sub_event_type"),
+        "weapon",
+        "projectile_count",
+        "outcome",
+        "claim_status",
+        *_estimate("killed"),
+        *_estimate("injured"),
+        "damage",
+        "damage_description",
+        _required("summary"),
+        "notes",
+        "tags",
+        "status",
+    ),
+    "Actor": _writes(_required("name"), _required("kind"), "country_code", "description", "status"),
+    "Location": _writes(
+        _required("name"),
+        _required("kind"),
+        "latitude",
+        "longitude",
+        "geo_precision",
+        "precision_km",
+        "country_code",
+        "admin1_code",
+        "admin1_name",
+        "admin2_name",
+        Writable("parent_id", ref="Location"),
+        "description",
+        "status",
+    ),
+    "Source": _writes(
+        _required("kind"),
+        _required("publisher"),
+        "title",
+        "url",
+        "author",
+        "published_at",
+        "revised_at",
+        "language",
+        "machine_translated",
+        "note",
+        "status",
+    ),
+    "ActorRelation": _writes(
+        Writable("subject_actor_id", required=True, ref="Actor", input="subjectId"),
+        _required("kind"),
+        Writable("object_actor_id", required=True, ref="Actor", input="objectId"),
+        "basis",
+        Writable("asserted_by_actor_id", ref="Actor", input="assertedById"),
+        *_PERIOD,
+        "note",
+        "status",
+    ),
+    "Deployment": _writes(
+        _required("location_id", "Location"),
+        _required("actor_id", "Actor"),
+        *_PERIOD,
+        "strength",
+        "strength_note",
+        "mission",
+        "note",
+        "status",
+    ),
+    "Statement": _writes(
+        _required("source_id", "Source"),
+        Writable("speaker_actor_id", ref="Actor", input="speakerId"),
+        "speaker_name",
+        "channel",
+        _required("text"),
+        "is_quote",
+        "stated_on",
+        Writable("incident_id", ref="Incident"),
+    ),
+}
+
+
+def input_field(w: Writable) -> str:
+    """The GraphQL input field a column is set from (``occurredOn``, ``subjectId``)."""
+    if w.input is not None:
+        return w.input
+    head, *rest = w.column.split("_")
+    return head + "".join(p.title() for p in rest)

@@ -16,7 +16,7 @@ N = TypeVar("N")
 
 
 class PageLimits(Protocol):
-    """The page sizes a deployment allows (``app.settings.Settings`` is one)."""
+    """The page sizes a deployment allows (``schema.limits.Limits`` adds the rest)."""
 
     @property
     def default_page_size(self) -> int: ...
