@@ -76,7 +76,8 @@ async def test_a_keyed_read_is_the_key_lookup_and_one_statement(
     ("query", "code"),
     [
         (
-            'mutation { retractIncident(id: "SW5jaWRlbnQ6MQ==", version: 1, reason: "x") { __typename } }',
+            'mutation { retractIncident(id: "SW5jaWRlbnQ6MQ==", version: 1, reason: "x") '
+            "{ __typename } }",
             "UNAUTHENTICATED",
         ),
         ('{ search(text: "drone") { score } }', None),
