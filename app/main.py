@@ -7,7 +7,7 @@ serve from a connection inside a rolled-back transaction instead.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import structlog
@@ -86,7 +86,7 @@ def create_app(
         graphql_ide="graphiql" if settings.graphiql else None,
         multipart_uploads_enabled=True,
     )
-    app = FastAPI(
+    app = SitrepAPI(
         title="Sitrep",
         description="GraphQL API for conflict and incident event data.",
         lifespan=lifespan,
@@ -112,9 +112,25 @@ def create_app(
     async def root() -> dict[str, str]:
         return {"graphql": "/graphql", "health": "/healthz", "metrics": "/metrics"}
 
-    app.add_middleware(FastPath, schema=schema, settings=settings, get_db=request_db)
-    app.add_middleware(Metrics)
+    # Outermost, before FastAPI's own middleware: a planned read touches nothing else.
+    app.outer = [
+        lambda inner: FastPath(inner, schema=schema, settings=settings, get_db=request_db),
+        Metrics,
+    ]
     return app
+
+
+class SitrepAPI(FastAPI):
+    """FastAPI with ASGI wrappers outside its whole middleware stack (``outer``, innermost
+    first): the fast path and the metrics see every request before FastAPI does."""
+
+    outer: list[Callable[[ASGIApp], ASGIApp]] = []
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app: ASGIApp = super().build_middleware_stack()
+        for wrap in self.outer:
+            app = wrap(app)
+        return app
 
 
 class Metrics:
