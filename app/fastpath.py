@@ -60,7 +60,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # Bodies larger than this are left to the resolvers' path (and its own limits).
 _MAX_BODY = 256 * 1024
 _MAX_CACHED_VARIABLES = 16 * 1024
-_MERGED = orjson.dumps(MERGED).decode()
+_MERGED = orjson.dumps(MERGED)
 
 
 @dataclass(frozen=True)
@@ -140,15 +140,15 @@ class FastPath:
             return
         try:
             run_on = db if not statement.generic else self.get_db(True)
-            text = await run_on.fetchval(statement.sql, *statement.args)
+            data: bytes = await run_on.fetchval(statement.sql, *statement.args)
         except Exception as exc:  # the resolvers report and mask database errors
             await self._fallback(scope, receive, send, body, f"database: {type(exc).__name__}")
             return
-        if _MERGED in text:
+        if _MERGED in data:
             await self._fallback(scope, receive, send, body, "a merged record's id")
             return
         PATHS.labels("planned").inc()
-        payload = b'{"data":' + text.encode() + b"}"
+        payload = b'{"data":' + data + b"}"
         await send(
             {
                 "type": "http.response.start",

@@ -258,7 +258,8 @@ class Planner:
 
     def statement(self, root: Sequence[tuple[str, Any]]) -> Statement:
         pairs = [(key, self.root_item(item)) for key, item in root]
-        sql = f"select {build_object(pairs)}::text"
+        # bytea: the driver hands over the UTF-8 bytes as they are, to be written as they are.
+        sql = f"select convert_to({build_object(pairs)}::text, 'UTF8')"
         return Statement(sql, self.c.params.args, generic=not self.skewed)
 
     def root_item(self, item: Any) -> str:
