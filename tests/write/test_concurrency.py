@@ -16,9 +16,9 @@ import pytest
 from app import database
 from db import feed, images
 from db.core import PoolDb, create_pool
+from db.transaction import transaction
 from db.viewer import Viewer
 from db.writes import records
-from db.transaction import transaction
 from db.writes.core import Conflict
 from tests.conftest import create_database, drop_database
 
