@@ -26,42 +26,12 @@ def _server_url() -> str:
     return resolve_database_url(get_settings())
 
 
-def _url() -> str:
-    """The database URL for commands that read or write data.
-
-    The embedded database is migrated on the spot (as `serve` does); a database given by
-    DATABASE_URL must already be at the newest revision, else the command stops with a
-    clear message instead of failing on a missing table.
-    """
-    from app import database
-
-    url = _server_url()
-    head = database.head_revision()
-    if get_settings().database_url is None:
-        database.upgrade(url)
-    elif (current := database.current_revision(url)) != head:
-        typer.echo(
-            f"The database is at revision {current or 'none'}, this code needs {head}: "
-            "run `sitrep db upgrade` first.",
-            err=True,
-        )
-        raise typer.Exit(2)
-    return url
-
-
 async def _load_demo(url: str) -> dict[str, int]:
-    import asyncpg
-
-    from db.core import ConnectionDb, init_connection
+    from app.database import connected
     from db.demo import load_demo
 
-    conn = await asyncpg.connect(url)
-    try:
-        await init_connection(conn)
-        async with conn.transaction():
-            return await load_demo(ConnectionDb(conn))
-    finally:
-        await conn.close()
+    async with connected(url) as db:
+        return await load_demo(db)
 
 
 @cli.command()
@@ -136,7 +106,10 @@ def db_current() -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo dataset (idempotent: a second run changes nothing)."""
-    counts = asyncio.run(_load_demo(_url()))
+    from app.database import run_on_data
+    from db.demo import load_demo
+
+    counts = run_on_data(load_demo)
     for table, n in counts.items():
         typer.echo(f"{table:24} {n}")
 
@@ -161,7 +134,7 @@ def demo_generate(
     """Generate a large synthetic dataset (for benchmarks), loaded with COPY."""
     import json
 
-    from app.database import PROJECT_ROOT
+    from app.database import PROJECT_ROOT, data_url
     from db.generate import RefuseError, run
 
     if append and truncate:
@@ -169,7 +142,7 @@ def demo_generate(
     path = fixture or str(PROJECT_ROOT / "bench" / "results" / "fixture.json")
     try:
         report = run(
-            _url(),
+            data_url(),
             incidents,
             seed,
             append=append,

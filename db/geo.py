@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from db import geo_sql
-from db.core import ConnectionDb, Db, PoolDb, to_rows
+from db.core import Db, to_rows
 from db.filters import IncidentFilter, incident_where
 from db.incidents import COLUMNS, IncidentRow
 from db.sql import Compiler
@@ -133,16 +133,10 @@ async def stream_features(
     c = Compiler(viewer)
     sql = features_sql(c, f)
     db.counter.record(sql)
-    if isinstance(db, PoolDb):
-        async with db.pool.acquire() as conn, conn.transaction(readonly=True):
-            async for rows in _batches(conn, sql, c.params.args, batch):
-                yield rows
-    elif isinstance(db, ConnectionDb):
-        async with db._lock, db.conn.transaction():  # a savepoint if one is open
-            async for rows in _batches(db.conn, sql, c.params.args, batch):
-                yield rows
-    else:  # pragma: no cover - every Db is one of the two
-        raise TypeError(type(db))
+    # a savepoint where a transaction is open (a test's): read-only applies to new ones
+    async with db.transaction(readonly=True) as tx:
+        async for rows in _batches(tx.conn, sql, c.params.args, batch):
+            yield rows
 
 
 async def _batches(conn: Any, sql: str, args: list[Any], batch: int) -> AsyncIterator[list[Any]]:

@@ -10,7 +10,7 @@ from db import listing
 from db.core import Db, group_by, to_rows
 from db.filters import LocationFilter
 from db.model import ENTITIES
-from db.sql import Compiler
+from db.sql import Compiler, valid_on
 from db.viewer import Viewer
 
 
@@ -69,10 +69,7 @@ def _deployments_sql(c: Compiler, column: str, ids: Sequence[int], on: dt.date |
     when = ""
     if on is not None:
         p = c(on)
-        when = (
-            f"and (d.valid_from is null or d.valid_from <= {p}::date) "
-            f"and (d.valid_to is null or d.valid_to >= {p}::date) "
-        )
+        when = f"and {valid_on('d', f'{p}::date')} "
     return (
         "select d.id, d.location_id, d.actor_id, d.valid_from, d.valid_to, d.strength, "
         "d.strength_note, d.mission, d.note, "

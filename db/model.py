@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from db import filters
 from db.pagination import KeyKind, Order
-from db.sql import Compiler
+from db.sql import Compiler, valid_on
 
 # How a value is written as JSON, when PostgreSQL's own ``to_json`` differs from the
 # resolvers' (Python's ``isoformat``, a float4 widened as asyncpg widens it).
@@ -159,14 +159,6 @@ def statement_visible(c: Compiler, st: str) -> str:
         f"{_visible_by_id(c, 'source', f'{st}.source_id')} and ({st}.incident_id is null or "
         f"{_visible_by_id(c, 'incident', f'{st}.incident_id')}) and ({st}.speaker_actor_id "
         f"is null or {_visible_by_id(c, 'actor', f'{st}.speaker_actor_id')})"
-    )
-
-
-def valid_on(t: str, on: str) -> str:
-    """The validity-period clause: ``{t}.valid_from..valid_to`` (open ends) covers ``on``."""
-    return (
-        f"({t}.valid_from is null or {t}.valid_from <= {on}) "
-        f"and ({t}.valid_to is null or {t}.valid_to >= {on})"
     )
 
 

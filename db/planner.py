@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db import model
+from db.cursors import encode_key_sql
 from db.model import ENTITIES, TYPES, Entity, GlobalId, Incidents, Ref, Rows, Struct, Value
 from db.pagination import Order, PageArgs, order_by, page_conditions
 from db.sql import Compiler
@@ -188,10 +189,8 @@ def _key_json(order: Order, key: str) -> str:
 
 
 def cursor_sql(order: Order, key: str, pk: str) -> str:
-    """``db.pagination.encode_cursor`` in SQL: url-safe base64, unpadded, of
-    ``["TAG",key,id]``."""
-    payload = f"'[\"{order.tag}\",' || {_key_json(order, key)} || ',' || {pk} || ']'"
-    return f"rtrim(translate(encode(convert_to({payload}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')"
+    """``db.pagination.encode_cursor`` in SQL."""
+    return encode_key_sql(order.tag, _key_json(order, key), pk)
 
 
 def build_object(pairs: Sequence[tuple[str, str]]) -> str:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from db import actors, affiliates, changes, incidents, listing, locations, sources
+from db import actors, affiliates, feed, incidents, listing, locations, sources
 from db.core import Db
 from db.filters import IncidentFilter
 from db.pagination import Page, PageArgs
@@ -162,9 +162,9 @@ class Loaders:
 
         async def history_of(
             group: tuple[str, int], ids: Sequence[int]
-        ) -> dict[int, list[changes.ChangeRow]]:
+        ) -> dict[int, list[feed.ChangeRow]]:
             entity, first = group
-            return await changes.histories(db, entity, ids, first)
+            return await feed.histories(db, entity, ids, first)
 
         # key: ((entity, first), id); only resolved for editors (the field checks the role)
         self.history = _grouped(history_of, list)

@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from db import changes
+from db import changelog, images
 from db.writes import validate
 from db.writes.core import (
     TABLES,
@@ -280,7 +280,7 @@ async def create(tx: Tx, entity: str, values: Mapping[str, Any], parts: Parts | 
         await _write_parts(tx, entity, pk, parts)
     except asyncpg.UniqueViolationError as exc:
         raise _duplicate(exc) from exc
-    await changes.done(tx, entity, pk, "CREATE", None)
+    await changelog.done(tx, entity, pk, "CREATE", None)
     return pk
 
 
@@ -303,7 +303,7 @@ async def change(
     parts = parts or Parts()
     if TABLES[entity] in VERSIONED:
         await lock_version(tx, entity, pk, version)
-    before = await changes.track(tx, entity, pk)
+    before = await changelog.track(tx, entity, pk)
     merged = {**(await current(tx, entity, pk)), **values}
     await _check(tx, entity, merged, values, parts, pk)
     try:
@@ -316,7 +316,7 @@ async def change(
         raise ValidationFailed(
             [FieldError(("input",), "INVALID_VALUE", "The values are inconsistent.")]
         ) from exc
-    await changes.done(tx, entity, pk, "UPDATE", before)
+    await changelog.done(tx, entity, pk, "UPDATE", before)
 
 
 async def retract(tx: Tx, entity: str, pk: int, version: int | None, reason: str) -> None:
@@ -324,14 +324,14 @@ async def retract(tx: Tx, entity: str, pk: int, version: int | None, reason: str
     if not reason.strip():
         raise ValidationFailed([FieldError(("reason",), "REQUIRED", "Give a reason.")])
     await lock_version(tx, entity, pk, version)
-    before = await changes.track(tx, entity, pk)
+    before = await changelog.track(tx, entity, pk)
     await update(tx, entity, pk, None, {"status": "RETRACTED"})
-    await changes.done(tx, entity, pk, "RETRACT", before, reason)
+    await changelog.done(tx, entity, pk, "RETRACT", before, reason)
 
 
 async def delete_statement(tx: Tx, pk: int, reason: str | None) -> None:
     """Statements have no status of their own: removing one deletes it (a tombstone)."""
-    before = await changes.track(tx, "Statement", pk)
+    before = await changelog.track(tx, "Statement", pk)
     if before is None:
         raise NotFound("Statement", pk)
     # participants citing it lose the citation (on delete set null): their incidents change
@@ -343,23 +343,14 @@ async def delete_statement(tx: Tx, pk: int, reason: str | None) -> None:
             pk,
         )
     ]
-    befores = await changes.snapshots(tx.db, "Incident", citing)
+    befores = await images.snapshots(tx.db, "Incident", citing)
     await tx.db.execute("delete from statement where id = $1", pk)
-    changes.record(tx, "Statement", pk, "RETRACT", before, None, reason)
+    changelog.record(tx, "Statement", pk, "RETRACT", before, None, reason)
     if citing:
         await tx.db.execute(
             "update incident set version = version + 1 where id = any($1::bigint[])", citing
         )
-        afters = await changes.snapshots(tx.db, "Incident", citing)
-        for incident_id in citing:
-            changes.record(
-                tx,
-                "Incident",
-                incident_id,
-                "UPDATE",
-                befores.get(incident_id),
-                afters.get(incident_id),
-            )
+        await changelog.record_differences(tx, {"Incident": befores})
 
 
 async def set_participant(
@@ -367,7 +358,7 @@ async def set_participant(
 ) -> None:
     """Add (or remove) one participant; a new version of the incident either way."""
     await lock_version(tx, "Incident", incident_id, version)
-    before = await changes.track(tx, "Incident", incident_id)
+    before = await changelog.track(tx, "Incident", incident_id)
     if remove:
         status = await tx.db.execute(
             "delete from incident_participant where incident_id = $1 and actor_id = $2 "
@@ -392,7 +383,7 @@ async def set_participant(
         except asyncpg.UniqueViolationError as exc:
             raise _duplicate(exc) from exc
     await update(tx, "Incident", incident_id, None, {})
-    await changes.done(tx, "Incident", incident_id, "UPDATE", before)
+    await changelog.done(tx, "Incident", incident_id, "UPDATE", before)
 
 
 def error_paths(errors: Sequence[FieldError]) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from app import demo_data as d
+from db import demo_data as d
 from tests.analytics_factories import haversine_km, make_place
 from tests.conftest import GraphQLClient
 from tests.factories import demo_incident_ids, gid, id_by_name, make_incident

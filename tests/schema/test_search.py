@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from app import demo_data as d
 from app.settings import Settings
+from db import demo_data as d
 from db.core import ConnectionDb
 from schema import build_schema
 from schema.context import Context

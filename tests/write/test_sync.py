@@ -14,11 +14,13 @@ import asyncpg
 import pytest
 
 from app.settings import Settings
-from db import changes
+from db import images
 from db.core import ConnectionDb
+from db.cursors import encode_change
+from db.feed import last_id, shown, visible
+from db.transaction import Tx, transaction
 from db.viewer import Viewer
 from db.writes import merge, records
-from db.writes.core import Tx, transaction
 from schema import build_schema
 from schema.context import Context
 from schema.ids import from_global_id, to_global_id
@@ -75,19 +77,17 @@ class Partner:
 
 async def _expected(db: ConnectionDb, scope: set[tuple[str, int]]) -> dict[tuple[str, int], Any]:
     """What the API shows an anonymous reader of each record in scope, now."""
-    images: dict[tuple[str, int], dict[str, Any]] = {}
+    found: dict[tuple[str, int], dict[str, Any]] = {}
     for entity in {e for e, _ in scope}:
-        found = await changes.snapshots(db, entity, [pk for e, pk in scope if e == entity])
-        images.update({(entity, pk): image for pk, image in found.items()})
-    refs = {r for (e, _), image in images.items() for r in changes._references(e, image)}
-    seen = await changes.visible(db, Viewer(), refs | set(images))
+        taken = await images.snapshots(db, entity, [pk for e, pk in scope if e == entity])
+        found.update({(entity, pk): images.stored(image) for pk, image in taken.items()})
+    refs = {r for (e, _), image in found.items() for r in images.references(e, image)}
+    seen = await visible(db, Viewer(), refs | set(found))
     out = {}
-    for (entity, pk), image in images.items():
-        own = (entity, pk) in seen if entity in changes._VISIBLE_TABLES else image["_published"]
-        data = {k: v for k, v in image.items() if k != "_published"}
-        shown = changes.shown(entity, data, seen) if own else None
-        if shown is not None:
-            out[(entity, pk)] = shown
+    for (entity, pk), image in found.items():
+        record = shown(entity, image, seen)
+        if record is not None:
+            out[(entity, pk)] = record
     return out
 
 
@@ -96,7 +96,7 @@ def _refs(feed: list[Any]) -> set[tuple[str, int]]:
         ref
         for c in feed
         if c["record"] is not None
-        for ref in changes._references(c["typeName"], c["record"])
+        for ref in images.references(c["typeName"], c["record"])
     }
 
 
@@ -104,7 +104,7 @@ async def test_feed_hides_drafts_and_replays_knock_on_changes(
     conn: asyncpg.Connection, settings: Settings
 ) -> None:
     db = ConnectionDb(conn)
-    start = changes.encode_cursor(await changes.last_id(db))
+    start = encode_change(await last_id(db))
     loc = await _create(db, "Location", {"name": "Sync Town", "kind": "TOWN"})
     base = await _create(
         db, "Location", {"name": "Sync Base", "kind": "MILITARY_BASE", "status": "DRAFT"}
@@ -206,7 +206,7 @@ async def test_merge_reason_does_not_name_a_draft_survivor(
     conn: asyncpg.Connection, settings: Settings
 ) -> None:
     db = ConnectionDb(conn)
-    start = changes.encode_cursor(await changes.last_id(db))
+    start = encode_change(await last_id(db))
     gone = await _create(db, "Actor", {"name": "Sync Twin", "kind": "MILITIA"})
     draft = await _create(db, "Actor", {"name": "Sync Draft", "kind": "MILITIA", "status": "DRAFT"})
     await _write(db, lambda tx: merge.merge(tx, "Actor", draft, gone, None, None))
@@ -237,7 +237,7 @@ async def test_removing_a_cited_statement_updates_the_citing_incident(
         },
         participants=[{"actor_id": a, "role": "PERPETRATOR", "statement_id": st}],
     )
-    start = changes.encode_cursor(await changes.last_id(db))
+    start = encode_change(await last_id(db))
     await _write(db, lambda tx: records.delete_statement(tx, st, "wrong quote"))
     feed, _ = await _feed(db, settings, start)
     assert [(x["typeName"], x["action"]) for x in feed] == [
@@ -258,7 +258,7 @@ async def test_participant_image_has_every_column(conn: asyncpg.Connection) -> N
         )
     }
     incident = await conn.fetchval("select incident_id from incident_participant limit 1")
-    image = await changes.snapshot(ConnectionDb(conn), "Incident", incident)
+    image = await images.snapshot(ConnectionDb(conn), "Incident", incident)
     assert image is not None
     keys = set(image["participants"][0])
     assert keys == columns - {"id", "incident_id", "created_at", "updated_at"}
