@@ -58,9 +58,7 @@ def _relations_sql(c: Compiler, where: str) -> str:
         "array(select rs.source_id from actor_relation_source rs join source s "
         f"on s.id = rs.source_id where rs.relation_id = r.id and {c.visible('s')} "
         "order by rs.source_id) as source_ids, r.created_at, r.updated_at "
-        "from actor_relation r join actor sa on sa.id = r.subject_actor_id "
-        "join actor oa on oa.id = r.object_actor_id "
-        f"where {where} and {c.visible('r')} and {c.visible('sa')} and {c.visible('oa')} "
+        f"from actor_relation r where {where} and {ENTITIES['ActorRelation'].visible(c, 'r')} "
         "order by r.kind, r.id"
     )
 

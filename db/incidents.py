@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from db import listing
 from db.core import Db, group_by, to_rows
 from db.filters import IncidentFilter
-from db.model import ENTITIES
+from db.model import ENTITIES, participant_visible
 from db.sql import Compiler
 from db.viewer import Viewer
 
@@ -102,8 +102,8 @@ async def participants(
     sql = (
         "select p.id, p.incident_id, p.actor_id, p.role, p.basis, p.attributed_by_actor_id, "
         "p.source_id, p.statement_id, p.note from incident_participant p "
-        "join actor a on a.id = p.actor_id "
-        f"where p.incident_id = any({c(list(incident_ids))}::bigint[]) and {c.visible('a')} "
+        f"where p.incident_id = any({c(list(incident_ids))}::bigint[]) "
+        f"and {participant_visible(c, 'p')} "
         "order by p.incident_id, p.role, p.id"
     )
     return group_by(to_rows(ParticipantRow, await db.fetch(sql, *c.params.args)), "incident_id")

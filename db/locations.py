@@ -76,9 +76,8 @@ def _deployments_sql(c: Compiler, column: str, ids: Sequence[int], on: dt.date |
         "array(select ds.source_id from deployment_source ds join source s on s.id = "
         f"ds.source_id where ds.deployment_id = d.id and {c.visible('s')} order by ds.source_id) "
         "as source_ids, d.created_at, d.updated_at from deployment d "
-        "join actor a on a.id = d.actor_id join location l on l.id = d.location_id "
-        f"where d.{column} = any({c(list(ids))}::bigint[]) and {c.visible('d')} "
-        f"and {c.visible('a')} and {c.visible('l')} {when}"
+        f"where d.{column} = any({c(list(ids))}::bigint[]) "
+        f"and {ENTITIES['Deployment'].visible(c, 'd')} {when}"
         "order by d.valid_from nulls first, d.id"
     )
 

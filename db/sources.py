@@ -65,24 +65,15 @@ STATEMENT_COLUMNS = (
 )
 
 
-def statement_visible(c: Compiler) -> str:
-    """A statement (alias ``st``, its source joined as ``s``) is visible when its source is,
-    and so are the incident it is about and its speaker, if any: quoting a draft would
-    reveal it."""
-    i, a = c.alias("si"), c.alias("sa")
-    return (
-        f"{c.visible('s')} and (st.incident_id is null or exists (select 1 from incident {i} "
-        f"where {i}.id = st.incident_id and {c.visible(i)})) "
-        f"and (st.speaker_actor_id is null or exists (select 1 from actor {a} "
-        f"where {a}.id = st.speaker_actor_id and {c.visible(a)}))"
-    )
+def _visible(c: Compiler) -> str:
+    return ENTITIES["Statement"].visible(c, "st")
 
 
 async def statements_by_id(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, StatementRow]:
     c = Compiler(viewer)
     sql = (
-        f"select {STATEMENT_COLUMNS} from statement st join source s on s.id = st.source_id "
-        f"where st.id = any({c(list(ids))}::bigint[]) and {statement_visible(c)}"
+        f"select {STATEMENT_COLUMNS} from statement st "
+        f"where st.id = any({c(list(ids))}::bigint[]) and {_visible(c)}"
     )
     rows = to_rows(StatementRow, await db.fetch(sql, *c.params.args))
     return {r.id: r for r in rows}
@@ -95,8 +86,8 @@ async def statements_by(
     assert column in {"source_id", "speaker_actor_id", "incident_id"}
     c = Compiler(viewer)
     sql = (
-        f"select {STATEMENT_COLUMNS} from statement st join source s on s.id = st.source_id "
-        f"where st.{column} = any({c(list(ids))}::bigint[]) and {statement_visible(c)} "
+        f"select {STATEMENT_COLUMNS} from statement st "
+        f"where st.{column} = any({c(list(ids))}::bigint[]) and {_visible(c)} "
         "order by st.stated_on nulls last, st.id"
     )
     return group_by(to_rows(StatementRow, await db.fetch(sql, *c.params.args)), column)
