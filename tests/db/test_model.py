@@ -3,6 +3,7 @@ added in one place and forgotten in the other fails here."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import asyncpg
@@ -86,3 +87,36 @@ async def test_country_names_match_pycountry(conn: asyncpg.Connection) -> None:
     stored = dict(await conn.fetch("select code, name from country_name"))
     expected = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
     assert stored == expected
+
+
+def test_the_resolvers_rows_read_every_column_the_model_serves() -> None:
+    """The resolvers' row types (the fallback path) hold every column the model serves for
+    their type, so a column added to the model cannot be missing on that path."""
+    from db.actors import ActorRow, RelationRow
+    from db.incidents import IncidentRow, ParticipantRow
+    from db.locations import DeploymentRow, LocationRow
+    from db.sources import SourceRow, StatementRow
+
+    rows = {
+        "Incident": IncidentRow,
+        "Participant": ParticipantRow,
+        "Actor": ActorRow,
+        "ActorRelation": RelationRow,
+        "Location": LocationRow,
+        "Deployment": DeploymentRow,
+        "Source": SourceRow,
+        "Statement": StatementRow,
+    }
+    for type_name, row in rows.items():
+        fields = {f.name for f in dataclasses.fields(row)}
+        plain = set()
+        for spec in model.TYPES[type_name].values():
+            if isinstance(spec, model.Value):
+                plain |= set(re.findall(r"^\{t\}\.(\w+)$", spec.sql))
+            elif isinstance(spec, model.Ref):
+                plain |= set(re.findall(r"^\{t\}\.(\w+)$", spec.key))
+            elif isinstance(spec, model.Struct):
+                for sub in model.TYPES[spec.type].values():
+                    if isinstance(sub, model.Value):
+                        plain |= set(re.findall(r"^\{t\}\.(\w+)$", sub.sql))
+        assert plain - fields == set(), type_name
