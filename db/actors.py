@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from db import listing
 from db.core import Db, to_rows
 from db.filters import ActorFilter
-from db.model import ENTITIES
+from db.model import ENTITIES, value_sql
 from db.sql import Compiler
 from db.viewer import Viewer
 
@@ -28,11 +28,9 @@ class ActorRow:
     updated_at: dt.datetime
 
 
-COLUMNS = """{t}.id, {t}.name, {t}.kind, {t}.country_code, {t}.description,
-array(select x.alias from actor_alias x where x.actor_id = {t}.id order by x.alias) as aliases,
-{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
-
-TABLE: listing.Table[ActorRow, ActorFilter] = listing.Table.of(ENTITIES["Actor"], COLUMNS, ActorRow)
+TABLE: listing.Table[ActorRow, ActorFilter] = listing.Table.of(
+    ENTITIES["Actor"], ActorRow, {"aliases": value_sql("Actor", "aliases")}
+)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from db import geo_sql
 from db.core import Db, to_rows
 from db.filters import IncidentFilter, incident_where
-from db.incidents import COLUMNS, IncidentRow
+from db.incidents import TABLE, IncidentRow
 from db.sql import Compiler
 from db.viewer import Viewer
 
@@ -58,7 +58,7 @@ async def incidents_near(
     if after is not None:
         where += f" and (d.distance_km, i.id) > ({c(after[0])}::float8, {c(after[1])}::bigint)"
     sql = (
-        f"select {COLUMNS.format(t='i')}, d.distance_km from {source} where {where} "
+        f"select {TABLE.select('i')}, d.distance_km from {source} where {where} "
         f"order by d.distance_km, i.id limit {c(limit + 1)}"
     )
     records = await db.fetch(sql, *c.params.args)

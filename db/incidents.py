@@ -47,18 +47,12 @@ class IncidentRow:
     updated_at: dt.datetime
 
 
-COLUMNS = """{t}.id, {t}.occurred_on, {t}.date_earliest, {t}.date_latest, {t}.occurred_time,
-{t}.time_precision, {t}.location_id, {t}.event_type, {t}.sub_event_type, {t}.weapon,
-{t}.projectile_count, {t}.outcome, {t}.claim_status, {t}.killed_low, {t}.killed_best,
-{t}.killed_high, {t}.injured_low, {t}.injured_best, {t}.injured_high, {t}.damage,
-{t}.damage_description, {t}.summary, {t}.notes, {t}.tags,
-coalesce((select json_agg(json_build_object('system', e.system, 'id', e.external_id)
-  order by e.system, e.external_id) from incident_external_id e where e.incident_id = {t}.id),
-  '[]'::json) as external_ids,
-{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
+EXTERNAL_IDS = """coalesce((select json_agg(json_build_object('system', e.system,
+  'id', e.external_id) order by e.system, e.external_id) from incident_external_id e
+  where e.incident_id = {t}.id), '[]'::json)"""
 
 TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table.of(
-    ENTITIES["Incident"], COLUMNS, IncidentRow
+    ENTITIES["Incident"], IncidentRow, {"external_ids": EXTERNAL_IDS}
 )
 
 # Links from a parent to its incidents: SQL selecting the incident ids of ONE parent,

@@ -6,6 +6,7 @@ the filter, keyset conditions and the order, so every domain paginates the same 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -44,9 +45,17 @@ class Table(Generic[R, F]):
     redirect: str | None = None
 
     @classmethod
-    def of(cls, entity: Entity, columns: str, row: type[R]) -> Table[R, Any]:
-        """The table of a model entity (``db.model``), read as ``columns`` into ``row``."""
+    def of(
+        cls, entity: Entity, row: type[R], derived: dict[str, str] | None = None
+    ) -> Table[R, Any]:
+        """The table of a model entity (``db.model``), read into ``row``: each field of the
+        row type is the column of that name, or the SQL in ``derived`` (over ``{t}``)."""
         assert entity.where is not None
+        derived = derived or {}
+        columns = ", ".join(
+            f"{derived[f.name]} as {f.name}" if f.name in derived else f"{{t}}.{f.name}"
+            for f in dataclasses.fields(row)  # type: ignore[arg-type]
+        )
         return cls(
             entity.table,
             entity.alias,
@@ -57,8 +66,10 @@ class Table(Generic[R, F]):
             entity.redirect,
         )
 
-    def select(self) -> str:
-        return self.columns.format(t=self.alias)
+    def select(self, t: str | None = None) -> str:
+        """The select list over the alias ``t`` (default: the table's own)."""
+        t = t or self.alias
+        return self.columns.format(t=t, u=f"{t}u")
 
     def order(self, name: str, descending: bool) -> Order:
         expr, kind = self.orders[name]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from db import listing
 from db.core import Db, group_by, to_rows
 from db.filters import LocationFilter
-from db.model import ENTITIES
+from db.model import ENTITIES, value_sql
 from db.sql import Compiler, valid_on
 from db.viewer import Viewer
 
@@ -36,16 +36,8 @@ class LocationRow:
     updated_at: dt.datetime
 
 
-COLUMNS = """{t}.id, {t}.name, {t}.kind, {t}.latitude, {t}.longitude, {t}.geo_precision,
-{t}.precision_km, {t}.country_code, {t}.admin1_code, {t}.admin1_name, {t}.admin2_name,
-{t}.parent_id, {t}.description,
-array(select x.alias from location_alias x where x.location_id = {t}.id order by x.alias)
-  as aliases,
-{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
-
-
 TABLE: listing.Table[LocationRow, LocationFilter] = listing.Table.of(
-    ENTITIES["Location"], COLUMNS, LocationRow
+    ENTITIES["Location"], LocationRow, {"aliases": value_sql("Location", "aliases")}
 )
 
 

@@ -637,3 +637,10 @@ def input_field(w: Writable) -> str:
         return w.input
     head, *rest = w.column.split("_")
     return head + "".join(p.title() for p in rest)
+
+
+def value_sql(type_name: str, field_name: str) -> str:
+    """The SQL of a scalar field of the model (over ``{t}``, ``{u}`` a spare alias)."""
+    spec = TYPES[type_name][field_name]
+    assert isinstance(spec, Value), (type_name, field_name)
+    return spec.sql

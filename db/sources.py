@@ -34,15 +34,12 @@ class SourceRow:
     updated_at: dt.datetime
 
 
-COLUMNS = """{t}.id, {t}.kind, {t}.publisher, {t}.title, {t}.url, {t}.author, {t}.published_at,
-{t}.revised_at, {t}.language, {t}.machine_translated, {t}.note,
-coalesce((select json_agg(json_build_object('kind', m.kind, 'caption', m.caption,
+MEDIA = """coalesce((select json_agg(json_build_object('kind', m.kind, 'caption', m.caption,
   'credit', m.credit, 'url', m.url) order by m.id) from source_media m
-  where m.source_id = {t}.id), '[]'::json) as media,
-{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
+  where m.source_id = {t}.id), '[]'::json)"""
 
 TABLE: listing.Table[SourceRow, SourceFilter] = listing.Table.of(
-    ENTITIES["Source"], COLUMNS, SourceRow
+    ENTITIES["Source"], SourceRow, {"media": MEDIA}
 )
 
 
