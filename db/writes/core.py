@@ -12,111 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.model import ENTITIES
+from db.model import ENTITIES, WRITES
 from db.sql import Compiler
 from db.transaction import Tx, transaction  # noqa: F401 (mutations use w.transaction)
 
 # table → the columns a write may set (identity, timestamps and version are managed).
+# table → the columns creates and updates may set (from the model)
 WRITABLE: dict[str, frozenset[str]] = {
-    "incident": frozenset(
-        [
-            "occurred_on",
-            "date_earliest",
-            "date_latest",
-            "occurred_time",
-            "time_precision",
-            "location_id",
-            "event_type",
-            "sub_event_type",
-            "weapon",
-            "projectile_count",
-            "outcome",
-            "claim_status",
-            "killed_low",
-            "killed_best",
-            "killed_high",
-            "injured_low",
-            "injured_best",
-            "injured_high",
-            "damage",
-            "damage_description",
-            "summary",
-            "notes",
-            "tags",
-            "status",
-        ]
-    ),
-    "actor": frozenset(["name", "kind", "country_code", "description", "status"]),
-    "location": frozenset(
-        [
-            "name",
-            "kind",
-            "latitude",
-            "longitude",
-            "geo_precision",
-            "precision_km",
-            "country_code",
-            "admin1_code",
-            "admin1_name",
-            "admin2_name",
-            "parent_id",
-            "description",
-            "status",
-        ]
-    ),
-    "source": frozenset(
-        [
-            "kind",
-            "publisher",
-            "title",
-            "url",
-            "author",
-            "published_at",
-            "revised_at",
-            "language",
-            "machine_translated",
-            "note",
-            "status",
-        ]
-    ),
-    "actor_relation": frozenset(
-        [
-            "subject_actor_id",
-            "kind",
-            "object_actor_id",
-            "basis",
-            "asserted_by_actor_id",
-            "valid_from",
-            "valid_to",
-            "note",
-            "status",
-        ]
-    ),
-    "deployment": frozenset(
-        [
-            "location_id",
-            "actor_id",
-            "valid_from",
-            "valid_to",
-            "strength",
-            "strength_note",
-            "mission",
-            "note",
-            "status",
-        ]
-    ),
-    "statement": frozenset(
-        [
-            "source_id",
-            "speaker_actor_id",
-            "speaker_name",
-            "channel",
-            "text",
-            "is_quote",
-            "stated_on",
-            "incident_id",
-        ]
-    ),
+    ENTITIES[entity].table: frozenset(w.column for w in writes) for entity, writes in WRITES.items()
 }
 
 # GraphQL type name → table
@@ -129,14 +32,14 @@ def camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-# Columns whose GraphQL input field is not simply their camelCase name.
+# Columns whose GraphQL input field is not simply their camelCase name (from the model;
+# a participant's attributing actor is an input of its own).
 INPUT_NAMES = {
-    "subject_actor_id": "subjectId",
-    "object_actor_id": "objectId",
-    "asserted_by_actor_id": "assertedById",
-    "speaker_actor_id": "speakerId",
-    "attributed_by_actor_id": "attributedById",
-}
+    w.column: w.input
+    for writes in WRITES.values()
+    for w in writes
+    if w.input is not None and "." not in w.input
+} | {"attributed_by_actor_id": "attributedById"}
 
 
 def input_name(column: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from db import changelog, images
+from db.model import WRITES
 from db.writes import validate
 from db.writes.core import (
     TABLES,
@@ -55,30 +56,24 @@ def _statement(v: Mapping[str, Any], errors: Errors) -> None:
     validate.date_in_range(v, errors, "stated_on")
 
 
+def _spec(entity: str, check: Callable[[Mapping[str, Any], Errors], None]) -> Spec:
+    """An entity's required and referencing columns come from the model."""
+    writes = WRITES[entity]
+    return Spec(
+        tuple(w.column for w in writes if w.required),
+        check,
+        {w.column: w.ref for w in writes if w.ref is not None},
+    )
+
+
 SPECS: dict[str, Spec] = {
-    "Incident": Spec(
-        ("occurred_on", "location_id", "event_type", "sub_event_type", "summary"),
-        validate.incident,
-        {"location_id": "Location"},
-    ),
-    "Actor": Spec(("name", "kind"), validate.actor, {}),
-    "Location": Spec(("name", "kind"), validate.location, {"parent_id": "Location"}),
-    "Source": Spec(("kind", "publisher"), validate.source, {}),
-    "ActorRelation": Spec(
-        ("subject_actor_id", "kind", "object_actor_id"),
-        _period("The relation"),
-        {"subject_actor_id": "Actor", "object_actor_id": "Actor", "asserted_by_actor_id": "Actor"},
-    ),
-    "Deployment": Spec(
-        ("location_id", "actor_id"),
-        _period("The deployment"),
-        {"location_id": "Location", "actor_id": "Actor"},
-    ),
-    "Statement": Spec(
-        ("source_id", "text"),
-        _statement,
-        {"source_id": "Source", "speaker_actor_id": "Actor", "incident_id": "Incident"},
-    ),
+    "Incident": _spec("Incident", validate.incident),
+    "Actor": _spec("Actor", validate.actor),
+    "Location": _spec("Location", validate.location),
+    "Source": _spec("Source", validate.source),
+    "ActorRelation": _spec("ActorRelation", _period("The relation")),
+    "Deployment": _spec("Deployment", _period("The deployment")),
+    "Statement": _spec("Statement", _statement),
 }
 
 # unique constraint → (input path, message)

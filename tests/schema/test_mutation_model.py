@@ -73,8 +73,8 @@ async def test_every_column_is_writable_or_managed(conn: asyncpg.Connection) -> 
 
 
 def test_write_path_allow_lists_agree_with_the_model() -> None:
-    """``db/writes`` still lists writable, required and referencing columns itself; until
-    it derives them from ``db.model.WRITES``, they must say the same."""
+    """``db/writes`` derives its writable, required and referencing columns and its input
+    names from ``db.model.WRITES``: they say the same."""
     for entity, writes in model.WRITES.items():
         table = model.ENTITIES[entity].table
         assert core.WRITABLE[table] == {w.column for w in writes}, entity
