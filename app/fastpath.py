@@ -51,6 +51,14 @@ PATHS = Counter(
     ["path"],
 )
 
+PLANS = Counter(
+    "sitrep_planned_statements_total",
+    "Planned statements by how PostgreSQL plans them: generic (planned once per connection: "
+    "ids, date ranges, enums) or custom (planned per call for its values: actors, places, "
+    "names, text)",
+    ["plan"],
+)
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -148,6 +156,7 @@ class FastPath:
             await self._fallback(scope, receive, send, body, "a merged record's id")
             return
         PATHS.labels("planned").inc()
+        PLANS.labels("generic" if statement.generic else "custom").inc()
         payload = b'{"data":' + data + b"}"
         await send(
             {
