@@ -2,7 +2,7 @@
 # One command for the whole benchmark: tools, data, servers, runs, report.
 #   bench/run.sh --quick                        # 50k incidents, short runs (a few minutes)
 #   bench/run.sh --scale 200k                   # Python's cost shows (about 30 minutes)
-#   bench/run.sh --scale 1M --reuse             # the database's cost shows (about 45 minutes)
+#   bench/run.sh --scale 1M --reuse             # the database's cost shows (35-40 minutes)
 #   bench/run.sh --scale 200k --workers 2       # also Sitrep with 2 uvicorn workers
 # Each run writes a new directory bench/results/<UTC date and time>-<scale>/.
 # Other options: bench/run.sh --help.
