@@ -362,7 +362,7 @@ def main() -> None:
                             procstat.reset_peak_rss(server.pid)
                         closed(t, w, conns, args.warmup)
                         r = measure(
-                            lambda t=t, conns=conns, w=w: closed(t, w, conns, args.duration),  # type: ignore[misc]
+                            lambda t=t, conns=conns, w=w: closed(t, w, conns, args.duration),
                             server,
                             db_name,
                         )

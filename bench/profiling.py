@@ -76,8 +76,8 @@ def profile(
         spy.wait(timeout=seconds + 30)
     stacks = [_clean(line) for line in raw.read_text().splitlines() if line.strip()]
     raw.unlink()
-    with gzip.open(out, "wt") as f:
-        f.write("\n".join(stacks) + "\n")
+    with gzip.open(out, "wt") as gz:
+        gz.write("\n".join(stacks) + "\n")
     inclusive: Counter[str] = Counter()
     self_time: Counter[str] = Counter()
     groups: Counter[str] = Counter()
