@@ -24,6 +24,9 @@ import procstat
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
+# (layer, path prefixes). A frame's path is relative: the project's own modules start
+# with db/ or schema/ (and only there: strawberry/schema/… is Strawberry's); libraries
+# with their package, the standard library with stdlib/.
 GROUPS = [
     ("asyncpg (protocol, connection, pool)", ("asyncpg/",)),
     ("Sitrep db layer (SQL building, rows)", ("db/",)),
@@ -34,8 +37,8 @@ GROUPS = [
         "HTTP: uvicorn / starlette / fastapi",
         ("uvicorn/", "starlette/", "fastapi/", "httptools", "h11"),
     ),
-    ("JSON (orjson / json)", ("orjson", "json/")),
-    ("asyncio event loop", ("asyncio/", "uvloop")),
+    ("JSON (orjson / json)", ("orjson", "json/", "stdlib/json/")),
+    ("asyncio event loop", ("asyncio/", "stdlib/asyncio/", "uvloop")),
 ]
 
 
@@ -137,6 +140,6 @@ def _group(frames: list[str]) -> str:
     for frame in reversed(frames):
         path = frame.rsplit(" (", 1)[-1]
         for name, needles in GROUPS:
-            if any(path.startswith(n) or f"/{n}" in path for n in needles):
+            if path.startswith(needles):
                 return name
     return "other (idle, interpreter)"
