@@ -206,19 +206,18 @@ class PinnedPostgres:
     """Pins the PostgreSQL server (the postmaster and every process under it, so new
     backends too) to ``cores`` for a ``with`` block, then puts each back as it was.
 
-    ``backend_pid`` is one of the server's backends (``select pg_backend_pid()``): its
-    parent is the postmaster of the server the benchmark database lives on. Needs the
-    right to change those processes' affinity (root, or the postgres user); without it
-    ``pinned`` is False and ``error`` says why, and nothing changes.
+    ``postmaster`` is the main process of the server the benchmark database lives on (the
+    parent of its backends). Needs the right to change those processes' affinity (root,
+    or the postgres user); without it ``pinned`` is False and ``error`` says why, and
+    nothing changes.
     """
 
-    def __init__(self, backend_pid: int, cores: set[int]) -> None:
-        self.backend_pid = backend_pid
+    def __init__(self, postmaster: int, cores: set[int]) -> None:
+        self.root = postmaster
         self.cores = cores
         self.saved: dict[int, set[int]] = {}
         self.pinned = False
         self.error = ""
-        self.root = 0
 
     def _tree(self) -> list[int]:
         """The postmaster and every process under it, now."""
@@ -228,12 +227,10 @@ class PinnedPostgres:
         return [self.root, *sorted(descendants(self.root, procs) - {self.root})]
 
     def __enter__(self) -> PinnedPostgres:
-        backend = read_proc(self.backend_pid)
-        if backend is None:
-            self.error = f"no PostgreSQL process {self.backend_pid}"
-            return self
-        self.root = backend.ppid
         tree = self._tree()
+        if not tree:
+            self.error = f"no PostgreSQL server process {self.root}"
+            return self
         try:
             for pid in tree:
                 with contextlib.suppress(ProcessLookupError):

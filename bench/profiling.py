@@ -42,10 +42,13 @@ GROUPS = [
 ]
 
 
-async def _backend_pid(url: str) -> int:
+async def _postmaster_pid(url: str) -> int:
+    """The PostgreSQL server's main process: the parent of one of its backends (read
+    while that backend lives)."""
     conn = await asyncpg.connect(url)
     try:
-        return int(await conn.fetchval("select pg_backend_pid()"))
+        backend = procstat.read_proc(int(await conn.fetchval("select pg_backend_pid()")))
+        return backend.ppid if backend else 0
     finally:
         await conn.close()
 
@@ -64,7 +67,7 @@ def profile(
     """
     pyspy = BENCH / ".venv" / "bin" / "py-spy"
     raw = out.with_suffix("")  # py-spy writes plain text; compressed below
-    with procstat.PinnedPostgres(asyncio.run(_backend_pid(url)), {pg_core}) as pin:
+    with procstat.PinnedPostgres(asyncio.run(_postmaster_pid(url)), {pg_core}) as pin:
         spy = subprocess.Popen(
             [
                 *("taskset", "-c", str(pg_core), str(pyspy), "record"),
