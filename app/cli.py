@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from app.import_cli import register as _register_write_path_commands
 from app.settings import get_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 cli = typer.Typer(help="Sitrep: a GraphQL API for conflict and incident event data.")
 db_cli = typer.Typer(help="Database migrations (Alembic).")
@@ -43,8 +46,17 @@ def serve(
     ] = None,
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes (uvicorn workers, each with its own pool): about one per core.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve GraphQL on http://HOST:PORT/graphql (GraphiQL in a browser)."""
+    import os
+
     import uvicorn
 
     from app import database
@@ -59,18 +71,37 @@ def serve(
     if demo:
         counts = asyncio.run(_load_demo(url))
         typer.echo(f"demo data loaded ({sum(counts.values())} rows written)")
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+    }
+    if workers > 1:
+        # Each worker is a fresh process that builds its own app and pool
+        # (_worker_app); they find the database through DATABASE_URL, so with the
+        # embedded server they connect to the one this process started (and stops).
+        # uvicorn's supervisor handles SIGTERM: it stops the workers, then returns.
+        os.environ["DATABASE_URL"] = url
+        uvicorn.run("app.cli:_worker_app", factory=True, workers=workers, **options)
+        return
     app = create_app(settings, database_url=url)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it; with the default
     # handler the process would die without running atexit, leaving the embedded
     # PostgreSQL running. Exiting normally lets it stop (its data stays on disk).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    uvicorn.run(app, **options)
+
+
+def _worker_app() -> FastAPI:
+    """The app in one `serve --workers N` worker process (DATABASE_URL set by serve)."""
+    from app import database
+    from app.logging import configure
+    from app.main import create_app
+
+    settings = get_settings()
+    configure(settings.log_level, settings.log_json)
+    return create_app(settings, database_url=database.resolve_database_url(settings))
 
 
 @db_cli.command("upgrade")

@@ -4,8 +4,8 @@ The planner builds ``Country { code name }`` in SQL, so the names the resolvers 
 pycountry (``common_name``, else ``name``) are kept in a table. A test holds the table and
 pycountry together; a pycountry upgrade that renames a country needs a migration.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
