@@ -157,8 +157,8 @@ def demo_generate(
     fixture: Annotated[
         str | None,
         typer.Option(
-            help="Where to write the ids/names the benchmark needs (JSON). "
-            "Default: bench/results/fixture.json in the project."
+            help="Where to write a summary of the run as JSON (seed, size, rows per "
+            "table). Default: bench/results/fixture.json in the project (git-ignored)."
         ),
     ] = None,
 ) -> None:
