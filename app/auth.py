@@ -53,3 +53,13 @@ def auth_error_response(_: Request, exc: Exception) -> JSONResponse:
         status_code=exc.status,
         headers={"WWW-Authenticate": 'Bearer realm="sitrep"'} if exc.status == 401 else None,
     )
+
+
+async def viewer_for_key(header: str, db: Db) -> Viewer | None:
+    """The viewer of a well-formed, active ``Bearer`` key; None for anything else (the
+    resolvers' path then answers with ``viewer_for``'s 401)."""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    row = await keys.find_active(db, token.strip())
+    return None if row is None else Viewer.for_key(row.id, row.name, row.role)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from app.import_cli import register as _register_write_path_commands
 from app.settings import get_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 cli = typer.Typer(help="Sitrep: a GraphQL API for conflict and incident event data.")
 db_cli = typer.Typer(help="Database migrations (Alembic).")
@@ -26,42 +29,12 @@ def _server_url() -> str:
     return resolve_database_url(get_settings())
 
 
-def _url() -> str:
-    """The database URL for commands that read or write data.
-
-    The embedded database is migrated on the spot (as `serve` does); a database given by
-    DATABASE_URL must already be at the newest revision, else the command stops with a
-    clear message instead of failing on a missing table.
-    """
-    from app import database
-
-    url = _server_url()
-    head = database.head_revision()
-    if get_settings().database_url is None:
-        database.upgrade(url)
-    elif (current := database.current_revision(url)) != head:
-        typer.echo(
-            f"The database is at revision {current or 'none'}, this code needs {head}: "
-            "run `sitrep db upgrade` first.",
-            err=True,
-        )
-        raise typer.Exit(2)
-    return url
-
-
 async def _load_demo(url: str) -> dict[str, int]:
-    import asyncpg
-
-    from db.core import ConnectionDb, init_connection
+    from app.database import connected
     from db.demo import load_demo
 
-    conn = await asyncpg.connect(url)
-    try:
-        await init_connection(conn)
-        async with conn.transaction():
-            return await load_demo(ConnectionDb(conn))
-    finally:
-        await conn.close()
+    async with connected(url) as db:
+        return await load_demo(db)
 
 
 @cli.command()
@@ -73,8 +46,17 @@ def serve(
     ] = None,
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes (uvicorn workers, each with its own pool): about one per core.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve GraphQL on http://HOST:PORT/graphql (GraphiQL in a browser)."""
+    import os
+
     import uvicorn
 
     from app import database
@@ -89,18 +71,37 @@ def serve(
     if demo:
         counts = asyncio.run(_load_demo(url))
         typer.echo(f"demo data loaded ({sum(counts.values())} rows written)")
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+    }
+    if workers > 1:
+        # Each worker is a fresh process that builds its own app and pool
+        # (_worker_app); they find the database through DATABASE_URL, so with the
+        # embedded server they connect to the one this process started (and stops).
+        # uvicorn's supervisor handles SIGTERM: it stops the workers, then returns.
+        os.environ["DATABASE_URL"] = url
+        uvicorn.run("app.cli:_worker_app", factory=True, workers=workers, **options)
+        return
     app = create_app(settings, database_url=url)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it; with the default
     # handler the process would die without running atexit, leaving the embedded
     # PostgreSQL running. Exiting normally lets it stop (its data stays on disk).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    uvicorn.run(app, **options)
+
+
+def _worker_app() -> FastAPI:
+    """The app in one `serve --workers N` worker process (DATABASE_URL set by serve)."""
+    from app import database
+    from app.logging import configure
+    from app.main import create_app
+
+    settings = get_settings()
+    configure(settings.log_level, settings.log_json)
+    return create_app(settings, database_url=database.resolve_database_url(settings))
 
 
 @db_cli.command("upgrade")
@@ -136,7 +137,10 @@ def db_current() -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo dataset (idempotent: a second run changes nothing)."""
-    counts = asyncio.run(_load_demo(_url()))
+    from app.database import run_on_data
+    from db.demo import load_demo
+
+    counts = run_on_data(load_demo)
     for table, n in counts.items():
         typer.echo(f"{table:24} {n}")
 
@@ -153,15 +157,15 @@ def demo_generate(
     fixture: Annotated[
         str | None,
         typer.Option(
-            help="Where to write the ids/names the benchmark needs (JSON). "
-            "Default: bench/results/fixture.json in the project."
+            help="Where to write a summary of the run as JSON (seed, size, rows per "
+            "table). Default: bench/results/fixture.json in the project (git-ignored)."
         ),
     ] = None,
 ) -> None:
     """Generate a large synthetic dataset (for benchmarks), loaded with COPY."""
     import json
 
-    from app.database import PROJECT_ROOT
+    from app.database import PROJECT_ROOT, data_url
     from db.generate import RefuseError, run
 
     if append and truncate:
@@ -169,7 +173,7 @@ def demo_generate(
     path = fixture or str(PROJECT_ROOT / "bench" / "results" / "fixture.json")
     try:
         report = run(
-            _url(),
+            data_url(),
             incidents,
             seed,
             append=append,

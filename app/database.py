@@ -1,16 +1,25 @@
 """Where the database is: DATABASE_URL, or an embedded PostgreSQL in the data directory.
 
-Also runs Alembic migrations programmatically (``sitrep db upgrade`` and ``serve``).
+Also runs Alembic migrations programmatically (``sitrep db upgrade`` and ``serve``), and
+is how every CLI command that reads or writes data gets its database (``data_url``,
+``connected``, ``run_on_data``).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import structlog
 
-from app.settings import Settings
+from app.settings import Settings, get_settings
+from db.core import ConnectionDb
+
+T = TypeVar("T")
 
 log = structlog.get_logger(__name__)
 
@@ -128,3 +137,56 @@ def current_revision(url: str) -> str | None:
             await conn.close()
 
     return asyncio.run(_get())
+
+
+# --- the database of CLI data commands -------------------------------------------------
+
+
+def data_url(settings: Settings | None = None) -> str:
+    """The database URL for commands that read or write data.
+
+    The embedded database is migrated on the spot (as ``serve`` does); a database given by
+    DATABASE_URL must already be at the newest revision, else the command stops (exit
+    status 2) with a clear message instead of failing on a missing table.
+    """
+    settings = settings or get_settings()
+    url = resolve_database_url(settings)
+    head = head_revision()
+    if settings.database_url is None:
+        upgrade(url)
+    elif (current := current_revision(url)) != head:
+        import typer
+
+        typer.echo(
+            f"The database is at revision {current or 'none'}, this code needs {head}: "
+            "run `sitrep db upgrade` first.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return url
+
+
+@asynccontextmanager
+async def connected(url: str) -> AsyncIterator[ConnectionDb]:
+    """One connection (with Sitrep's JSON codecs) as a ``Db`` handle, closed at the end."""
+    import asyncpg
+
+    from db.core import init_connection
+
+    conn = await asyncpg.connect(url)
+    try:
+        await init_connection(conn)
+        yield ConnectionDb(conn)
+    finally:
+        await conn.close()
+
+
+def run_on_data(work: Callable[[ConnectionDb], Awaitable[T]]) -> T:
+    """Run a CLI command's database work on one connection to ``data_url()``."""
+    url = data_url()
+
+    async def main() -> T:
+        async with connected(url) as db:
+            return await work(db)
+
+    return asyncio.run(main())

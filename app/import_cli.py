@@ -7,13 +7,15 @@ with rate and ETA (rich), and end with a report: created, updated, unchanged, re
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
+
+from app.database import run_on_data
+from db.core import Db
 
 import_cli = typer.Typer(help="Bulk import: ACLED CSV, UCDP GED CSV, Sitrep JSON Lines.")
 export_cli = typer.Typer(help="Export: Sitrep JSON Lines (lossless) or ACLED-style CSV.")
@@ -29,20 +31,13 @@ def register(cli: typer.Typer) -> None:
     cli.add_typer(export_cli, name="export")
 
 
-def _url() -> str:
-    from app.cli import _url as url
-
-    return url()
-
-
 def _counting(f: IO[str], advance: Any) -> Iterator[str]:
     for line in f:
         advance(len(line.encode()))
         yield line
 
 
-async def _import(url: str, fmt: str, path: Path, size: int, batch: int) -> Any:
-    import asyncpg
+async def _import(db: Db, fmt: str, path: Path, size: int, batch: int) -> Any:
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -53,46 +48,38 @@ async def _import(url: str, fmt: str, path: Path, size: int, batch: int) -> Any:
         TransferSpeedColumn,
     )
 
-    from db.core import ConnectionDb, init_connection
     from db.imports.run import import_lines
     from db.viewer import Viewer
 
     viewer = Viewer(can_see_drafts=True, role="admin", name=CLI_VIEWER_NAME)
-    conn = await asyncpg.connect(url)
     rows = 0
-    try:
-        await init_connection(conn)
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TextColumn("{task.fields[rows]:>9,} rows ({task.fields[rate]:,.0f}/s)"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-        )
-        with (
-            Progress(*columns, transient=False) as bar,
-            path.open(newline="", encoding="utf-8") as f,
-        ):
-            task = bar.add_task(f"import {fmt}", total=size, rows=0, rate=0.0)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TextColumn("{task.fields[rows]:>9,} rows ({task.fields[rate]:,.0f}/s)"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with (
+        Progress(*columns, transient=False) as bar,
+        path.open(newline="", encoding="utf-8") as f,
+    ):
+        task = bar.add_task(f"import {fmt}", total=size, rows=0, rate=0.0)
 
-            def progress(n: int) -> None:
-                nonlocal rows
-                rows += n
-                elapsed = bar.tasks[task].elapsed or 1e-9
-                bar.update(task, rows=rows, rate=rows / elapsed)
+        def progress(n: int) -> None:
+            nonlocal rows
+            rows += n
+            elapsed = bar.tasks[task].elapsed or 1e-9
+            bar.update(task, rows=rows, rate=rows / elapsed)
 
-            lines = _counting(f, lambda n: bar.advance(task, n))
-            return await import_lines(
-                ConnectionDb(conn), fmt, lines, viewer, batch_size=batch, progress=progress
-            )
-    finally:
-        await conn.close()
+        lines = _counting(f, lambda n: bar.advance(task, n))
+        return await import_lines(db, fmt, lines, viewer, batch_size=batch, progress=progress)
 
 
 def _run(fmt: str, path: Path, batch: int, show: int) -> None:
-    report = asyncio.run(_import(_url(), fmt, path, path.stat().st_size, batch))
+    report = run_on_data(lambda db: _import(db, fmt, path, path.stat().st_size, batch))
     rate = report.rows / report.seconds if report.seconds else 0.0
     typer.echo(
         f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
@@ -129,25 +116,16 @@ def import_json(file: FileArg, batch: BatchOpt = 500, show: ShowOpt = 50) -> Non
     _run("json", file, batch, show)
 
 
-async def _export(url: str, fmt: str, out: IO[str]) -> Any:
-    import asyncpg
+async def _export(db: Db, fmt: str, out: IO[str]) -> Any:
+    # one snapshot of the whole database
+    async with db.transaction(isolation="repeatable_read", readonly=True) as tx:
+        if fmt == "json":
+            from db.imports.sitrep_json import export_json
 
-    from db.core import ConnectionDb, init_connection
+            return await export_json(tx, out.write)
+        from db.imports.acled_csv_export import export_csv
 
-    conn = await asyncpg.connect(url)
-    try:
-        await init_connection(conn)
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            db = ConnectionDb(conn)
-            if fmt == "json":
-                from db.imports.sitrep_json import export_json
-
-                return await export_json(db, out.write)
-            from db.imports.acled_csv_export import export_csv
-
-            return await export_csv(db, out.write)
-    finally:
-        await conn.close()
+        return await export_csv(tx, out.write)
 
 
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")]
@@ -155,10 +133,10 @@ OutOpt = Annotated[Path | None, typer.Option("--output", "-o", help="File (defau
 
 def _export_to(fmt: str, output: Path | None) -> None:
     if output is None:
-        result = asyncio.run(_export(_url(), fmt, sys.stdout))
+        result = run_on_data(lambda db: _export(db, fmt, sys.stdout))
     else:
         with output.open("w", encoding="utf-8", newline="") as f:
-            result = asyncio.run(_export(_url(), fmt, f))
+            result = run_on_data(lambda db: _export(db, fmt, f))
     typer.echo(f"exported: {result}", err=True)
 
 

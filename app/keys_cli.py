@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from db.core import ConnectionDb, Db
+from app.database import run_on_data
 
 keys_cli = typer.Typer(help="API keys: create (shown once), list, revoke.")
-
-T = TypeVar("T")
 
 
 class Role(StrEnum):
     reader = "reader"
     editor = "editor"
     admin = "admin"
-
-
-async def _with_db(url: str, work: Callable[[Db], Awaitable[T]]) -> T:
-    import asyncpg
-
-    from db.core import init_connection
-
-    conn = await asyncpg.connect(url)
-    try:
-        await init_connection(conn)
-        async with conn.transaction():
-            return await work(ConnectionDb(conn))
-    finally:
-        await conn.close()
-
-
-def _url() -> str:
-    from app.cli import _url as url
-
-    return url()
 
 
 @keys_cli.command("create")
@@ -50,7 +26,7 @@ def keys_create(
     """Create a key and print its token. The token is not stored and cannot be shown again."""
     from db.keys import create_key
 
-    row, token = asyncio.run(_with_db(_url(), lambda db: create_key(db, name, role.value)))
+    row, token = run_on_data(lambda db: create_key(db, name, role.value))
     typer.echo(f"key {row.id} ({row.role}) for {row.name!r} created. Token (shown once):")
     typer.echo(token)
 
@@ -60,7 +36,7 @@ def keys_list() -> None:
     """List keys (id, role, name, prefix, created, revoked)."""
     from db.keys import list_keys
 
-    for row in asyncio.run(_with_db(_url(), list_keys)):
+    for row in run_on_data(list_keys):
         revoked = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
         typer.echo(
             f"{row.id:>5}  {row.role:6}  {row.prefix}…  {row.created_at:%Y-%m-%d}  "
@@ -75,7 +51,7 @@ def keys_revoke(
     """Revoke a key: requests with it get 401 from now on."""
     from db.keys import revoke_key
 
-    row = asyncio.run(_with_db(_url(), lambda db: revoke_key(db, key_id)))
+    row = run_on_data(lambda db: revoke_key(db, key_id))
     if row is None:
         typer.echo(f"no key {key_id}", err=True)
         raise typer.Exit(1)

@@ -7,7 +7,7 @@ serve from a connection inside a rolled-back transaction instead.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import structlog
@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from strawberry.fastapi import GraphQLRouter
 
 from app.auth import AuthError, auth_error_response, viewer_for
+from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
 from app.imports_http import import_router
 from app.settings import Settings, get_settings
@@ -53,11 +54,25 @@ def create_app(
             max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms,
         )
+        generic = await create_pool(
+            database_url,
+            min_size=1,
+            max_size=settings.pool_max_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            generic_plans=True,
+        )
         state["db"] = PoolDb(pool)
+        state["generic_db"] = PoolDb(generic)
         try:
             yield
         finally:
             await pool.close()
+            await generic.close()
+
+    def request_db(generic: bool) -> PoolDb | ConnectionDb:
+        """The planner's handle: statements whose plans do not depend on the values go to
+        the pool that reuses generic plans (tests run both on their one connection)."""
+        return state["generic_db" if generic and "generic_db" in state else "db"].for_request()
 
     async def get_context(request: Request) -> Context:
         request_db = state["db"].for_request()
@@ -71,7 +86,7 @@ def create_app(
         graphql_ide="graphiql" if settings.graphiql else None,
         multipart_uploads_enabled=True,
     )
-    app = FastAPI(
+    app = SitrepAPI(
         title="Sitrep",
         description="GraphQL API for conflict and incident event data.",
         lifespan=lifespan,
@@ -83,17 +98,6 @@ def create_app(
     app.include_router(geojson_router(lambda: state["db"], settings))
     app.add_exception_handler(AuthError, auth_error_response)
     app.include_router(import_router(lambda: state["db"], settings))
-
-    @app.middleware("http")
-    async def metrics(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        path = request.url.path if request.url.path in {"/graphql", "/healthz"} else "other"
-        REQUESTS.labels(path, str(response.status_code)).inc()
-        LATENCY.labels(path).observe(time.perf_counter() - start)
-        return response
 
     @app.get("/healthz", summary="Liveness and database check")
     async def healthz() -> dict[str, str]:
@@ -108,4 +112,49 @@ def create_app(
     async def root() -> dict[str, str]:
         return {"graphql": "/graphql", "health": "/healthz", "metrics": "/metrics"}
 
+    # Outermost, before FastAPI's own middleware: a planned read touches nothing else.
+    app.outer = [
+        lambda inner: FastPath(inner, schema=schema, settings=settings, get_db=request_db),
+        Metrics,
+    ]
     return app
+
+
+class SitrepAPI(FastAPI):
+    """FastAPI with ASGI wrappers outside its whole middleware stack (``outer``, innermost
+    first): the fast path and the metrics see every request before FastAPI does."""
+
+    outer: list[Callable[[ASGIApp], ASGIApp]] = []
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app: ASGIApp = super().build_middleware_stack()
+        for wrap in self.outer:
+            app = wrap(app)
+        return app
+
+
+class Metrics:
+    """Request counts and latency per path (pure ASGI: nothing buffered or wrapped)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            path = scope["path"] if scope["path"] in {"/graphql", "/healthz"} else "other"
+            REQUESTS.labels(path, str(status)).inc()
+            LATENCY.labels(path).observe(time.perf_counter() - start)

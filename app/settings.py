@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     )
     max_ids_per_lookup: int = Field(100, ge=1, description="Upper bound for nodes(ids:)")
 
+    planner: bool = Field(
+        True,
+        description="Answer reads with one planned SQL statement (the fast path); false = "
+        "always the resolvers",
+    )
     graphiql: bool = Field(True, description="Serve the GraphiQL explorer at /graphql")
     require_key_for_reads: bool = Field(
         False, description="Refuse anonymous requests (401); by default they read published data"

@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, to_rows
-from db.filters import ActorFilter, actor_where
-from db.pagination import KeyKind
+from db.filters import ActorFilter
+from db.model import ENTITIES, value_sql
 from db.sql import Compiler
 from db.viewer import Viewer
-
-ORDERS: dict[str, tuple[str, KeyKind]] = {
-    "NAME": ("lower({t}.name)", "text"),
-    "CREATED_AT": ("{t}.created_at", "timestamp"),
-    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
-}
 
 
 @dataclass(frozen=True)
@@ -34,12 +28,8 @@ class ActorRow:
     updated_at: dt.datetime
 
 
-COLUMNS = """{t}.id, {t}.name, {t}.kind, {t}.country_code, {t}.description,
-array(select x.alias from actor_alias x where x.actor_id = {t}.id order by x.alias) as aliases,
-{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
-
-TABLE: listing.Table[ActorRow, ActorFilter] = listing.Table(
-    "actor", "a", COLUMNS, ActorRow, actor_where, ORDERS, redirect="merged_into_id"
+TABLE: listing.Table[ActorRow, ActorFilter] = listing.Table.of(
+    ENTITIES["Actor"], ActorRow, {"aliases": value_sql("Actor", "aliases")}
 )
 
 
@@ -66,9 +56,7 @@ def _relations_sql(c: Compiler, where: str) -> str:
         "array(select rs.source_id from actor_relation_source rs join source s "
         f"on s.id = rs.source_id where rs.relation_id = r.id and {c.visible('s')} "
         "order by rs.source_id) as source_ids, r.created_at, r.updated_at "
-        "from actor_relation r join actor sa on sa.id = r.subject_actor_id "
-        "join actor oa on oa.id = r.object_actor_id "
-        f"where {where} and {c.visible('r')} and {c.visible('sa')} and {c.visible('oa')} "
+        f"from actor_relation r where {where} and {ENTITIES['ActorRelation'].visible(c, 'r')} "
         "order by r.kind, r.id"
     )
 

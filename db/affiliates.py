@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from db.core import Db, to_rows
-from db.sql import Compiler
+from db.sql import Compiler, valid_on
 from db.viewer import Viewer
 
 DIRECTIONS = ("MEMBERS", "PARENTS", "BOTH")
@@ -48,10 +48,7 @@ def affiliates_sql(c: Compiler, q: AffiliateQuery, ids: Sequence[int]) -> str:
     valid = ""
     if q.on is not None:
         on = c(q.on)
-        valid = (
-            f" and (r.valid_from is null or r.valid_from <= {on}::date)"
-            f" and (r.valid_to is null or r.valid_to >= {on}::date)"
-        )
+        valid = f" and {valid_on('r', f'{on}::date')}"
     steps = []
     if q.direction in ("MEMBERS", "BOTH"):
         steps.append("select o as src, s as dst, id from edge")

@@ -4,19 +4,25 @@
 DataLoader batches) never share one asyncpg connection. ``ConnectionDb`` runs on a
 single connection (a test transaction, a migration, a loader) and serialises access
 with a lock, because asyncpg refuses concurrent operations on one connection.
+
+Both give a transaction the same way: ``async with db.transaction() as tx_db`` yields a
+``ConnectionDb`` on the transaction's connection (a pooled connection in a new
+transaction, or the handle's own connection in a savepoint when one is already open).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 import asyncpg
 import orjson
 
 T = TypeVar("T")
+Isolation = Literal["read_committed", "repeatable_read", "serializable"]
 
 
 class QueryCounter:
@@ -41,6 +47,13 @@ class Db(Protocol):
     async def fetchval(self, sql: str, *args: Any) -> Any: ...
 
     async def execute(self, sql: str, *args: Any) -> str: ...
+
+    def transaction(
+        self, *, isolation: Isolation | None = None, readonly: bool = False
+    ) -> AbstractAsyncContextManager[ConnectionDb]:
+        """A transaction (a savepoint inside an open one, where the isolation and
+        read-only options of the outer transaction apply), as a handle on its connection."""
+        ...
 
 
 class PoolDb:
@@ -71,6 +84,16 @@ class PoolDb:
         self.counter.record(sql)
         async with self.pool.acquire() as conn:
             return str(await conn.execute(sql, *args))
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, isolation: Isolation | None = None, readonly: bool = False
+    ) -> AsyncIterator[ConnectionDb]:
+        async with (
+            self.pool.acquire() as conn,
+            conn.transaction(isolation=isolation, readonly=readonly),
+        ):
+            yield ConnectionDb(cast(asyncpg.Connection, conn), self.counter)
 
 
 class ConnectionDb:
@@ -104,6 +127,15 @@ class ConnectionDb:
         async with self._lock:
             return str(await self.conn.execute(sql, *args))
 
+    @asynccontextmanager
+    async def transaction(
+        self, *, isolation: Isolation | None = None, readonly: bool = False
+    ) -> AsyncIterator[ConnectionDb]:
+        # The handle's lock is held for the whole transaction; the statements in it go
+        # through a fresh handle on the same connection.
+        async with self._lock, self.conn.transaction(isolation=isolation, readonly=readonly):
+            yield ConnectionDb(self.conn, self.counter)
+
 
 async def init_connection(conn: asyncpg.Connection) -> None:
     """Per-connection setup: JSON codecs via orjson."""
@@ -116,21 +148,35 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """Nothing to reset when a connection goes back to the pool: asyncpg has already rolled
+    back any open transaction, and Sitrep keeps no session state (only ``SET LOCAL`` and
+    transaction-level advisory locks). Skips the default reset query's round trip."""
+
+
 async def create_pool(
-    url: str, *, min_size: int = 2, max_size: int = 10, statement_timeout_ms: int = 15_000
+    url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    statement_timeout_ms: int = 15_000,
+    generic_plans: bool = False,
 ) -> asyncpg.Pool:
+    """A pool of connections. Statements are prepared (asyncpg caches them per connection).
+    By default PostgreSQL plans every execution for its values: incident data is skewed (a
+    few actors and places have most incidents). With ``generic_plans`` it plans a prepared
+    statement once and reuses the plan: for the planner's statements whose plan does not
+    depend on the values (``db.planner.Statement.generic``)."""
     pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
         max_size=max_size,
         init=init_connection,
+        reset=keep_session,
         server_settings={
             "statement_timeout": str(statement_timeout_ms),
             "application_name": "sitrep",
-            # asyncpg prepares every statement; after five runs PostgreSQL may switch to a
-            # generic plan that ignores the parameters. Incident data is skewed (a few
-            # actors and places have most incidents), so plan for the actual values.
-            "plan_cache_mode": "force_custom_plan",
+            "plan_cache_mode": "force_generic_plan" if generic_plans else "force_custom_plan",
         },
     )
     assert pool is not None

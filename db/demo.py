@@ -1,4 +1,4 @@
-"""Load the demo dataset (``app.demo_data``) into the database, idempotently.
+"""Load the demo dataset (``db.demo_data``) into the database, idempotently.
 
 Every write is parameterised and conditional: a row is inserted when missing and updated
 only when one of its fields differs (``is distinct from``), so a second run changes
@@ -17,9 +17,11 @@ nothing, bumps no ``updated_at`` and no ``version``. Natural keys:
 
 Rows that exist in the database but not in the dataset are left alone.
 
-The loader opens no transaction of its own: given a ``ConnectionDb`` inside a
-transaction it is atomic; given a pool-based ``Db`` each statement commits on its own
-(it keeps no session state, so that works too, but concurrent loads are not guarded).
+The load is one writing transaction (a savepoint inside an open one), and it records its
+changes in the change log like every writer: the image of each record it touches is
+taken before its first write, and each record that was created or whose image differs at
+the end gets a CREATE or UPDATE entry. So the ``changes`` feed of a fresh demo server
+replays to the demo data, and a second run records nothing.
 """
 
 from __future__ import annotations
@@ -27,8 +29,16 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from app import demo_data as d
+from db import changelog
+from db import demo_data as d
 from db.core import Db
+from db.images import snapshot
+from db.model import ENTITIES
+from db.transaction import Tx, transaction
+from db.viewer import Viewer
+
+# Who the change log says wrote the demo data.
+LOADER = Viewer(can_see_drafts=True, role="admin", name="sitrep demo load")
 
 
 def _affected(status: str) -> int:
@@ -37,9 +47,12 @@ def _affected(status: str) -> int:
 
 
 class _Loader:
-    def __init__(self, db: Db) -> None:
-        self.db = db
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.db = tx.db
         self.changed: Counter[str] = Counter(dict.fromkeys(d.demo_counts(), 0))
+        # entity → id → the record's image before this load (None: created by it)
+        self.befores: dict[str, dict[int, dict[str, Any] | None]] = {}
         self.actors: dict[str, int] = {}
         self.locations: dict[str, int] = {}
         self.sources: dict[str, int] = {}
@@ -64,31 +77,48 @@ class _Loader:
         for incident in d.INCIDENTS:
             for participant in incident.participants:
                 await self.participant(self.incidents[incident.external_id], participant)
+        await changelog.record_differences(self.tx, self.befores)
         return dict(self.changed)
 
     # --- helpers ------------------------------------------------------------------
+
+    async def _existing(self, entity: str, pk: int) -> int:
+        """Keep the image of a record found by its natural key, before the first write
+        to it or its parts."""
+        images = self.befores.setdefault(entity, {})
+        if pk not in images:
+            images[pk] = await snapshot(self.db, entity, pk)
+        return pk
+
+    def _created(self, entity: str, pk: int) -> int:
+        self.befores.setdefault(entity, {})[pk] = None
+        self.changed[ENTITIES[entity].table] += 1
+        return pk
 
     async def _write(self, table: str, sql: str, *args: Any) -> None:
         """Run an insert/update whose row count is the number of rows changed."""
         self.changed[table] += _affected(await self.db.execute(sql, *args))
 
-    async def _upsert_returning_id(
-        self, table: str, upsert: str, args: list[Any], lookup: str, lookup_args: list[Any]
+    async def _upsert(
+        self, entity: str, upsert: str, args: list[Any], lookup: str, lookup_args: list[Any]
     ) -> int:
-        """``upsert`` returns the id only when it inserted or updated; else ``lookup`` by key.
-
-        (An ``on conflict ... do update ... where`` that skips the update returns no row.)
-        """
+        """``lookup`` the record by its natural key, then ``upsert`` it; the upsert returns
+        the id only when it inserted or updated (an ``on conflict ... do update ...
+        where`` that skips the update returns no row)."""
+        existing = await self.db.fetchval(lookup, *lookup_args)
+        if existing is not None:
+            await self._existing(entity, int(existing))
         row_id = await self.db.fetchval(upsert, *args)
+        if existing is None:
+            assert row_id is not None, (entity, lookup_args)
+            return self._created(entity, int(row_id))
         if row_id is not None:
-            self.changed[table] += 1
-            return int(row_id)
-        row_id = await self.db.fetchval(lookup, *lookup_args)
-        assert row_id is not None, (table, lookup_args)
-        return int(row_id)
+            self.changed[ENTITIES[entity].table] += 1
+        return int(existing)
 
-    async def _by_name(self, table: str, name: str, columns: list[str], values: list[Any]) -> int:
-        """Find ``table`` row by exact name; insert it, or update it where it differs."""
+    async def _by_name(self, entity: str, name: str, columns: list[str], values: list[Any]) -> int:
+        """Find the record by exact name; insert it, or update it where it differs."""
+        table = ENTITIES[entity].table
         existing = await self.db.fetchval(
             f"select id from {table} where name = $1 order by id limit 1", name
         )
@@ -100,8 +130,8 @@ class _Loader:
                 name,
                 *values,
             )
-            self.changed[table] += 1
-            return int(row_id)
+            return self._created(entity, int(row_id))
+        await self._existing(entity, int(existing))
         params = [f"${i}" for i in range(2, len(columns) + 2)]
         assignments = ", ".join(f"{c} = {p}" for c, p in zip(columns, params, strict=True))
         await self._write(
@@ -158,8 +188,8 @@ class _Loader:
             "machine_translated, note"
         )
         if s.url is not None:
-            source_id = await self._upsert_returning_id(
-                "source",
+            source_id = await self._upsert(
+                "Source",
                 f"insert into source ({cols}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
                 "on conflict (url) do update set kind = excluded.kind, "
                 "publisher = excluded.publisher, title = excluded.title, "
@@ -186,16 +216,14 @@ class _Loader:
                 s.title,
             )
             if existing is None:
-                source_id = int(
-                    await self.db.fetchval(
-                        f"insert into source ({cols}) "
-                        "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
-                        *values,
-                    )
+                row_id = await self.db.fetchval(
+                    f"insert into source ({cols}) "
+                    "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
+                    *values,
                 )
-                self.changed["source"] += 1
+                source_id = self._created("Source", int(row_id))
             else:
-                source_id = int(existing)
+                source_id = await self._existing("Source", int(existing))
                 await self._write(
                     "source",
                     "update source set kind = $2, author = $3, published_at = $4, "
@@ -249,7 +277,7 @@ class _Loader:
 
     async def actor(self, a: d.ActorData) -> None:
         actor_id = await self._by_name(
-            "actor",
+            "Actor",
             a.name,
             ["kind", "country_code", "description"],
             [a.kind, a.country_code, a.description],
@@ -259,8 +287,8 @@ class _Loader:
 
     async def relation(self, r: d.RelationData) -> None:
         subject, obj = self.actors[r.subject], self.actors[r.object]
-        relation_id = await self._upsert_returning_id(
-            "actor_relation",
+        relation_id = await self._upsert(
+            "ActorRelation",
             "insert into actor_relation (subject_actor_id, kind, object_actor_id, basis, "
             "asserted_by_actor_id, valid_from, valid_to, note) "
             "values ($1, $2, $3, $4, $5, $6, $7, $8) "
@@ -294,7 +322,7 @@ class _Loader:
 
     async def location(self, loc: d.LocationData) -> None:
         location_id = await self._by_name(
-            "location",
+            "Location",
             loc.name,
             [
                 "kind",
@@ -328,8 +356,8 @@ class _Loader:
 
     async def deployment(self, dep: d.DeploymentData) -> None:
         location_id, actor_id = self.locations[dep.location], self.actors[dep.actor]
-        deployment_id = await self._upsert_returning_id(
-            "deployment",
+        deployment_id = await self._upsert(
+            "Deployment",
             "insert into deployment (location_id, actor_id, valid_from, valid_to, strength, "
             "strength_note, mission, note) values ($1, $2, $3, $4, $5, $6, $7, $8) "
             "on conflict (location_id, actor_id, coalesce(valid_from, '-infinity'::date)) "
@@ -413,13 +441,10 @@ class _Loader:
         )
         if existing is None:
             placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
-            incident_id = int(
-                await self.db.fetchval(
-                    f"insert into incident ({cols}) values ({placeholders}) returning id",
-                    *values,
-                )
+            row_id = await self.db.fetchval(
+                f"insert into incident ({cols}) values ({placeholders}) returning id", *values
             )
-            self.changed["incident"] += 1
+            incident_id = self._created("Incident", int(row_id))
             await self._write(
                 "incident_external_id",
                 "insert into incident_external_id (system, external_id, incident_id) "
@@ -429,7 +454,7 @@ class _Loader:
                 incident_id,
             )
         else:
-            incident_id = int(existing)
+            incident_id = await self._existing("Incident", int(existing))
             params = [f"${n}" for n in range(2, len(columns) + 2)]
             assignments = ", ".join(f"{c} = {p}" for c, p in zip(columns, params, strict=True))
             await self._write(
@@ -480,8 +505,8 @@ class _Loader:
 
     async def statement(self, s: d.StatementData) -> None:
         source_id = self.sources[s.source]
-        self.statements[s.key] = await self._upsert_returning_id(
-            "statement",
+        self.statements[s.key] = await self._upsert(
+            "Statement",
             "insert into statement (source_id, speaker_actor_id, speaker_name, channel, text, "
             "is_quote, stated_on, incident_id) values ($1, $2, $3, $4, $5, $6, $7, $8) "
             "on conflict (source_id, md5(text)) do update set "
@@ -510,9 +535,11 @@ class _Loader:
 
 
 async def load_demo(db: Db) -> dict[str, int]:
-    """Write the demo dataset; return the rows inserted or updated per table.
+    """Write the demo dataset in one transaction; return the rows inserted or updated per
+    table.
 
-    A second run returns all zeros. The dataset's own size per table is
-    ``app.demo_data.demo_counts()``.
+    A second run returns all zeros and records no change. The dataset's own size per
+    table is ``db.demo_data.demo_counts()``.
     """
-    return await _Loader(db).run()
+    async with transaction(db, LOADER) as tx:
+        return await _Loader(tx).run()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from db import geo_sql as geo
 from db import matching
-from db.sql import Compiler
+from db.sql import Compiler, valid_on
 
 AFFILIATION_KINDS = ("MEMBER_OF", "PART_OF", "FRONT_FOR")
 
@@ -251,10 +251,7 @@ def affiliated_actor_ids(f: ActorFilter, c: Compiler) -> str:
     valid = ""
     if f.affiliates_on is not None:
         on = c(f.affiliates_on)
-        valid = (
-            f" and ({r}.valid_from is null or {r}.valid_from <= {on}::date)"
-            f" and ({r}.valid_to is null or {r}.valid_to >= {on}::date)"
-        )
+        valid = f" and {valid_on(r, f'{on}::date')}"
     return (
         f"(with recursive {m}(id) as ({actor_ids(f, c)} "
         f"union select {r}.subject_actor_id from actor_relation {r} "
@@ -323,8 +320,7 @@ def location_where(f: LocationFilter, c: Compiler, loc: str, at_date: str | None
         conds.add(
             f"exists (select 1 from deployment {d} where {d}.location_id = {loc}.id "
             f"and {c.visible(d)} and {d}.actor_id in {actor_ids(f.hosts_forces_of, c)} "
-            f"and ({d}.valid_from is null or {d}.valid_from <= {when}) "
-            f"and ({d}.valid_to is null or {d}.valid_to >= {when}))"
+            f"and {valid_on(d, when)})"
         )
     if f.updated_since is not None:
         conds.add(f"{loc}.updated_at >= {c(f.updated_since)}")

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from db import geo_sql
-from db.core import ConnectionDb, Db, PoolDb, to_rows
+from db.core import Db, to_rows
 from db.filters import IncidentFilter, incident_where
-from db.incidents import COLUMNS, IncidentRow
+from db.incidents import TABLE, IncidentRow
 from db.sql import Compiler
 from db.viewer import Viewer
 
@@ -58,7 +58,7 @@ async def incidents_near(
     if after is not None:
         where += f" and (d.distance_km, i.id) > ({c(after[0])}::float8, {c(after[1])}::bigint)"
     sql = (
-        f"select {COLUMNS.format(t='i')}, d.distance_km from {source} where {where} "
+        f"select {TABLE.select('i')}, d.distance_km from {source} where {where} "
         f"order by d.distance_km, i.id limit {c(limit + 1)}"
     )
     records = await db.fetch(sql, *c.params.args)
@@ -133,16 +133,10 @@ async def stream_features(
     c = Compiler(viewer)
     sql = features_sql(c, f)
     db.counter.record(sql)
-    if isinstance(db, PoolDb):
-        async with db.pool.acquire() as conn, conn.transaction(readonly=True):
-            async for rows in _batches(conn, sql, c.params.args, batch):
-                yield rows
-    elif isinstance(db, ConnectionDb):
-        async with db._lock, db.conn.transaction():  # a savepoint if one is open
-            async for rows in _batches(db.conn, sql, c.params.args, batch):
-                yield rows
-    else:  # pragma: no cover - every Db is one of the two
-        raise TypeError(type(db))
+    # a savepoint where a transaction is open (a test's): read-only applies to new ones
+    async with db.transaction(readonly=True) as tx:
+        async for rows in _batches(tx.conn, sql, c.params.args, batch):
+            yield rows
 
 
 async def _batches(conn: Any, sql: str, args: list[Any], batch: int) -> AsyncIterator[list[Any]]:

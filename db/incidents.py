@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, group_by, to_rows
-from db.filters import IncidentFilter, incident_where
-from db.pagination import KeyKind
+from db.filters import IncidentFilter
+from db.model import ENTITIES, participant_visible
 from db.sql import Compiler
 from db.viewer import Viewer
-
-ORDERS: dict[str, tuple[str, KeyKind]] = {
-    "OCCURRED_ON": ("{t}.occurred_on", "date"),
-    "CREATED_AT": ("{t}.created_at", "timestamp"),
-    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
-}
 
 
 @dataclass(frozen=True)
@@ -53,18 +47,12 @@ class IncidentRow:
     updated_at: dt.datetime
 
 
-COLUMNS = """{t}.id, {t}.occurred_on, {t}.date_earliest, {t}.date_latest, {t}.occurred_time,
-{t}.time_precision, {t}.location_id, {t}.event_type, {t}.sub_event_type, {t}.weapon,
-{t}.projectile_count, {t}.outcome, {t}.claim_status, {t}.killed_low, {t}.killed_best,
-{t}.killed_high, {t}.injured_low, {t}.injured_best, {t}.injured_high, {t}.damage,
-{t}.damage_description, {t}.summary, {t}.notes, {t}.tags,
-coalesce((select json_agg(json_build_object('system', e.system, 'id', e.external_id)
-  order by e.system, e.external_id) from incident_external_id e where e.incident_id = {t}.id),
-  '[]'::json) as external_ids,
-{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
+EXTERNAL_IDS = """coalesce((select json_agg(json_build_object('system', e.system,
+  'id', e.external_id) order by e.system, e.external_id) from incident_external_id e
+  where e.incident_id = {t}.id), '[]'::json)"""
 
-TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table(
-    "incident", "i", COLUMNS, IncidentRow, incident_where, ORDERS
+TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table.of(
+    ENTITIES["Incident"], IncidentRow, {"external_ids": EXTERNAL_IDS}
 )
 
 # Links from a parent to its incidents: SQL selecting the incident ids of ONE parent,
@@ -108,8 +96,8 @@ async def participants(
     sql = (
         "select p.id, p.incident_id, p.actor_id, p.role, p.basis, p.attributed_by_actor_id, "
         "p.source_id, p.statement_id, p.note from incident_participant p "
-        "join actor a on a.id = p.actor_id "
-        f"where p.incident_id = any({c(list(incident_ids))}::bigint[]) and {c.visible('a')} "
+        f"where p.incident_id = any({c(list(incident_ids))}::bigint[]) "
+        f"and {participant_visible(c, 'p')} "
         "order by p.incident_id, p.role, p.id"
     )
     return group_by(to_rows(ParticipantRow, await db.fetch(sql, *c.params.args)), "incident_id")

@@ -6,11 +6,13 @@ the filter, keyset conditions and the order, so every domain paginates the same 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from db.core import Db, to_rows
+from db.model import Entity
 from db.pagination import (
     KeyKind,
     Order,
@@ -42,8 +44,32 @@ class Table(Generic[R, F]):
     # Column pointing a merged-away row at its survivor: ids of such rows resolve to it.
     redirect: str | None = None
 
-    def select(self) -> str:
-        return self.columns.format(t=self.alias)
+    @classmethod
+    def of(
+        cls, entity: Entity, row: type[R], derived: dict[str, str] | None = None
+    ) -> Table[R, Any]:
+        """The table of a model entity (``db.model``), read into ``row``: each field of the
+        row type is the column of that name, or the SQL in ``derived`` (over ``{t}``)."""
+        assert entity.where is not None
+        derived = derived or {}
+        columns = ", ".join(
+            f"{derived[f.name]} as {f.name}" if f.name in derived else f"{{t}}.{f.name}"
+            for f in dataclasses.fields(row)  # type: ignore[arg-type]
+        )
+        return cls(
+            entity.table,
+            entity.alias,
+            columns,
+            row,
+            entity.where,
+            entity.orders,
+            entity.redirect,
+        )
+
+    def select(self, t: str | None = None) -> str:
+        """The select list over the alias ``t`` (default: the table's own)."""
+        t = t or self.alias
+        return self.columns.format(t=t, u=f"{t}u")
 
     def order(self, name: str, descending: bool) -> Order:
         expr, kind = self.orders[name]

@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, group_by, to_rows
-from db.filters import LocationFilter, location_where
-from db.pagination import KeyKind
-from db.sql import Compiler
+from db.filters import LocationFilter
+from db.model import ENTITIES, value_sql
+from db.sql import Compiler, valid_on
 from db.viewer import Viewer
-
-ORDERS: dict[str, tuple[str, KeyKind]] = {
-    "NAME": ("lower({t}.name)", "text"),
-    "CREATED_AT": ("{t}.created_at", "timestamp"),
-    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
-}
 
 
 @dataclass(frozen=True)
@@ -42,20 +36,8 @@ class LocationRow:
     updated_at: dt.datetime
 
 
-COLUMNS = """{t}.id, {t}.name, {t}.kind, {t}.latitude, {t}.longitude, {t}.geo_precision,
-{t}.precision_km, {t}.country_code, {t}.admin1_code, {t}.admin1_name, {t}.admin2_name,
-{t}.parent_id, {t}.description,
-array(select x.alias from location_alias x where x.location_id = {t}.id order by x.alias)
-  as aliases,
-{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
-
-
-def _where(f: LocationFilter, c: Compiler, t: str) -> str:
-    return location_where(f, c, t)
-
-
-TABLE: listing.Table[LocationRow, LocationFilter] = listing.Table(
-    "location", "l", COLUMNS, LocationRow, _where, ORDERS, redirect="merged_into_id"
+TABLE: listing.Table[LocationRow, LocationFilter] = listing.Table.of(
+    ENTITIES["Location"], LocationRow, {"aliases": value_sql("Location", "aliases")}
 )
 
 
@@ -79,19 +61,15 @@ def _deployments_sql(c: Compiler, column: str, ids: Sequence[int], on: dt.date |
     when = ""
     if on is not None:
         p = c(on)
-        when = (
-            f"and (d.valid_from is null or d.valid_from <= {p}::date) "
-            f"and (d.valid_to is null or d.valid_to >= {p}::date) "
-        )
+        when = f"and {valid_on('d', f'{p}::date')} "
     return (
         "select d.id, d.location_id, d.actor_id, d.valid_from, d.valid_to, d.strength, "
         "d.strength_note, d.mission, d.note, "
         "array(select ds.source_id from deployment_source ds join source s on s.id = "
         f"ds.source_id where ds.deployment_id = d.id and {c.visible('s')} order by ds.source_id) "
         "as source_ids, d.created_at, d.updated_at from deployment d "
-        "join actor a on a.id = d.actor_id join location l on l.id = d.location_id "
-        f"where d.{column} = any({c(list(ids))}::bigint[]) and {c.visible('d')} "
-        f"and {c.visible('a')} and {c.visible('l')} {when}"
+        f"where d.{column} = any({c(list(ids))}::bigint[]) "
+        f"and {ENTITIES['Deployment'].visible(c, 'd')} {when}"
         "order by d.valid_from nulls first, d.id"
     )
 

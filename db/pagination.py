@@ -7,22 +7,15 @@ Pages fetch one row more than asked to know whether another page follows.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-import orjson
-
+from db.cursors import CursorError, decode_key, encode_key
 from db.sql import Compiler
 
 KeyKind = Literal["date", "timestamp", "text"]
 T = TypeVar("T")
-
-
-class CursorError(ValueError):
-    """A cursor that is malformed or was made for another order."""
 
 
 @dataclass(frozen=True)
@@ -88,19 +81,16 @@ def _decode_value(kind: KeyKind, raw: Any) -> Any:
 
 
 def encode_cursor(order: Order, value: Any, row_id: int) -> str:
-    payload = orjson.dumps([order.tag, _encode_value(value), row_id])
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return encode_key(order.tag, _encode_value(value), row_id)
 
 
 def decode_cursor(order: Order, cursor: str) -> Cursor:
+    """The position a cursor made for ``order`` stands for (``CursorError`` if it is
+    malformed or was made for another order)."""
+    tag, raw, row_id = decode_key(cursor)
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        tag, raw, row_id = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-        # Ids are positive bigints; anything else would fail in the database instead.
-        if not isinstance(row_id, int) or isinstance(row_id, bool) or not 0 < row_id < 2**63:
-            raise TypeError("id")
         value = _decode_value(order.kind, raw)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+    except (ValueError, TypeError) as exc:
         raise CursorError("The cursor is malformed.") from exc
     if tag != order.tag:
         raise CursorError(f"The cursor was made for order {tag}, not {order.tag}.")

@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 from db import listing
 from db.core import Db, group_by, to_rows
-from db.filters import SourceFilter, source_where
-from db.pagination import KeyKind
+from db.filters import SourceFilter
+from db.model import ENTITIES
 from db.sql import Compiler
 from db.viewer import Viewer
-
-ORDERS: dict[str, tuple[str, KeyKind]] = {
-    "PUBLISHED_AT": ("coalesce({t}.published_at, '-infinity'::timestamptz)", "timestamp"),
-    "CREATED_AT": ("{t}.created_at", "timestamp"),
-    "UPDATED_AT": ("{t}.updated_at", "timestamp"),
-}
 
 
 @dataclass(frozen=True)
@@ -40,15 +34,12 @@ class SourceRow:
     updated_at: dt.datetime
 
 
-COLUMNS = """{t}.id, {t}.kind, {t}.publisher, {t}.title, {t}.url, {t}.author, {t}.published_at,
-{t}.revised_at, {t}.language, {t}.machine_translated, {t}.note,
-coalesce((select json_agg(json_build_object('kind', m.kind, 'caption', m.caption,
+MEDIA = """coalesce((select json_agg(json_build_object('kind', m.kind, 'caption', m.caption,
   'credit', m.credit, 'url', m.url) order by m.id) from source_media m
-  where m.source_id = {t}.id), '[]'::json) as media,
-{t}.status, {t}.version, {t}.created_at, {t}.updated_at"""
+  where m.source_id = {t}.id), '[]'::json)"""
 
-TABLE: listing.Table[SourceRow, SourceFilter] = listing.Table(
-    "source", "s", COLUMNS, SourceRow, source_where, ORDERS
+TABLE: listing.Table[SourceRow, SourceFilter] = listing.Table.of(
+    ENTITIES["Source"], SourceRow, {"media": MEDIA}
 )
 
 
@@ -71,24 +62,15 @@ STATEMENT_COLUMNS = (
 )
 
 
-def statement_visible(c: Compiler) -> str:
-    """A statement (alias ``st``, its source joined as ``s``) is visible when its source is,
-    and so are the incident it is about and its speaker, if any: quoting a draft would
-    reveal it."""
-    i, a = c.alias("si"), c.alias("sa")
-    return (
-        f"{c.visible('s')} and (st.incident_id is null or exists (select 1 from incident {i} "
-        f"where {i}.id = st.incident_id and {c.visible(i)})) "
-        f"and (st.speaker_actor_id is null or exists (select 1 from actor {a} "
-        f"where {a}.id = st.speaker_actor_id and {c.visible(a)}))"
-    )
+def _visible(c: Compiler) -> str:
+    return ENTITIES["Statement"].visible(c, "st")
 
 
 async def statements_by_id(db: Db, viewer: Viewer, ids: Sequence[int]) -> dict[int, StatementRow]:
     c = Compiler(viewer)
     sql = (
-        f"select {STATEMENT_COLUMNS} from statement st join source s on s.id = st.source_id "
-        f"where st.id = any({c(list(ids))}::bigint[]) and {statement_visible(c)}"
+        f"select {STATEMENT_COLUMNS} from statement st "
+        f"where st.id = any({c(list(ids))}::bigint[]) and {_visible(c)}"
     )
     rows = to_rows(StatementRow, await db.fetch(sql, *c.params.args))
     return {r.id: r for r in rows}
@@ -101,8 +83,8 @@ async def statements_by(
     assert column in {"source_id", "speaker_actor_id", "incident_id"}
     c = Compiler(viewer)
     sql = (
-        f"select {STATEMENT_COLUMNS} from statement st join source s on s.id = st.source_id "
-        f"where st.{column} = any({c(list(ids))}::bigint[]) and {statement_visible(c)} "
+        f"select {STATEMENT_COLUMNS} from statement st "
+        f"where st.{column} = any({c(list(ids))}::bigint[]) and {_visible(c)} "
         "order by st.stated_on nulls last, st.id"
     )
     return group_by(to_rows(StatementRow, await db.fetch(sql, *c.params.args)), column)

@@ -1,5 +1,6 @@
 """The SQL builder: ``Params`` hands out ``$n`` placeholders, ``Compiler`` adds the
-viewer's visibility clause and fresh table aliases while a statement is built."""
+viewer's visibility clause and fresh table aliases while a statement is built;
+``valid_on`` is the validity-period clause of relations and deployments."""
 
 from __future__ import annotations
 
@@ -39,3 +40,11 @@ class Compiler:
         if self.viewer.can_see_drafts:
             return f"{alias}.status <> 'RETRACTED'"
         return f"{alias}.status = 'PUBLISHED'"
+
+
+def valid_on(t: str, on: str) -> str:
+    """The validity-period clause: ``{t}.valid_from..valid_to`` (open ends) covers ``on``."""
+    return (
+        f"({t}.valid_from is null or {t}.valid_from <= {on}) "
+        f"and ({t}.valid_to is null or {t}.valid_to >= {on})"
+    )

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -15,15 +15,12 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from app.settings import Settings
-from schema.actor import Actor, ActorRelation
 from schema.changes import ChangesQuery
 from schema.errors import ErrorCodes, Schema
-from schema.incident import Incident
-from schema.location import Deployment, Location
+from schema.limits import Limits
 from schema.mutation import Mutation
+from schema.node import NODE_TYPES
 from schema.query import Query
-from schema.source import Source, Statement
 
 
 class DocumentCache(ParserCache):
@@ -38,7 +35,7 @@ class DocumentCache(ParserCache):
         yield
 
 
-ALL_TYPES = [Incident, Actor, ActorRelation, Location, Deployment, Source, Statement]
+ALL_TYPES = list(NODE_TYPES)
 
 
 @strawberry.type(
@@ -48,12 +45,25 @@ class RootQuery(Query, ChangesQuery):
     """The read API plus the changes feed and history (write path, schema/changes.py)."""
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def _limiters(limits: Limits) -> tuple[QueryDepthLimiter, MaxAliasesLimiter]:
+    return (
+        QueryDepthLimiter(max_depth=limits.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+    )
+
+
+def validation_rules(limits: Limits) -> tuple[type[ASTValidationRule], ...]:
+    """The depth and alias limits as validation rules (the fast path validates with them
+    too, besides graphql's own rules)."""
+    depth, aliases = _limiters(limits)
+    return (*depth.validation_rules, *aliases.validation_rules)
+
+
+def build_schema(limits: Limits) -> strawberry.Schema:
     # The limiters hold no per-request state; building each once keeps their validation
     # rules identical across requests, so validated documents can be cached.
-    depth = QueryDepthLimiter(max_depth=settings.max_query_depth)
-    aliases = MaxAliasesLimiter(max_alias_count=settings.max_aliases)
-    tokens = MaxTokensLimiter(max_token_count=settings.max_tokens)
+    depth, aliases = _limiters(limits)
+    tokens = MaxTokensLimiter(max_token_count=limits.max_tokens)
     return Schema(
         query=RootQuery,
         mutation=Mutation,
@@ -62,8 +72,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: depth,
             lambda: aliases,
             lambda: tokens,
-            lambda: DocumentCache(maxsize=settings.document_cache_size),
-            lambda: ValidationCache(maxsize=settings.document_cache_size),
+            lambda: DocumentCache(maxsize=limits.document_cache_size),
+            lambda: ValidationCache(maxsize=limits.document_cache_size),
             ErrorCodes,
         ],
     )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from app.settings import Settings
 from schema import build_schema
+from schema.limits import DEFAULT_LIMITS
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 
 def sdl() -> str:
-    return build_schema(Settings(_env_file=None)).as_str() + "\n"
+    return build_schema(DEFAULT_LIMITS).as_str() + "\n"
 
 
 if __name__ == "__main__":

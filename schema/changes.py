@@ -9,8 +9,9 @@ from typing import Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from db import changes
-from db.changes import ChangeRow
+from db import feed
+from db.cursors import CursorError, decode_change, encode_change
+from db.feed import ChangeRow
 from db.viewer import Viewer
 from schema.context import Info
 from schema.errors import BadUserInput, InvalidCursor, PageSizeExceeded
@@ -95,7 +96,7 @@ class ChangeFeed:
     has_more: bool = strawberry.field(description="More changes are available right now.")
 
 
-def _change(item: changes.FeedItem, editor: bool) -> Change:
+def _change(item: feed.FeedItem, editor: bool) -> Change:
     row = item.row
     reason = row.reason
     if row.operation == "MERGE":
@@ -106,7 +107,7 @@ def _change(item: changes.FeedItem, editor: bool) -> Change:
             else "merged"
         )
     return Change(
-        cursor=changes.encode_cursor(row.id),
+        cursor=encode_change(row.id),
         type_name=row.entity,
         record_id=to_global_id(row.entity, row.entity_id),
         operation=ChangeOperation(row.operation),
@@ -152,19 +153,17 @@ class ChangesQuery:
         if first > MAX_FEED_PAGE:
             raise PageSizeExceeded(f"At most {MAX_FEED_PAGE} changes per page.", field="first")
         try:
-            after = changes.decode_cursor(since) if since else 0
-        except changes.CursorError as exc:
+            after = decode_change(since) if since else 0
+        except CursorError as exc:
             raise InvalidCursor(str(exc)) from exc
-        rows = await changes.feed(info.context.db, after, first + 1, all_changes=include_drafts)
+        rows = await feed.feed(info.context.db, after, first + 1, all_changes=include_drafts)
         more = len(rows) > first
         rows = rows[:first]
         # Without includeDrafts the feed is the published data set, whoever asks.
-        items = await changes.feed_items(
-            info.context.db, viewer if include_drafts else Viewer(), rows
-        )
+        items = await feed.feed_items(info.context.db, viewer if include_drafts else Viewer(), rows)
         return ChangeFeed(
             changes=[_change(item, viewer.can_edit) for item in items],
-            end_cursor=changes.encode_cursor(rows[-1].id if rows else after),
+            end_cursor=encode_change(rows[-1].id if rows else after),
             has_more=more,
         )
 
@@ -179,7 +178,7 @@ class ChangesQuery:
     ) -> list[HistoryEntry]:
         require(info, "editor")
         type_name, pk = from_global_id(id)
-        rows = await changes.history(info.context.db, type_name, pk, min(first, MAX_FEED_PAGE))
+        rows = await feed.history(info.context.db, type_name, pk, min(first, MAX_FEED_PAGE))
         return [HistoryEntry.from_row(r) for r in rows]
 
 

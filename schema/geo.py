@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from typing import Annotated
 
-import orjson
 import strawberry
 
 from db import geo, incidents
+from db.cursors import CursorError, decode_key, encode_key
 from db.geo import NearQuery
 from schema.context import Info
 from schema.errors import BadUserInput, InvalidCursor
@@ -54,26 +52,24 @@ class IncidentDistanceConnection:
         return await geo.count_near(info.context.db, info.context.viewer, self.query)
 
 
+_DISTANCE = "DISTANCE"
+
+
 def _encode(distance: float, pk: int) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(["DISTANCE", distance, pk])).decode().rstrip("=")
+    return encode_key(_DISTANCE, distance, pk)
 
 
 def _decode(cursor: str) -> tuple[float, int]:
     try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
-        tag, distance, pk = orjson.loads(raw)
-        ok = (
-            tag == "DISTANCE"
-            and isinstance(distance, int | float)
-            and not isinstance(distance, bool)
-            and math.isfinite(distance)
-            and isinstance(pk, int)
-            and not isinstance(pk, bool)
-            and 0 < pk < 2**63
-        )
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
-        raise InvalidCursor("The cursor is malformed.") from exc
-    if not ok:
+        tag, distance, pk = decode_key(cursor)
+    except CursorError as exc:
+        raise InvalidCursor(str(exc)) from exc
+    if not (
+        tag == _DISTANCE
+        and isinstance(distance, int | float)
+        and not isinstance(distance, bool)
+        and math.isfinite(distance)
+    ):
         raise InvalidCursor("The cursor is malformed or was made for another order.")
     return float(distance), pk
 

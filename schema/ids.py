@@ -7,9 +7,10 @@ import binascii
 
 import strawberry
 
+from db.model import ENTITIES
 from schema.errors import InvalidId
 
-TYPES = ("Incident", "Actor", "Location", "Source", "Statement", "Deployment", "ActorRelation")
+TYPES = tuple(ENTITIES)  # the types with a global ID: the model's entities
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from db import actors, affiliates, changes, incidents, listing, locations, sources
+from db import actors, affiliates, feed, incidents, listing, locations, sources
 from db.core import Db
 from db.filters import IncidentFilter
 from db.pagination import Page, PageArgs
@@ -24,8 +25,27 @@ from db.viewer import Viewer
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
+ById = Callable[[Db, Viewer, Sequence[int]], Awaitable[Mapping[int, Any]]]
 
-def _one(fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]]) -> DataLoader[K, V | None]:
+
+def _listed(table: listing.Table[Any, Any]) -> ById:
+    return lambda db, viewer, ids: listing.by_ids(db, table, viewer, ids)
+
+
+# Each entity of ``db.model.ENTITIES`` → how its records are read by id, as the viewer
+# sees them: `node`, references between records and mutation results all load from here.
+BY_ID: dict[str, ById] = {
+    "Incident": _listed(incidents.TABLE),
+    "Actor": _listed(actors.TABLE),
+    "Location": _listed(locations.TABLE),
+    "Source": _listed(sources.TABLE),
+    "Statement": sources.statements_by_id,
+    "ActorRelation": actors.relations_by_id,
+    "Deployment": locations.deployments_by_id,
+}
+
+
+def _one(fetch: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]]) -> DataLoader[K, V | None]:
     """Loads one record per key; None where there is none (or it is not visible)."""
 
     async def load(keys: list[K]) -> list[V | None]:
@@ -80,13 +100,19 @@ class IncidentLink:
 
 class Loaders:
     def __init__(self, db: Db, viewer: Viewer) -> None:
-        self.incident = _one(lambda ids: listing.by_ids(db, incidents.TABLE, viewer, ids))
-        self.actor = _one(lambda ids: listing.by_ids(db, actors.TABLE, viewer, ids))
-        self.location = _one(lambda ids: listing.by_ids(db, locations.TABLE, viewer, ids))
-        self.source = _one(lambda ids: listing.by_ids(db, sources.TABLE, viewer, ids))
-        self.statement = _one(lambda ids: sources.statements_by_id(db, viewer, ids))
-        self.relation = _one(lambda ids: actors.relations_by_id(db, viewer, ids))
-        self.deployment = _one(lambda ids: locations.deployments_by_id(db, viewer, ids))
+        # One loader per entity (``BY_ID``), and the same loaders by short name.
+        self.records: dict[str, DataLoader[int, Any]] = {
+            entity: _one(partial(by_id, db, viewer)) for entity, by_id in BY_ID.items()
+        }
+        self.incident: DataLoader[int, incidents.IncidentRow | None] = self.records["Incident"]
+        self.actor: DataLoader[int, actors.ActorRow | None] = self.records["Actor"]
+        self.location: DataLoader[int, locations.LocationRow | None] = self.records["Location"]
+        self.source: DataLoader[int, sources.SourceRow | None] = self.records["Source"]
+        self.statement: DataLoader[int, sources.StatementRow | None] = self.records["Statement"]
+        self.relation: DataLoader[int, actors.RelationRow | None] = self.records["ActorRelation"]
+        self.deployment: DataLoader[int, locations.DeploymentRow | None] = self.records[
+            "Deployment"
+        ]
 
         self.participants = _many(lambda ids: incidents.participants(db, viewer, ids))
         self.incident_source_ids = _many(lambda ids: incidents.source_ids(db, viewer, ids))
@@ -136,9 +162,9 @@ class Loaders:
 
         async def history_of(
             group: tuple[str, int], ids: Sequence[int]
-        ) -> dict[int, list[changes.ChangeRow]]:
+        ) -> dict[int, list[feed.ChangeRow]]:
             entity, first = group
-            return await changes.histories(db, entity, ids, first)
+            return await feed.histories(db, entity, ids, first)
 
         # key: ((entity, first), id); only resolved for editors (the field checks the role)
         self.history = _grouped(history_of, list)

@@ -15,16 +15,17 @@ from schema.incident import Incident
 from schema.location import Deployment, Location
 from schema.source import Source, Statement
 
-# type name → (loader attribute, constructor)
-_TYPES: dict[str, tuple[str, Callable[[Any], Node]]] = {
-    "Incident": ("incident", Incident.from_row),
-    "Actor": ("actor", Actor.from_row),
-    "Location": ("location", Location.from_row),
-    "Source": ("source", Source.from_row),
-    "Statement": ("statement", Statement.from_row),
-    "ActorRelation": ("relation", ActorRelation.from_row),
-    "Deployment": ("deployment", Deployment.from_row),
-}
+# The GraphQL type of each entity of ``db.model.ENTITIES`` (a test holds the two
+# together); each is read by its entity's loader (``Loaders.records``) and built with
+# its ``from_row``.
+NODE_TYPES = (Incident, Actor, ActorRelation, Location, Deployment, Source, Statement)
+FROM_ROW: dict[str, Callable[[Any], Node]] = {t.__name__: t.from_row for t in NODE_TYPES}
+
+
+async def load_node(info: Info, type_name: str, pk: int) -> Node | None:
+    """The record as the viewer sees it (None: there is none, or it is hidden)."""
+    row = await info.context.loaders.records[type_name].load(pk)
+    return FROM_ROW[type_name](row) if row is not None else None
 
 
 async def resolve_nodes(info: Info, ids: Sequence[str]) -> list[Node | None]:
@@ -32,10 +33,4 @@ async def resolve_nodes(info: Info, ids: Sequence[str]) -> list[Node | None]:
     if len(ids) > limit:
         raise BadUserInput(f"At most {limit} ids per lookup.", field="ids", maxIds=limit)
     decoded = [from_global_id(i) for i in ids]
-
-    async def one(type_name: str, pk: int) -> Node | None:
-        loader_name, make = _TYPES[type_name]
-        row = await getattr(info.context.loaders, loader_name).load(pk)
-        return make(row) if row is not None else None
-
-    return list(await asyncio.gather(*(one(t, pk) for t, pk in decoded)))
+    return list(await asyncio.gather(*(load_node(info, t, pk) for t, pk in decoded)))

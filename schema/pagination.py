@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
-from app.settings import Settings
 from db import listing
 from db.pagination import CursorError, Order, Page, PageArgs, decode_cursor, encode_cursor
 from schema.enums import Direction
 from schema.errors import BadUserInput, InvalidCursor, PageSizeExceeded
 
 N = TypeVar("N")
+
+
+class PageLimits(Protocol):
+    """The page sizes a deployment allows (``schema.limits.Limits`` adds the rest)."""
+
+    @property
+    def default_page_size(self) -> int: ...
+
+    @property
+    def max_page_size(self) -> int: ...
 
 
 @strawberry.type(description="Where a page sits in the whole list (Relay PageInfo).")
@@ -77,7 +86,7 @@ def page_args(
     after: str | None,
     last: int | None,
     before: str | None,
-    settings: Settings,
+    settings: PageLimits,
 ) -> PageArgs:
     """Validate Relay arguments; the page size is ``first`` or ``last`` (default when none)."""
     default_size, max_size = settings.default_page_size, settings.max_page_size

@@ -10,7 +10,10 @@
 * ``app``: one FastAPI app for the whole session. Its database handle is a ``ConnectionDb``
   on that connection, so every request of a test runs inside the test's transaction.
 * ``gql``: GraphQL over HTTP to that app (``tests/client.py``), anonymously; ``gql.key``
-  makes a client with a new API key of a role.
+  makes a client with a new API key of a role. Every read it makes is also sent to
+  ``resolvers_app`` (the same app with the planner off, on the same connection) and the
+  two responses must be identical: the differential oracle, whose count the suite prints
+  at the end. ``strict_gql``: the same on a deployment that requires a key for reads.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -32,7 +37,7 @@ from app.main import create_app
 from app.settings import Settings
 from db.core import ConnectionDb, init_connection
 from db.demo import load_demo
-from tests.client import Gql
+from tests.client import ORACLE, Gql
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,29 +179,86 @@ def app(settings: Settings, app_db: AppDb) -> FastAPI:
     return create_app(settings, db=app_db)
 
 
-@pytest.fixture(scope="session")
-async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def _client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sitrep.test") as c:
         yield c
 
 
+@pytest.fixture(scope="session")
+async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def resolvers_app(settings: Settings, app_db: AppDb) -> FastAPI:
+    """The same app with the planner off: every read answered by the resolvers (the
+    oracle's second opinion, on the same connection and transaction)."""
+    return create_app(settings.model_copy(update={"planner": False}), db=app_db)
+
+
+@pytest.fixture(scope="session")
+async def resolvers_http(resolvers_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(resolvers_app) as c:
+        yield c
+
+
 @pytest.fixture
-def gql(conn: asyncpg.Connection, http: httpx.AsyncClient, app_db: AppDb) -> Gql:
-    """An anonymous client; ``await gql.key("editor")`` gives one with an editor's key."""
-    return Gql(http, app_db)
+def gql(
+    conn: asyncpg.Connection,
+    http: httpx.AsyncClient,
+    resolvers_http: httpx.AsyncClient,
+    app_db: AppDb,
+) -> Gql:
+    """An anonymous client; ``await gql.key("editor")`` gives one with an editor's key.
+    Every read is checked against the resolvers-only app (tests/client.py)."""
+    return Gql(http, app_db, resolvers_http)
+
+
+def _strict(settings: Settings) -> Settings:
+    return settings.model_copy(update={"require_key_for_reads": True})
 
 
 @pytest.fixture(scope="session")
 def strict_app(settings: Settings, app_db: AppDb) -> FastAPI:
     """The same app on a deployment that requires an API key for reads."""
-    return create_app(settings.model_copy(update={"require_key_for_reads": True}), db=app_db)
+    return create_app(_strict(settings), db=app_db)
+
+
+@pytest.fixture(scope="session")
+def strict_resolvers_app(settings: Settings, app_db: AppDb) -> FastAPI:
+    return create_app(_strict(settings).model_copy(update={"planner": False}), db=app_db)
+
+
+@pytest.fixture(scope="session")
+async def strict_http(strict_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(strict_app) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+async def strict_resolvers_http(
+    strict_resolvers_app: FastAPI,
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(strict_resolvers_app) as c:
+        yield c
 
 
 @pytest.fixture
-async def strict_gql(
-    conn: asyncpg.Connection, strict_app: FastAPI, app_db: AppDb
-) -> AsyncIterator[Gql]:
-    transport = httpx.ASGITransport(app=strict_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sitrep.test") as c:
-        yield Gql(c, app_db)
+def strict_gql(
+    conn: asyncpg.Connection,
+    strict_http: httpx.AsyncClient,
+    strict_resolvers_http: httpx.AsyncClient,
+    app_db: AppDb,
+) -> Gql:
+    return Gql(strict_http, app_db, strict_resolvers_http, app="strict")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if ORACLE["documents"]:
+        terminalreporter.write_line(
+            f"differential oracle: {ORACLE['documents']} distinct requests compared on both "
+            f"paths, {ORACLE['planned']} of them answered by the planner"
+        )

@@ -4,7 +4,7 @@
 * ``change_log``: one row per change to a record, with the author, before and after
   images and whether the record was published before and after. Rows are inserted at
   the end of the writing transaction while it holds an advisory lock, so the identity
-  ``id`` is allocated in commit order (see ``db/changes.py``): the sync feed pages on it
+  ``id`` is allocated in commit order (see ``db/changelog.py``): the sync feed pages on it
   and never skips a change that commits late.
 * ``merged_into_id`` on ``actor`` and ``location``: a merged-away record points at its
   survivor, so its ID keeps resolving.

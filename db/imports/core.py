@@ -22,10 +22,10 @@ from typing import Any
 
 import asyncpg
 
-from db import changes
+from db import changelog, images
 from db.core import Db
+from db.transaction import Tx, transaction
 from db.viewer import Viewer
-from db.writes.core import Tx, transaction
 
 BATCH_SIZE = 1000
 
@@ -244,7 +244,7 @@ async def _source_ids(tx: Tx, caches: _Caches, specs: list[SourceSpec]) -> None:
 
 
 async def _record_created(tx: Tx, entity: str, ids: list[int]) -> None:
-    changes.record_deferred(tx, entity, ids, "CREATE")
+    changelog.record_deferred(tx, entity, ids, "CREATE")
 
 
 def _columns(rows: list[EventRow], location_ids: list[int]) -> list[list[Any]]:
@@ -347,7 +347,7 @@ async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) 
     befores: dict[int, dict[str, Any]] = {}
     if newer:
         ids = [pk for pk, _ in newer]
-        befores = await changes.snapshots(tx.db, "Incident", ids)
+        befores = await images.snapshots(tx.db, "Incident", ids)
         rows_ = [r for _, r in newer]
         sets = ", ".join(f"{c} = v.c{n}" for n, c in enumerate(INCIDENT_COLUMNS) if c != "status")
         await tx.db.execute(
@@ -403,8 +403,8 @@ async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) 
             s_src,
         )
     # 5. history: the after images are taken by the change-log insert itself (flush)
-    changes.record_deferred(tx, "Incident", new_ids, "CREATE")
-    changes.record_deferred(tx, "Incident", [pk for pk, _ in newer], "UPDATE", befores)
+    changelog.record_deferred(tx, "Incident", new_ids, "CREATE")
+    changelog.record_deferred(tx, "Incident", [pk for pk, _ in newer], "UPDATE", befores)
     report.created += len(new)
     report.updated += len(newer)
 

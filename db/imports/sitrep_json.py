@@ -17,34 +17,35 @@ from typing import Any
 
 import orjson
 
-from db import changes
+from db import changelog
 from db.core import Db
+from db.images import snapshots, stored
 from db.imports.core import Progress, Rejected, Report, chunks
+from db.model import ENTITIES
+from db.transaction import Tx, transaction
 from db.viewer import Viewer
-from db.writes.core import Tx, transaction
 
 HEADER = {"format": "sitrep", "version": 1}
 BATCH = 500
 
-# type → (table, SQL listing ids in export order)
-ORDER: list[tuple[str, str, str]] = [
-    ("Actor", "actor", "select id from actor order by merged_into_id is not null, id"),
+# type → SQL listing its ids in export order
+ORDER: list[tuple[str, str]] = [
+    ("Actor", "select id from actor order by merged_into_id is not null, id"),
     (
         "Location",
-        "location",
         "with recursive d(id, depth) as (select id, 0 from location where parent_id is null "
         "union select l.id, d.depth + 1 from location l join d on l.parent_id = d.id "
         "where d.depth < 100) select l.id from location l left join (select id, max(depth) "
         "as depth from d group by id) x using (id) "
         "order by l.merged_into_id is not null, coalesce(x.depth, 0), l.id",
     ),
-    ("Source", "source", "select id from source order by id"),
-    ("ActorRelation", "actor_relation", "select id from actor_relation order by id"),
-    ("Deployment", "deployment", "select id from deployment order by id"),
-    ("Incident", "incident", "select id from incident order by id"),
-    ("Statement", "statement", "select id from statement order by id"),
+    ("Source", "select id from source order by id"),
+    ("ActorRelation", "select id from actor_relation order by id"),
+    ("Deployment", "select id from deployment order by id"),
+    ("Incident", "select id from incident order by id"),
+    ("Statement", "select id from statement order by id"),
 ]
-TABLES = {t: table for t, table, _ in ORDER}
+TABLES = {t: ENTITIES[t].table for t, _ in ORDER}
 
 
 def _dump(obj: Any) -> str:
@@ -56,13 +57,13 @@ async def export_json(db: Db, write: Callable[[str], Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
     write(_dump(HEADER) + "\n")
     participants: list[tuple[int, list[Any]]] = []
-    for type_name, _, ids_sql in ORDER:
+    for type_name, ids_sql in ORDER:
         ids = [r[0] for r in await db.fetch(ids_sql)]
         counts[type_name] = len(ids)
         for batch in chunks(iter(ids), BATCH):
-            images = await changes.snapshots(db, type_name, batch)
+            images = await snapshots(db, type_name, batch)
             for pk in batch:
-                data = {k: v for k, v in images[pk].items() if k != "_published"}
+                data = stored(images[pk])
                 if type_name == "Incident":
                     parts = data.pop("participants")
                     if parts:
@@ -130,12 +131,14 @@ async def _insert(tx: Tx, type_name: str, records: list[dict[str, Any]], report:
     for sql in _PARTS_SQL[type_name]:
         if fresh:
             await tx.db.execute(sql, fresh)
-    images = await changes.snapshots(tx.db, type_name, sorted(created))
-    for pk in sorted(created):
-        changes.record(tx, type_name, pk, "CREATE", None, images.get(pk))
+    await changelog.record_differences(tx, {type_name: dict.fromkeys(created)})
 
 
 async def _participants(tx: Tx, records: list[dict[str, Any]], report: Report) -> None:
+    """Participants of incidents imported before (they may cite statements imported
+    since): a change of each incident that gains any."""
+    ids = sorted({int(r["incident_id"]) for r in records})
+    befores = await snapshots(tx.db, "Incident", ids)
     await tx.db.execute(
         "insert into incident_participant (incident_id, actor_id, role, basis, "
         "attributed_by_actor_id, source_id, statement_id, note) select "
@@ -145,6 +148,7 @@ async def _participants(tx: Tx, records: list[dict[str, Any]], report: Report) -
         "on conflict do nothing",
         records,
     )
+    await changelog.record_differences(tx, {"Incident": befores})
 
 
 def _parse(lines: Iterable[str], report: Report) -> Iterator[tuple[int, str, dict[str, Any]]]:

@@ -1,135 +1,29 @@
-"""Transactions, typed write errors, and the generic versioned insert/update/retract.
+"""Typed write errors, and the generic versioned insert/update/retract.
 
-Every mutation runs in one ``Tx``: a single connection inside one transaction, plus
-the changes it made, which ``db.changes.flush`` writes at the end under the commit-order
-lock. Column names come only from the allow-lists here (never from input).
+Every mutation runs in one ``Tx`` (``db.transaction``): a single connection inside one
+transaction, plus the changes it made, which the change log gets at its end. Only
+records the writer may see (``db.model``'s visibility rules) can be changed or referred
+to. Column names come only from the allow-lists here (never from input).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-import asyncpg
-
-from db.core import ConnectionDb, Db, PoolDb
-from db.viewer import Viewer
+from db.model import ENTITIES, WRITES
+from db.sql import Compiler
+from db.transaction import Tx, transaction  # noqa: F401 (mutations use w.transaction)
 
 # table → the columns a write may set (identity, timestamps and version are managed).
+# table → the columns creates and updates may set (from the model)
 WRITABLE: dict[str, frozenset[str]] = {
-    "incident": frozenset(
-        [
-            "occurred_on",
-            "date_earliest",
-            "date_latest",
-            "occurred_time",
-            "time_precision",
-            "location_id",
-            "event_type",
-            "sub_event_type",
-            "weapon",
-            "projectile_count",
-            "outcome",
-            "claim_status",
-            "killed_low",
-            "killed_best",
-            "killed_high",
-            "injured_low",
-            "injured_best",
-            "injured_high",
-            "damage",
-            "damage_description",
-            "summary",
-            "notes",
-            "tags",
-            "status",
-        ]
-    ),
-    "actor": frozenset(["name", "kind", "country_code", "description", "status"]),
-    "location": frozenset(
-        [
-            "name",
-            "kind",
-            "latitude",
-            "longitude",
-            "geo_precision",
-            "precision_km",
-            "country_code",
-            "admin1_code",
-            "admin1_name",
-            "admin2_name",
-            "parent_id",
-            "description",
-            "status",
-        ]
-    ),
-    "source": frozenset(
-        [
-            "kind",
-            "publisher",
-            "title",
-            "url",
-            "author",
-            "published_at",
-            "revised_at",
-            "language",
-            "machine_translated",
-            "note",
-            "status",
-        ]
-    ),
-    "actor_relation": frozenset(
-        [
-            "subject_actor_id",
-            "kind",
-            "object_actor_id",
-            "basis",
-            "asserted_by_actor_id",
-            "valid_from",
-            "valid_to",
-            "note",
-            "status",
-        ]
-    ),
-    "deployment": frozenset(
-        [
-            "location_id",
-            "actor_id",
-            "valid_from",
-            "valid_to",
-            "strength",
-            "strength_note",
-            "mission",
-            "note",
-            "status",
-        ]
-    ),
-    "statement": frozenset(
-        [
-            "source_id",
-            "speaker_actor_id",
-            "speaker_name",
-            "channel",
-            "text",
-            "is_quote",
-            "stated_on",
-            "incident_id",
-        ]
-    ),
+    ENTITIES[entity].table: frozenset(w.column for w in writes) for entity, writes in WRITES.items()
 }
 
-# GraphQL type name ↔ table
-TABLES = {
-    "Incident": "incident",
-    "Actor": "actor",
-    "Location": "location",
-    "Source": "source",
-    "ActorRelation": "actor_relation",
-    "Deployment": "deployment",
-    "Statement": "statement",
-}
+# GraphQL type name → table
+TABLES = {name: e.table for name, e in ENTITIES.items()}
 VERSIONED = {"incident", "actor", "location", "source", "actor_relation", "deployment"}
 
 
@@ -138,14 +32,14 @@ def camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-# Columns whose GraphQL input field is not simply their camelCase name.
+# Columns whose GraphQL input field is not simply their camelCase name (from the model;
+# a participant's attributing actor is an input of its own).
 INPUT_NAMES = {
-    "subject_actor_id": "subjectId",
-    "object_actor_id": "objectId",
-    "asserted_by_actor_id": "assertedById",
-    "speaker_actor_id": "speakerId",
-    "attributed_by_actor_id": "attributedById",
-}
+    w.column: w.input
+    for writes in WRITES.values()
+    for w in writes
+    if w.input is not None and "." not in w.input
+} | {"attributed_by_actor_id": "attributedById"}
 
 
 def input_name(column: str) -> str:
@@ -210,51 +104,6 @@ class Errors:
             raise ValidationFailed(self.items)
 
 
-@dataclass(frozen=True)
-class PendingChange:
-    entity: str
-    entity_id: int
-    operation: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    reason: str | None = None
-    # True: the after image is taken in SQL when the change is flushed (bulk imports:
-    # the image never travels to Python and back).
-    deferred: bool = False
-
-
-@dataclass
-class Tx:
-    """A mutation's transaction: one connection, the viewer, and the changes made."""
-
-    db: ConnectionDb
-    viewer: Viewer
-    changes: list[PendingChange] = field(default_factory=list)
-
-    @property
-    def conn(self) -> asyncpg.Connection:
-        return self.db.conn
-
-
-@asynccontextmanager
-async def transaction(db: Db, viewer: Viewer) -> AsyncIterator[Tx]:
-    """One transaction; the recorded changes are flushed (commit-ordered) at its end."""
-    from db.changes import flush
-
-    if isinstance(db, PoolDb):
-        async with db.pool.acquire() as conn, conn.transaction():
-            tx = Tx(ConnectionDb(cast(asyncpg.Connection, conn), db.counter), viewer)
-            yield tx
-            await flush(tx)
-        return
-    assert isinstance(db, ConnectionDb)
-    async with db._lock, db.conn.transaction():
-        # A fresh handle: the outer one's lock is held for the whole transaction.
-        tx = Tx(ConnectionDb(db.conn, db.counter), viewer)
-        yield tx
-        await flush(tx)
-
-
 def _assignments(table: str, values: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
     allowed = WRITABLE[table]
     bad = set(values) - allowed
@@ -277,13 +126,14 @@ async def lock_version(tx: Tx, entity: str, pk: int, version: int | None) -> int
 
     Only rows the viewer may see can be changed (editors: drafts and published).
     """
-    table = TABLES[entity]
-    row = await tx.db.fetchrow(f"select version, status from {table} where id = $1 for update", pk)
-    if (
-        row is None
-        or (row["status"] == "RETRACTED")
-        or (row["status"] == "DRAFT" and not tx.viewer.can_see_drafts)
-    ):
+    c = Compiler(tx.viewer)
+    e = ENTITIES[entity]
+    row = await tx.db.fetchrow(
+        f"select t.version, {e.visible(c, 't')} as visible from {e.table} t "
+        f"where t.id = {c(pk)} for update of t",
+        *c.params.args,
+    )
+    if row is None or not row["visible"]:
         raise NotFound(entity, pk)
     if version is not None and row["version"] != version:
         raise Conflict(entity, pk, version, row["version"])
@@ -306,13 +156,10 @@ async def update(
 
 
 async def exists(tx: Tx, entity: str, pk: int) -> bool:
-    """Whether a record the viewer may reference exists (not retracted, not merged away)."""
-    table = TABLES[entity]
-    if table in VERSIONED:
-        vis = "status <> 'RETRACTED'" if tx.viewer.can_see_drafts else "status = 'PUBLISHED'"
-        return bool(
-            await tx.db.fetchval(
-                f"select exists (select 1 from {table} where id = $1 and {vis})", pk
-            )
-        )
-    return bool(await tx.db.fetchval(f"select exists (select 1 from {table} where id = $1)", pk))
+    """Whether a record the viewer may see (and so refer to) exists: not retracted, not
+    merged away, not a draft for readers, and, for a relation, deployment or statement,
+    with its ends visible."""
+    c = Compiler(tx.viewer)
+    e = ENTITIES[entity]
+    sql = f"select exists (select 1 from {e.table} t where t.id = {c(pk)} and {e.visible(c, 't')})"
+    return bool(await tx.db.fetchval(sql, *c.params.args))

@@ -8,7 +8,8 @@ Every record whose content changed gets a change entry (the feed stays replayabl
 
 from __future__ import annotations
 
-from db import changes
+from db import changelog, images
+from db.model import ENTITIES
 from db.writes.core import FieldError, Tx, ValidationFailed, lock_version, update
 
 # entity → list of (entity whose rows change, SQL selecting their ids given $1 = merged)
@@ -104,18 +105,18 @@ async def merge(
     affected: dict[str, set[int]] = {}
     for kind, sql in _AFFECTED[entity]:
         affected.setdefault(kind, set()).update(r[0] for r in await tx.db.fetch(sql, merged))
-    affected.get(entity, set()).discard(merged)
+    # the two records' own changes are recorded below
+    affected.get(entity, set()).difference_update({merged, survivor})
     befores = {
-        kind: await changes.snapshots(tx.db, kind, sorted(ids)) for kind, ids in affected.items()
+        kind: await images.snapshots(tx.db, kind, sorted(ids)) for kind, ids in affected.items()
     }
-    survivor_before = await changes.track(tx, entity, survivor)
-    merged_before = await changes.track(tx, entity, merged)
+    survivor_before = await changelog.track(tx, entity, survivor)
+    merged_before = await changelog.track(tx, entity, merged)
     for sql in _MOVE_ACTOR if entity == "Actor" else _MOVE_LOCATION:
         await tx.db.execute(sql, merged, survivor)
-    table = entity.lower()
     await tx.db.execute(
-        f"update {table} set merged_into_id = $2, status = 'RETRACTED', version = version + 1 "
-        "where id = $1",
+        f"update {ENTITIES[entity].table} set merged_into_id = $2, status = 'RETRACTED', "
+        "version = version + 1 where id = $1",
         merged,
         survivor,
     )
@@ -125,14 +126,6 @@ async def merge(
             "update incident set version = version + 1 where id = any($1::bigint[])",
             sorted(affected["Incident"]),
         )
-    for kind, ids in affected.items():
-        afters = await changes.snapshots(tx.db, kind, sorted(ids))
-        for pk in sorted(ids):
-            if kind == entity and pk == survivor:
-                continue
-            before, after = befores[kind].get(pk), afters.get(pk)
-            if before != after:
-                op = "UPDATE" if after is not None else "RETRACT"
-                changes.record(tx, kind, pk, op, before, after)
-    await changes.done(tx, entity, survivor, "UPDATE", survivor_before)
-    await changes.done(tx, entity, merged, "MERGE", merged_before, f"merged into {survivor}")
+    await changelog.record_differences(tx, befores)
+    await changelog.done(tx, entity, survivor, "UPDATE", survivor_before)
+    await changelog.done(tx, entity, merged, "MERGE", merged_before, f"merged into {survivor}")

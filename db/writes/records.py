@@ -14,7 +14,8 @@ from typing import Any
 
 import asyncpg
 
-from db import changes
+from db import changelog, images
+from db.model import WRITES
 from db.writes import validate
 from db.writes.core import (
     TABLES,
@@ -55,30 +56,24 @@ def _statement(v: Mapping[str, Any], errors: Errors) -> None:
     validate.date_in_range(v, errors, "stated_on")
 
 
+def _spec(entity: str, check: Callable[[Mapping[str, Any], Errors], None]) -> Spec:
+    """An entity's required and referencing columns come from the model."""
+    writes = WRITES[entity]
+    return Spec(
+        tuple(w.column for w in writes if w.required),
+        check,
+        {w.column: w.ref for w in writes if w.ref is not None},
+    )
+
+
 SPECS: dict[str, Spec] = {
-    "Incident": Spec(
-        ("occurred_on", "location_id", "event_type", "sub_event_type", "summary"),
-        validate.incident,
-        {"location_id": "Location"},
-    ),
-    "Actor": Spec(("name", "kind"), validate.actor, {}),
-    "Location": Spec(("name", "kind"), validate.location, {"parent_id": "Location"}),
-    "Source": Spec(("kind", "publisher"), validate.source, {}),
-    "ActorRelation": Spec(
-        ("subject_actor_id", "kind", "object_actor_id"),
-        _period("The relation"),
-        {"subject_actor_id": "Actor", "object_actor_id": "Actor", "asserted_by_actor_id": "Actor"},
-    ),
-    "Deployment": Spec(
-        ("location_id", "actor_id"),
-        _period("The deployment"),
-        {"location_id": "Location", "actor_id": "Actor"},
-    ),
-    "Statement": Spec(
-        ("source_id", "text"),
-        _statement,
-        {"source_id": "Source", "speaker_actor_id": "Actor", "incident_id": "Incident"},
-    ),
+    "Incident": _spec("Incident", validate.incident),
+    "Actor": _spec("Actor", validate.actor),
+    "Location": _spec("Location", validate.location),
+    "Source": _spec("Source", validate.source),
+    "ActorRelation": _spec("ActorRelation", _period("The relation")),
+    "Deployment": _spec("Deployment", _period("The deployment")),
+    "Statement": _spec("Statement", _statement),
 }
 
 # unique constraint → (input path, message)
@@ -280,7 +275,7 @@ async def create(tx: Tx, entity: str, values: Mapping[str, Any], parts: Parts | 
         await _write_parts(tx, entity, pk, parts)
     except asyncpg.UniqueViolationError as exc:
         raise _duplicate(exc) from exc
-    await changes.done(tx, entity, pk, "CREATE", None)
+    await changelog.done(tx, entity, pk, "CREATE", None)
     return pk
 
 
@@ -303,7 +298,7 @@ async def change(
     parts = parts or Parts()
     if TABLES[entity] in VERSIONED:
         await lock_version(tx, entity, pk, version)
-    before = await changes.track(tx, entity, pk)
+    before = await changelog.track(tx, entity, pk)
     merged = {**(await current(tx, entity, pk)), **values}
     await _check(tx, entity, merged, values, parts, pk)
     try:
@@ -316,7 +311,7 @@ async def change(
         raise ValidationFailed(
             [FieldError(("input",), "INVALID_VALUE", "The values are inconsistent.")]
         ) from exc
-    await changes.done(tx, entity, pk, "UPDATE", before)
+    await changelog.done(tx, entity, pk, "UPDATE", before)
 
 
 async def retract(tx: Tx, entity: str, pk: int, version: int | None, reason: str) -> None:
@@ -324,14 +319,14 @@ async def retract(tx: Tx, entity: str, pk: int, version: int | None, reason: str
     if not reason.strip():
         raise ValidationFailed([FieldError(("reason",), "REQUIRED", "Give a reason.")])
     await lock_version(tx, entity, pk, version)
-    before = await changes.track(tx, entity, pk)
+    before = await changelog.track(tx, entity, pk)
     await update(tx, entity, pk, None, {"status": "RETRACTED"})
-    await changes.done(tx, entity, pk, "RETRACT", before, reason)
+    await changelog.done(tx, entity, pk, "RETRACT", before, reason)
 
 
 async def delete_statement(tx: Tx, pk: int, reason: str | None) -> None:
     """Statements have no status of their own: removing one deletes it (a tombstone)."""
-    before = await changes.track(tx, "Statement", pk)
+    before = await changelog.track(tx, "Statement", pk)
     if before is None:
         raise NotFound("Statement", pk)
     # participants citing it lose the citation (on delete set null): their incidents change
@@ -343,23 +338,14 @@ async def delete_statement(tx: Tx, pk: int, reason: str | None) -> None:
             pk,
         )
     ]
-    befores = await changes.snapshots(tx.db, "Incident", citing)
+    befores = await images.snapshots(tx.db, "Incident", citing)
     await tx.db.execute("delete from statement where id = $1", pk)
-    changes.record(tx, "Statement", pk, "RETRACT", before, None, reason)
+    changelog.record(tx, "Statement", pk, "RETRACT", before, None, reason)
     if citing:
         await tx.db.execute(
             "update incident set version = version + 1 where id = any($1::bigint[])", citing
         )
-        afters = await changes.snapshots(tx.db, "Incident", citing)
-        for incident_id in citing:
-            changes.record(
-                tx,
-                "Incident",
-                incident_id,
-                "UPDATE",
-                befores.get(incident_id),
-                afters.get(incident_id),
-            )
+        await changelog.record_differences(tx, {"Incident": befores})
 
 
 async def set_participant(
@@ -367,7 +353,7 @@ async def set_participant(
 ) -> None:
     """Add (or remove) one participant; a new version of the incident either way."""
     await lock_version(tx, "Incident", incident_id, version)
-    before = await changes.track(tx, "Incident", incident_id)
+    before = await changelog.track(tx, "Incident", incident_id)
     if remove:
         status = await tx.db.execute(
             "delete from incident_participant where incident_id = $1 and actor_id = $2 "
@@ -392,4 +378,4 @@ async def set_participant(
         except asyncpg.UniqueViolationError as exc:
             raise _duplicate(exc) from exc
     await update(tx, "Incident", incident_id, None, {})
-    await changes.done(tx, "Incident", incident_id, "UPDATE", before)
+    await changelog.done(tx, "Incident", incident_id, "UPDATE", before)

@@ -1,22 +1,22 @@
-"""What every mutation shares: permission checks, the typed error results, and `run`,
-which executes one write in one transaction and turns write errors into results."""
+"""What every mutation shares: permission checks, the typed error results and their
+arguments, and input fields → columns (``db.model.WRITES``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
-from typing import Annotated, Any, TypeVar
+import re
+from collections.abc import Sequence
+from enum import Enum
+from typing import Annotated, Any
 
 import strawberry
 
-from db import listing
+from db.model import ENTITIES, WRITES, input_field
 from db.writes import core as w
+from db.writes import records
 from schema.context import Info
 from schema.enums import value
 from schema.errors import InvalidId, SitrepError
 from schema.ids import pk_of, to_global_id
-
-T = TypeVar("T")
 
 
 class Unauthenticated(SitrepError):
@@ -82,6 +82,16 @@ class Removed:
     id: strawberry.ID = strawberry.field(description="The removed record's ID.")
 
 
+VersionArg = Annotated[
+    int, strawberry.argument(description="The version your change is based on (else CONFLICT).")
+]
+OptVersion = Annotated[
+    int | None, strawberry.argument(description="If given, the version it must be at.")
+]
+ReasonArg = Annotated[str, strawberry.argument(description="Why (kept in the history).")]
+SurvivorArg = Annotated[strawberry.ID, strawberry.argument(description="The one kept.")]
+MergedArg = Annotated[strawberry.ID, strawberry.argument(description="The one merged.")]
+
 RemoveResult = Annotated[
     Removed | ValidationFailed | VersionConflict | NotFound,
     strawberry.union("RemoveResult", description="The removed record's ID, or why not."),
@@ -107,12 +117,9 @@ def error_result(entity: str, exc: w.WriteError) -> Any:
             current_version=exc.current,
         )
     if isinstance(exc, w.NotFound):
-        gid = to_global_id(exc.entity, exc.pk) if exc.entity in TYPE_NAMES else None
+        gid = to_global_id(exc.entity, exc.pk) if exc.entity in ENTITIES else None
         return NotFound(message=str(exc), code="NOT_FOUND", id=gid)
     raise exc
-
-
-TYPE_NAMES = set(w.TABLES)
 
 
 def ref(gid: Any, type_name: str, path: tuple[str | int, ...]) -> int | None:
@@ -125,45 +132,62 @@ def ref(gid: Any, type_name: str, path: tuple[str | int, ...]) -> int | None:
         raise w.ValidationFailed([w.FieldError(path, "INVALID_ID", str(exc))]) from exc
 
 
-def given(obj: Any, mapping: dict[str, str]) -> dict[str, Any]:
-    """Input attributes that were given (not UNSET) → ``{column: value}``; enums → str."""
+def pk_arg(gid: strawberry.ID, type_name: str, path: str) -> int:
+    """A required global ID argument → database id (a wrong ID is INVALID_ID)."""
+    found = ref(gid, type_name, (path,))
+    assert found is not None
+    return found
+
+
+def source_refs(ids: Sequence[strawberry.ID] | None) -> list[int]:
+    """``input.sourceIds`` → database ids."""
+    return [ref(s, "Source", ("input", "sourceIds", n)) or 0 for n, s in enumerate(ids or [])]
+
+
+def _attribute(field: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), field)
+
+
+def columns(obj: Any, entity: str) -> dict[str, Any]:
+    """The input's given fields (not UNSET) → ``{column: value}``, for the columns
+    ``db.model.WRITES`` lists for ``entity``: enums → their values, global IDs → database
+    ids, ``killed.low`` read from the nested input ``killed`` (null sets null)."""
     out: dict[str, Any] = {}
-    for attr, column in mapping.items():
-        v = getattr(obj, attr)
+    for spec in WRITES[entity]:
+        field = input_field(spec)
+        outer, _, inner = field.rpartition(".")
+        v = getattr(obj, _attribute(outer or inner))
         if v is strawberry.UNSET:
             continue
-        if hasattr(v, "value") and not isinstance(v, (str, int, float)):
+        if outer:
+            v = None if v is None else getattr(v, _attribute(inner))
+        elif spec.ref is not None:
+            v = ref(v, spec.ref, ("input", field))
+        elif isinstance(v, Enum):
             v = value(v)
-        out[column] = v
+        out[spec.column] = v
     return out
 
 
-async def run(
-    info: Info,
-    role: str,
-    entity: str,
-    work: Callable[[w.Tx], Awaitable[int]],
-    load: Callable[[int], Awaitable[Any]] | None = None,
-) -> Any:
-    """Check the role, run ``work`` in one transaction, return the changed object (read
-    back as the viewer sees it) or a typed error (and then nothing was written)."""
-    require(info, role)
-    ctx = info.context
-    try:
-        async with w.transaction(ctx.db, ctx.viewer) as tx:
-            pk = await work(tx)
-    except w.WriteError as exc:
-        return error_result(entity, exc)
-    if load is not None:
-        return await load(pk)
-    return Removed(id=to_global_id(entity, pk))
+def record_values(obj: Any, entity: str, creating: bool) -> tuple[dict[str, Any], records.Parts]:
+    """A main record's input → its columns (a create defaults to DRAFT) and aliases."""
+    v = columns(obj, entity)
+    if creating:
+        v.setdefault("status", "DRAFT")
+    parts = records.Parts()
+    aliases = getattr(obj, "aliases", strawberry.UNSET)
+    if aliases is not strawberry.UNSET:
+        parts.aliases = list(aliases or [])
+    return v, parts
 
 
-async def reload(
-    info: Info, table: listing.Table[Any, Any], pk: int, make: Callable[[Any], T]
-) -> T:
-    """The record as the viewer now sees it (and drop any stale copy from the loader)."""
-    with suppress(KeyError):  # strawberry's clear() raises for keys never loaded
-        getattr(info.context.loaders, table.name).clear(pk)
-    rows = await listing.by_ids(info.context.db, table, info.context.viewer, [pk])
-    return make(rows[pk])
+def upper(v: dict[str, Any], *columns: str) -> None:
+    """Codes are stored upper-case."""
+    for c in columns:
+        if isinstance(v.get(c), str):
+            v[c] = v[c].upper()
+
+
+def with_sources(obj: Any, entity: str) -> tuple[dict[str, Any], records.Parts]:
+    """A relation's or deployment's input → its columns and the sources supporting it."""
+    return columns(obj, entity), records.Parts(source_ids=source_refs(obj.source_ids))

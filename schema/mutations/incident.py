@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import UNSET
 
-from db import incidents
 from db.writes import core as w
 from db.writes import records
 from schema.context import Info
@@ -26,21 +25,11 @@ from schema.enums import (
     value,
 )
 from schema.incident import Incident
-from schema.mutations.common import (
-    NotFound,
-    RemoveResult,
-    ValidationFailed,
-    VersionConflict,
-    given,
-    ref,
-    reload,
-    run,
-)
+from schema.mutations import fields
+from schema.mutations.common import pk_arg, record_values, ref, source_refs
+from schema.mutations.record import changed_result, record_mutations, run
 
-IncidentResult = Annotated[
-    Incident | ValidationFailed | VersionConflict | NotFound,
-    strawberry.union("IncidentResult", description="The changed incident, or why not."),
-]
+IncidentResult = changed_result(Incident)
 
 
 @strawberry.input(description="A count known as a range: low <= best <= high.")
@@ -86,27 +75,6 @@ class ParticipantInput:
         }
 
 
-_COLUMNS = {
-    "occurred_on": "occurred_on",
-    "date_earliest": "date_earliest",
-    "date_latest": "date_latest",
-    "occurred_time": "occurred_time",
-    "time_precision": "time_precision",
-    "event_type": "event_type",
-    "sub_event_type": "sub_event_type",
-    "weapon": "weapon",
-    "projectile_count": "projectile_count",
-    "outcome": "outcome",
-    "claim_status": "claim_status",
-    "damage": "damage",
-    "damage_description": "damage_description",
-    "summary": "summary",
-    "notes": "notes",
-    "tags": "tags",
-    "status": "status",
-}
-
-
 @strawberry.input(
     description="Incident fields. On create, occurredOn, locationId, eventType, subEventType "
     "and summary are required; on update, only the fields given change (null clears)."
@@ -145,9 +113,7 @@ class IncidentInput:
     summary: str | None = strawberry.field(default=UNSET, description="One-paragraph summary.")
     notes: str | None = strawberry.field(default=UNSET, description="Longer notes.")
     tags: list[str] | None = strawberry.field(default=UNSET, description="Free tags.")
-    status: RecordStatus | None = strawberry.field(
-        default=UNSET, description="DRAFT (the default on create) or PUBLISHED."
-    )
+    status: RecordStatus | None = fields.status()
     external_ids: list[ExternalIdInput] | None = strawberry.field(
         default=UNSET, description="Identifiers in other datasets (replaces the list)."
     )
@@ -159,27 +125,13 @@ class IncidentInput:
     )
 
     def to_db(self, creating: bool) -> tuple[dict[str, Any], records.Parts]:
-        v = given(self, _COLUMNS)
+        v, parts = record_values(self, "Incident", creating)
         if "tags" in v and v["tags"] is None:
             v["tags"] = []
-        if self.location_id is not UNSET:
-            v["location_id"] = ref(self.location_id, "Location", ("input", "locationId"))
-        for name in ("killed", "injured"):
-            est = getattr(self, name)
-            if est is not UNSET:
-                v[f"{name}_low"] = est.low if est else None
-                v[f"{name}_best"] = est.best if est else None
-                v[f"{name}_high"] = est.high if est else None
-        if creating:
-            v.setdefault("status", "DRAFT")
-        parts = records.Parts()
         if self.external_ids is not UNSET:
             parts.external_ids = [(e.system, e.id) for e in self.external_ids or []]
         if self.source_ids is not UNSET:
-            parts.source_ids = [
-                ref(s, "Source", ("input", "sourceIds", n)) or 0
-                for n, s in enumerate(self.source_ids or [])
-            ]
+            parts.source_ids = source_refs(self.source_ids)
         if self.participants is not UNSET:
             parts.participants = [
                 p.to_db(("input", "participants", n)) for n, p in enumerate(self.participants or [])
@@ -187,97 +139,57 @@ class IncidentInput:
         return v, parts
 
 
-IdArg = Annotated[strawberry.ID, strawberry.argument(description="The incident's ID.")]
-VersionArg = Annotated[
-    int, strawberry.argument(description="The version your change is based on (else CONFLICT).")
-]
+IncidentArg = Annotated[strawberry.ID, strawberry.argument(description="The incident's ID.")]
 OptVersionArg = Annotated[
     int | None,
     strawberry.argument(description="If given, the version your change is based on."),
 ]
-ReasonArg = Annotated[str, strawberry.argument(description="Why (kept in the history).")]
 
 
-async def _load(info: Info, pk: int) -> Incident:
-    return await reload(info, incidents.TABLE, pk, Incident.from_row)
+_Records: Any = record_mutations(
+    Incident,
+    IncidentInput,
+    retract_detail=": hidden from every read, kept in the history, a tombstone in the "
+    "changes feed. Returns the retracted ID",
+)
 
 
 @strawberry.type(description="Changing incidents.")
-class IncidentMutations:
-    @strawberry.mutation(description="Record a new incident (editor). Drafts by default.")
-    async def create_incident(
-        self,
-        info: Info,
-        input: Annotated[IncidentInput, strawberry.argument(description="The incident.")],
-    ) -> IncidentResult:
-        async def work(tx: w.Tx) -> int:
-            values, parts = input.to_db(creating=True)
-            return await records.create(tx, "Incident", values, parts)
-
-        return await run(info, "editor", "Incident", work, lambda pk: _load(info, pk))
-
-    @strawberry.mutation(description="Change an incident (editor): only the fields given.")
-    async def update_incident(
-        self,
-        info: Info,
-        id: IdArg,
-        version: VersionArg,
-        input: Annotated[IncidentInput, strawberry.argument(description="Fields to change.")],
-    ) -> IncidentResult:
-        async def work(tx: w.Tx) -> int:
-            pk = ref(id, "Incident", ("id",))
-            assert pk is not None
-            values, parts = input.to_db(creating=False)
-            await records.change(tx, "Incident", pk, version, values, parts)
-            return pk
-
-        return await run(info, "editor", "Incident", work, lambda pk: _load(info, pk))
-
+class IncidentMutations(_Records):
     @strawberry.mutation(
-        description="Retract (soft-delete) an incident (admin): hidden from every read, kept "
-        "in the history, a tombstone in the changes feed. Returns the retracted ID."
+        description="Add an actor's participation to an incident (editor).",
+        graphql_type=IncidentResult,
     )
-    async def retract_incident(
-        self, info: Info, id: IdArg, version: VersionArg, reason: ReasonArg
-    ) -> RemoveResult:
-        async def work(tx: w.Tx) -> int:
-            pk = ref(id, "Incident", ("id",))
-            assert pk is not None
-            await records.retract(tx, "Incident", pk, version, reason)
-            return pk
-
-        return await run(info, "admin", "Incident", work)
-
-    @strawberry.mutation(description="Add an actor's participation to an incident (editor).")
     async def add_participant(
         self,
         info: Info,
-        incident_id: IdArg,
+        incident_id: IncidentArg,
         input: Annotated[ParticipantInput, strawberry.argument(description="The participation.")],
         version: OptVersionArg = None,
-    ) -> IncidentResult:
+    ) -> Any:
         async def work(tx: w.Tx) -> int:
-            pk = ref(incident_id, "Incident", ("incidentId",))
-            assert pk is not None
+            pk = pk_arg(incident_id, "Incident", "incidentId")
             await records.set_participant(tx, pk, version, input.to_db(("input",)), remove=False)
             return pk
 
-        return await run(info, "editor", "Incident", work, lambda pk: _load(info, pk))
+        return await run(info, "editor", "Incident", work)
 
-    @strawberry.mutation(description="Remove an actor's role from an incident (editor).")
+    @strawberry.mutation(
+        description="Remove an actor's role from an incident (editor).",
+        graphql_type=IncidentResult,
+    )
     async def remove_participant(
         self,
         info: Info,
-        incident_id: IdArg,
+        incident_id: IncidentArg,
         actor_id: Annotated[strawberry.ID, strawberry.argument(description="The actor.")],
         role: Annotated[ParticipantRole, strawberry.argument(description="The role to remove.")],
         version: OptVersionArg = None,
-    ) -> IncidentResult:
+    ) -> Any:
         async def work(tx: w.Tx) -> int:
-            pk = ref(incident_id, "Incident", ("incidentId",))
-            assert pk is not None
+            pk = pk_arg(incident_id, "Incident", "incidentId")
             p = {"actor_id": ref(actor_id, "Actor", ("actorId",)), "role": value(role)}
             await records.set_participant(tx, pk, version, p, remove=True)
             return pk
 
-        return await run(info, "editor", "Incident", work, lambda pk: _load(info, pk))
+        return await run(info, "editor", "Incident", work)

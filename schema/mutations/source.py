@@ -3,50 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry import UNSET
 
-from db import sources
-from db.writes import core as w
 from db.writes import records
-from schema.context import Info
 from schema.enums import RecordStatus, SourceKind
-from schema.mutations.common import (
-    NotFound,
-    RemoveResult,
-    ValidationFailed,
-    VersionConflict,
-    given,
-    ref,
-    reload,
-    run,
-)
+from schema.mutations import fields
+from schema.mutations.common import columns, record_values
+from schema.mutations.record import part_mutations, record_mutations
 from schema.source import Source, Statement
-
-SourceResult = Annotated[
-    Source | ValidationFailed | VersionConflict | NotFound,
-    strawberry.union("SourceResult", description="The changed source, or why not."),
-]
-StatementResult = Annotated[
-    Statement | ValidationFailed | VersionConflict | NotFound,
-    strawberry.union("StatementResult", description="The new statement, or why not."),
-]
-
-_COLUMNS = {
-    "kind": "kind",
-    "publisher": "publisher",
-    "title": "title",
-    "url": "url",
-    "author": "author",
-    "published_at": "published_at",
-    "revised_at": "revised_at",
-    "language": "language",
-    "machine_translated": "machine_translated",
-    "note": "note",
-    "status": "status",
-}
 
 
 @strawberry.input(
@@ -70,17 +37,13 @@ class SourceInput:
         default=UNSET, description="An automated translation."
     )
     note: str | None = strawberry.field(default=UNSET, description="Anything else.")
-    status: RecordStatus | None = strawberry.field(
-        default=UNSET, description="DRAFT (the default on create) or PUBLISHED."
-    )
+    status: RecordStatus | None = fields.status()
 
-    def to_db(self, creating: bool) -> dict[str, Any]:
-        v = given(self, _COLUMNS)
+    def to_db(self, creating: bool) -> tuple[dict[str, Any], records.Parts]:
+        v, parts = record_values(self, "Source", creating)
         if v.get("machine_translated", 0) is None:
             v["machine_translated"] = False
-        if creating:
-            v.setdefault("status", "DRAFT")
-        return v
+        return v, parts
 
 
 @strawberry.input(description="Something said, as reported in a source.")
@@ -100,104 +63,22 @@ class StatementInput:
         default=None, description="The incident it is about."
     )
 
-
-IdArg = Annotated[strawberry.ID, strawberry.argument(description="The source's ID.")]
-VersionArg = Annotated[
-    int, strawberry.argument(description="The version your change is based on (else CONFLICT).")
-]
-ReasonArg = Annotated[str, strawberry.argument(description="Why (kept in the history).")]
+    def to_db(self, creating: bool = True) -> tuple[dict[str, Any], records.Parts]:
+        return columns(self, "Statement"), records.Parts()
 
 
-async def _load(info: Info, pk: int) -> Source:
-    return await reload(info, sources.TABLE, pk, Source.from_row)
+_Records: Any = record_mutations(Source, SourceInput)
 
 
-async def _load_statement(info: Info, pk: int) -> Statement | NotFound:
-    rows = await sources.statements_by_id(info.context.db, info.context.viewer, [pk])
-    if pk not in rows:  # e.g. about a draft incident, for a viewer that cannot see it
-        return NotFound(message="Recorded, but not visible to you.", code="NOT_FOUND", id=None)
-    return Statement.from_row(rows[pk])
+_Statements: Any = part_mutations(
+    Statement,
+    StatementInput,
+    noun="statement",
+    add="Record a statement quoted in a source (editor).",
+    remove="Remove a statement (editor); a tombstone in the feed.",
+)
 
 
-def _pk(gid: strawberry.ID, type_name: str, path: str) -> int:
-    pk = ref(gid, type_name, (path,))
-    assert pk is not None
-    return pk
-
-
-@strawberry.type(description="Changing sources.")
-class SourceMutations:
-    @strawberry.mutation(description="Record a new source (editor). Drafts by default.")
-    async def create_source(
-        self,
-        info: Info,
-        input: Annotated[SourceInput, strawberry.argument(description="The source.")],
-    ) -> SourceResult:
-        async def work(tx: w.Tx) -> int:
-            return await records.create(tx, "Source", input.to_db(creating=True))
-
-        return await run(info, "editor", "Source", work, lambda pk: _load(info, pk))
-
-    @strawberry.mutation(description="Change a source (editor): only the fields given.")
-    async def update_source(
-        self,
-        info: Info,
-        id: IdArg,
-        version: VersionArg,
-        input: Annotated[SourceInput, strawberry.argument(description="Fields to change.")],
-    ) -> SourceResult:
-        async def work(tx: w.Tx) -> int:
-            pk = _pk(id, "Source", "id")
-            await records.change(tx, "Source", pk, version, input.to_db(creating=False))
-            return pk
-
-        return await run(info, "editor", "Source", work, lambda pk: _load(info, pk))
-
-    @strawberry.mutation(description="Retract (soft-delete) a source (admin).")
-    async def retract_source(
-        self, info: Info, id: IdArg, version: VersionArg, reason: ReasonArg
-    ) -> RemoveResult:
-        async def work(tx: w.Tx) -> int:
-            pk = _pk(id, "Source", "id")
-            await records.retract(tx, "Source", pk, version, reason)
-            return pk
-
-        return await run(info, "admin", "Source", work)
-
-    @strawberry.mutation(description="Record a statement quoted in a source (editor).")
-    async def add_statement(
-        self,
-        info: Info,
-        input: Annotated[StatementInput, strawberry.argument(description="The statement.")],
-    ) -> StatementResult:
-        async def work(tx: w.Tx) -> int:
-            values = given(
-                input,
-                {
-                    "text": "text",
-                    "speaker_name": "speaker_name",
-                    "channel": "channel",
-                    "is_quote": "is_quote",
-                    "stated_on": "stated_on",
-                },
-            )
-            values["source_id"] = ref(input.source_id, "Source", ("input", "sourceId"))
-            values["speaker_actor_id"] = ref(input.speaker_id, "Actor", ("input", "speakerId"))
-            values["incident_id"] = ref(input.incident_id, "Incident", ("input", "incidentId"))
-            return await records.create(tx, "Statement", values)
-
-        return await run(info, "editor", "Statement", work, lambda pk: _load_statement(info, pk))
-
-    @strawberry.mutation(description="Remove a statement (editor); a tombstone in the feed.")
-    async def remove_statement(
-        self,
-        info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The statement's ID.")],
-        reason: ReasonArg,
-    ) -> RemoveResult:
-        async def work(tx: w.Tx) -> int:
-            pk = _pk(id, "Statement", "id")
-            await records.delete_statement(tx, pk, reason)
-            return pk
-
-        return await run(info, "editor", "Statement", work)
+@strawberry.type(description="Changing sources and the statements quoted in them.")
+class SourceMutations(_Records, _Statements):
+    """createSource, updateSource, retractSource, addStatement, removeStatement."""

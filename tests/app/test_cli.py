@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from app.demo_data import demo_counts
+from db.demo_data import demo_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from app import demo_data as d
+from db import demo_data as d
 from db import geo
 from db.core import ConnectionDb
 from db.filters import IncidentFilter

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from app.demo_data import demo_counts
 from db.core import ConnectionDb
 from db.demo import load_demo
+from db.demo_data import demo_counts
 
 TABLES = list(demo_counts())
 
@@ -42,3 +42,27 @@ async def test_load_restores_an_edited_record(conn: asyncpg.Connection, db: Conn
     written = await load_demo(db)
     assert written == {**dict.fromkeys(demo_counts(), 0), "incident": 1}
     assert await conn.fetchval("select count(*) from incident where outcome = 'STRUCK'") == 1
+
+
+async def test_second_load_records_no_change(conn: asyncpg.Connection, db: ConnectionDb) -> None:
+    before = await conn.fetchval("select count(*) from change_log")
+    await load_demo(db)
+    assert await conn.fetchval("select count(*) from change_log") == before
+
+
+async def test_restoring_an_edited_record_is_one_update_in_the_change_log(
+    conn: asyncpg.Connection, db: ConnectionDb
+) -> None:
+    edited = await conn.fetchval(
+        "update incident set outcome = 'UNKNOWN' where outcome = 'STRUCK' returning id"
+    )
+    last = await conn.fetchval("select coalesce(max(id), 0) from change_log")
+    await load_demo(db)
+    rows = await conn.fetch(
+        "select entity, entity_id, operation, author, before->>'outcome' as was, "
+        "after->>'outcome' as now from change_log where id > $1",
+        last,
+    )
+    assert [tuple(r) for r in rows] == [
+        ("Incident", edited, "UPDATE", "sitrep demo load", "UNKNOWN", "STRUCK")
+    ]

@@ -35,7 +35,8 @@ def test_upgrade_downgrade_upgrade(fresh_database: Callable[..., str]) -> None:
     tables = asyncio.run(_tables(url))
     assert tables == {
         "actor", "actor_alias", "actor_relation", "actor_relation_source", "api_key",
-        "change_log", "deployment", "deployment_source", "event_taxonomy", "incident",
+        "change_log", "country_name", "deployment", "deployment_source", "event_taxonomy",
+        "incident",
         "incident_external_id", "incident_participant", "incident_source", "location",
         "location_alias", "source", "source_media", "statement",
     }  # fmt: skip

@@ -1,6 +1,6 @@
 """Every fact of the demo dataset (the seed article) can be read back through GraphQL.
 
-The dataset definition (app.demo_data) is compared with what the API returns, and the
+The dataset definition (db.demo_data) is compared with what the API returns, and the
 article's key facts are also checked literally, so a wrong definition fails too.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app import demo_data as d
+from db import demo_data as d
 from tests.client import Gql
 
 ACTORS = """{ actors(first: 100) { totalCount edges { node { name kind aliases

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from app import demo_data as d
+from db import demo_data as d
 from tests.client import Gql
 from tests.factories import demo_incident_ids, gid, make_incident, make_location
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import demo_data as d
+from db import demo_data as d
 from tests.client import Gql
 
 AIN = '{ incidents(filter: {location: {name: "Ain al-Asad Air Base"}}) { edges { node { id } } } }'

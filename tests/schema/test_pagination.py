@@ -489,15 +489,21 @@ async def test_nested_incident_connections_page_per_parent(
 
 @pytest.mark.parametrize("field", ["incidents", "actors", "locations", "sources"])
 async def test_total_count_is_computed_only_when_requested(gql: Gql, field: str) -> None:
-    _, without = await gql.counted(f"{{ {field}(first: 2) {{ edges {{ cursor }} }} }}")
-    _, with_count = await gql.counted(
-        f"{{ {field}(first: 2) {{ totalCount edges {{ cursor }} }} }}"
-    )
-    _, only_count = await gql.counted(f"{{ {field} {{ totalCount }} }}")
-    assert [("count(*)" in s) for s in without] == [False]
-    assert sorted("count(*)" in s for s in with_count) == [False, True]
-    # the page is still read (no edges are asked for, but it is what is counted)
-    assert sorted("count(*)" in s for s in only_count) == [False, True]
+    queries = [
+        f"{{ {field}(first: 2) {{ edges {{ cursor }} }} }}",
+        f"{{ {field}(first: 2) {{ totalCount edges {{ cursor }} }} }}",
+        f"{{ {field} {{ totalCount }} }}",
+    ]
+    # The resolvers: the page, and a count of its own when totalCount is selected (with
+    # only totalCount the page is still read: it is what is counted).
+    resolvers = gql.resolvers_only()
+    counts = [sorted("count(*)" in s for s in (await resolvers.counted(q))[1]) for q in queries]
+    assert counts == [[False], [False, True], [False, True]]
+    # The planner: one statement, with a count subquery only when totalCount is selected.
+    planned = [
+        [s.count("(select count(*) from") for s in (await gql.counted(q))[1]] for q in queries
+    ]
+    assert planned == [[0], [1], [1]]
 
 
 async def test_total_count_counts_the_whole_filtered_list(

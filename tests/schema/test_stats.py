@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from app import demo_data as d
+from db import demo_data as d
 from schema.stats import TimeInterval, period
 from tests.client import Gql
 from tests.factories import make_actor, make_incident, make_location, make_relation

@@ -45,39 +45,40 @@ UNKNOWN = "Unknown or revoked API key."
         ("sitrep_x", MALFORMED),
     ],
 )
-async def test_bad_keys_get_401_invalid_api_key(
-    http: httpx.AsyncClient, conn: asyncpg.Connection, header: str, message: str
-) -> None:
-    r = await http.post("/graphql", json={"query": Q}, headers={"Authorization": header})
+async def test_bad_keys_get_401_invalid_api_key(gql: Gql, header: str, message: str) -> None:
+    r, _ = await gql.with_header(header).post(Q)
     assert r.status_code == 401
     assert r.json() == {"errors": [{"message": message, "extensions": {"code": "INVALID_API_KEY"}}]}
     assert r.headers["www-authenticate"] == 'Bearer realm="sitrep"'
 
 
-async def test_revoked_key_gets_401(db: ConnectionDb, http: httpx.AsyncClient) -> None:
+async def test_revoked_key_gets_401(db: ConnectionDb, gql: Gql) -> None:
     row, token = await create_key(db, "leaver", "editor")
-    ok = await http.post(
-        "/graphql", json={"query": Q}, headers={"Authorization": f"Bearer {token}"}
-    )
-    assert ok.status_code == 200
+    leaver = gql.with_token(token, "editor")
+    published = await db.fetchval("select count(*) from incident where status <> 'RETRACTED'")
+    assert await leaver.data(Q) == {"incidents": {"totalCount": published}}
     await revoke_key(db, row.id)
-    r = await http.post("/graphql", json={"query": Q}, headers={"Authorization": f"Bearer {token}"})
+    r, _ = await gql.with_token(token, "revoked key").post(Q)
     assert r.status_code == 401
     assert r.json() == {"errors": [{"message": UNKNOWN, "extensions": {"code": "INVALID_API_KEY"}}]}
 
 
 async def test_reads_can_require_a_key(conn: asyncpg.Connection, strict_gql: Gql) -> None:
-    r = await strict_gql.http.post("/graphql", json={"query": Q})
+    r, _ = await strict_gql.post(Q)
     assert r.status_code == 401
-    assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    required = "This server requires an API key: Authorization: Bearer <key>."
+    assert r.json() == {
+        "errors": [{"message": required, "extensions": {"code": "UNAUTHENTICATED"}}]
+    }
     published = await conn.fetchval("select count(*) from incident where status = 'PUBLISHED'")
     reader = await strict_gql.key("reader")
     assert (await reader.data(Q))["incidents"]["totalCount"] == published
     # A bad key is still a bad key, not a missing one.
-    bad = await strict_gql.http.post(
-        "/graphql", json={"query": Q}, headers={"Authorization": "Bearer sitrep_unknown"}
-    )
-    assert bad.json()["errors"][0]["extensions"]["code"] == "INVALID_API_KEY"
+    bad, _ = await strict_gql.with_header("Bearer sitrep_unknown").post(Q)
+    assert bad.status_code == 401
+    assert bad.json() == {
+        "errors": [{"message": UNKNOWN, "extensions": {"code": "INVALID_API_KEY"}}]
+    }
 
 
 CREATE_ACTOR = """mutation { createActor(input: {name: "Role Test", kind: MILITIA}) {

@@ -14,11 +14,12 @@ from typing import Any
 import asyncpg
 import pytest
 
-from db import changes
+from db import feed
 from db.core import PoolDb, create_pool
+from db.transaction import transaction
 from db.viewer import Viewer
 from db.writes import records
-from db.writes.core import Conflict, transaction
+from db.writes.core import Conflict
 
 ADMIN = Viewer(can_see_drafts=True, role="admin", name="writer")
 
@@ -104,7 +105,7 @@ async def _writer(db: PoolDb, n: int, plan: list[Round]) -> None:
 
 async def test_feed_under_concurrent_writers(pool: asyncpg.Pool) -> None:
     db = PoolDb(pool)
-    start = await changes.last_id(db)
+    start = await feed.last_id(db)
     seen: list[int] = []
     cursor = start
     plans = {n: _plan(n, 12) for n in range(8)}
@@ -113,7 +114,7 @@ async def test_feed_under_concurrent_writers(pool: asyncpg.Pool) -> None:
     async def drain() -> None:
         nonlocal cursor
         while True:
-            rows = await changes.feed(db, cursor, 7, all_changes=True)
+            rows = await feed.feed(db, cursor, 7, all_changes=True)
             if not rows:
                 return
             seen.extend(r.id for r in rows)
@@ -131,7 +132,7 @@ async def test_feed_under_concurrent_writers(pool: asyncpg.Pool) -> None:
     assert seen == committed  # nothing skipped, nothing repeated, in commit order
 
 
-def _apply(copy: dict[tuple[str, int], Any], rows: list[changes.ChangeRow]) -> None:
+def _apply(copy: dict[tuple[str, int], Any], rows: list[feed.ChangeRow]) -> None:
     for r in rows:
         if r.published_after:
             copy[(r.entity, r.entity_id)] = r.after
@@ -144,7 +145,7 @@ async def test_replaying_the_public_feed_gives_the_published_data(pool: asyncpg.
     await asyncio.gather(*(_writer(db, 100 + n, _plan(100 + n, 5)) for n in range(4)))
     copy: dict[tuple[str, int], Any] = {}
     cursor = 0
-    while rows := await changes.feed(db, cursor, 50, all_changes=False):
+    while rows := await feed.feed(db, cursor, 50, all_changes=False):
         assert all(r.published_before or r.published_after for r in rows)
         _apply(copy, rows)
         cursor = rows[-1].id

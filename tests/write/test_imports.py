@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import orjson
 
-from app import demo_data as d
+from db import demo_data as d
 from db.core import ConnectionDb, init_connection
 from db.imports.acled_csv_export import export_csv
 from db.imports.run import import_lines

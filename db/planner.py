@@ -1,0 +1,442 @@
+"""The query planner's SQL side: a selection tree (from ``schema/plan.py``) → one statement
+whose single text result is the JSON of the whole ``data`` object.
+
+Objects are ``json_build_object`` over a row alias, related records and lists are
+correlated subqueries (PostgreSQL runs them as nested loops over indexes, like a LATERAL
+join), and connections take one keyset page with the ``limit + 1`` row, so ``pageInfo``
+is computed in SQL. Every value is formatted here exactly as the resolvers format it
+(global IDs, cursors, ISO timestamps). Filters, visibility, orders and keyset conditions
+come from the same code as the resolvers' reads (``db.filters``, ``db.model``,
+``db.pagination``); field descriptions come from ``db.model``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from db import model
+from db.cursors import encode_key_sql
+from db.model import ENTITIES, TYPES, Entity, GlobalId, Incidents, Ref, Rows, Struct, Value
+from db.pagination import Order, PageArgs, order_by, page_conditions
+from db.sql import Compiler
+from db.viewer import Viewer
+
+# PostgreSQL functions take at most 100 arguments: 50 key/value pairs.
+_MAX_PAIRS = 50
+
+
+# --- the selection tree ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Typename:
+    name: str
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A scalar field of the model type (``Value`` or ``GlobalId``)."""
+
+    spec: Value | GlobalId
+
+
+@dataclass(frozen=True)
+class Nested:
+    """An object field: built from the same row (``Struct``) or a related record (``Ref``)."""
+
+    spec: Struct | Ref
+    obj: Obj
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A list of related rows, with the field's argument values (already SQL-ready)."""
+
+    spec: Rows
+    obj: Obj
+    args: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Cursor:
+    pass
+
+
+@dataclass(frozen=True)
+class PageInfoField:
+    name: str  # hasNextPage, hasPreviousPage, startCursor, endCursor
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A page of ``entity``: ``fields`` are the connection's selections (``edges`` holding
+    ``Cursor`` and the node ``Obj``, ``pageInfo``, ``totalCount``, ``__typename``)."""
+
+    entity: Entity
+    filter: Any
+    page: PageArgs
+    fields: tuple[tuple[str, Any], ...]
+    # For a nested list: the link to the parent and the roles it is restricted to.
+    link: Incidents | None = None
+    roles: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Edges:
+    fields: tuple[tuple[str, Typename | Cursor | Obj], ...]
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    fields: tuple[tuple[str, Typename | PageInfoField], ...]
+
+
+@dataclass(frozen=True)
+class TotalCount:
+    pass
+
+
+@dataclass(frozen=True)
+class Obj:
+    """An object of model type ``type`` (a key of ``db.model.TYPES``)."""
+
+    type: str
+    fields: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class ById:
+    """One record by id (``incident(id:)``, ``node(id:)``); null if not visible."""
+
+    entity: Entity
+    pk: int
+    obj: Obj
+
+
+@dataclass(frozen=True)
+class NodeList:
+    """``nodes(ids:)``: one item per requested id, in order (null where none)."""
+
+    items: tuple[ById | None, ...]
+
+
+@dataclass
+class Statement:
+    """The SQL and its arguments. ``generic``: its plan does not depend on the argument
+    values (ids, date ranges, enums), so a cached generic plan serves every call; else
+    PostgreSQL plans each call for its values (an actor's or a country's incidents, a name,
+    a text search: the data is skewed)."""
+
+    sql: str
+    args: list[Any] = field(default_factory=list)
+    generic: bool = True
+
+
+# What a merged-away record's lookup returns: the request goes to the resolvers, which
+# follow the redirect. (A text that happens to hold this only costs a trip to them.)
+MERGED = "\\u0000sitrep:merged-record"
+
+
+# --- JSON formatting -------------------------------------------------------------------
+
+
+def timestamp_text(expr: str) -> str:
+    """Python's ``isoformat()`` of a UTC timestamp: microseconds only when not zero."""
+    utc = f"({expr}) at time zone 'UTC'"
+    return (
+        f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || case when "
+        f"date_part('microseconds', {expr})::bigint % 1000000 <> 0 then to_char({utc}, '.US') "
+        f"else '' end || '+00:00')"
+    )
+
+
+def _time_text(expr: str) -> str:
+    ts = f"(date '2000-01-01' + ({expr}))"
+    return (
+        f"(to_char({ts}, 'HH24:MI:SS') || case when date_part('microseconds', {expr})::bigint "
+        f"% 1000000 <> 0 then to_char({ts}, '.US') else '' end)"
+    )
+
+
+def _formatted(spec: Value, t: str, c: Compiler) -> str:
+    sql = spec.sql.format(t=t, u=c.alias("u")) if "{u}" in spec.sql else spec.sql.format(t=t)
+    if spec.format == "timestamp":
+        return timestamp_text(sql)
+    if spec.format == "time":
+        return _time_text(sql)
+    if spec.format == "float4":
+        return f"({sql})::float8"
+    return sql
+
+
+def global_id(type_name: str, pk: str) -> str:
+    return f"encode(convert_to('{type_name}:' || {pk}, 'UTF8'), 'base64')"
+
+
+def _key_json(order: Order, key: str) -> str:
+    """The sort key as the cursor codec writes it (``db.pagination.encode_cursor``)."""
+    if order.kind == "timestamp":
+        # -infinity (a source without a publication time) is asyncpg's naive datetime.min.
+        text = (
+            f"case when {key} = '-infinity'::timestamptz then '0001-01-01T00:00:00' "
+            f"else {timestamp_text(key)} end"
+        )
+        return f"to_json({text})::text"
+    return f"to_json({key})::text"
+
+
+def cursor_sql(order: Order, key: str, pk: str) -> str:
+    """``db.pagination.encode_cursor`` in SQL."""
+    return encode_key_sql(order.tag, _key_json(order, key), pk)
+
+
+def build_object(pairs: Sequence[tuple[str, str]]) -> str:
+    """A JSON object with keys in order. Keys are GraphQL names (``[_A-Za-z0-9]``)."""
+    if not pairs:
+        return "json_build_object()"
+    if len(pairs) <= _MAX_PAIRS:
+        return "json_build_object(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")"
+    parts = [f"'\"{k}\":' || coalesce(to_json({v})::text, 'null')" for k, v in pairs]
+    return "('{' || " + " || ',' || ".join(parts) + " || '}')::json"
+
+
+def skewed(f: Any) -> bool:
+    """Whether a filter's selectivity depends on its values beyond ranges and enums: it
+    names actors, places, sources, text or ids, whose frequencies differ by orders of
+    magnitude."""
+    if not dataclasses.is_dataclass(f):
+        return False
+    for name in (x.name for x in dataclasses.fields(f)):
+        v = getattr(f, name)
+        if v is None or v == () or v is False:
+            continue
+        if name in _VALUE_INDEPENDENT:
+            continue
+        if name in ("and_", "or_"):
+            if any(skewed(sub) for sub in v):
+                return True
+            continue
+        if name == "not_":
+            if skewed(v):
+                return True
+            continue
+        return True
+    return False
+
+
+# Filter fields whose plans do not depend on the values: ranges and enum sets.
+_VALUE_INDEPENDENT = frozenset(
+    {
+        "occurred_on",
+        "event_types",
+        "sub_event_types",
+        "weapons",
+        "outcomes",
+        "claim_statuses",
+        "time_precisions",
+        "killed",
+        "injured",
+        "updated_since",
+        "kinds",
+        "published",
+    }
+)
+
+
+# --- compiling -------------------------------------------------------------------------
+
+
+class Planner:
+    def __init__(self, viewer: Viewer) -> None:
+        self.c = Compiler(viewer)
+        # Set when a value decides the plan (whose incidents, which place, what text).
+        self.skewed = False
+
+    def statement(self, root: Sequence[tuple[str, Any]]) -> Statement:
+        pairs = [(key, self.root_item(item)) for key, item in root]
+        # bytea: the driver hands over the UTF-8 bytes as they are, to be written as they are.
+        sql = f"select convert_to({build_object(pairs)}::text, 'UTF8')"
+        return Statement(sql, self.c.params.args, generic=not self.skewed)
+
+    def root_item(self, item: Any) -> str:
+        if isinstance(item, Typename):
+            return self.c(item.name) + "::text"
+        if isinstance(item, Connection):
+            return self.connection(item, None)
+        if isinstance(item, ById):
+            return self.by_id(item)
+        if isinstance(item, NodeList):
+            parts = [
+                "'null'" if one is None else f"coalesce({self.by_id(one)}::text, 'null')"
+                for one in item.items
+            ]
+            if not parts:
+                return "'[]'::json"
+            return "('[' || " + " || ',' || ".join(parts) + " || ']')::json"
+        raise TypeError(item)
+
+    def by_id(self, item: ById) -> str:
+        e, c = item.entity, self.c
+        t = c.alias(e.alias)
+        pk = c(item.pk) + "::bigint"
+        # The parent's id is the parameter itself: nested incident pages see its value, so
+        # PostgreSQL plans a busy actor's page differently from a quiet one's.
+        obj = self.obj(item.obj, t, parent_key=pk)
+        found = f"(select {obj} from {e.table} {t} where {t}.id = {pk} and {e.visible(c, t)})"
+        if e.redirect is None:
+            return found
+        # A merged-away id resolves to its survivor: rare, and left to the resolvers.
+        m = c.alias("m")
+        return (
+            f"coalesce({found}, (select to_json({c(MERGED)}::text) from {e.table} {m} "
+            f"where {m}.id = {pk} and {m}.{e.redirect} is not null))"
+        )
+
+    def obj(self, obj: Obj, t: str, parent_key: str | None = None) -> str:
+        specs = TYPES[obj.type]
+        pairs: list[tuple[str, str]] = []
+        for key, item in obj.fields:
+            pairs.append((key, self.field(specs, item, t, parent_key)))
+        return build_object(pairs)
+
+    def field(self, specs: dict[str, Any], item: Any, t: str, parent_key: str | None) -> str:
+        c = self.c
+        if isinstance(item, Typename):
+            return c(item.name) + "::text"
+        if isinstance(item, Leaf):
+            if isinstance(item.spec, GlobalId):
+                return global_id(item.spec.type, f"{t}.id")
+            return _formatted(item.spec, t, c)
+        if isinstance(item, Nested):
+            spec = item.spec
+            if isinstance(spec, Struct):
+                built = self.obj(item.obj, t)
+                if spec.null_if is None:
+                    return built
+                return f"case when {spec.null_if.format(t=t)} then null else {built} end"
+            e = ENTITIES[spec.type]
+            x = c.alias(e.alias)
+            return (
+                f"(select {self.obj(item.obj, x)} from {e.table} {x} "
+                f"where {x}.id = {spec.key.format(t=t)} and {e.visible(c, x)})"
+            )
+        if isinstance(item, ListOf):
+            return self.rows(item, t)
+        if isinstance(item, Connection):
+            if parent_key is not None:
+                self.skewed = True
+            return self.connection(item, parent_key or f"{t}.id")
+        raise TypeError(item)
+
+    def rows(self, item: ListOf, t: str) -> str:
+        c, spec = self.c, item.spec
+        x, lk = c.alias("x"), c.alias("lk")
+        source = spec.source.format(x=x, t=t, l=lk)
+        conds = []
+        visible = model.visibility(spec.type)
+        if visible is not None:
+            conds.append(visible(c, x))
+        for name, raw in item.args:
+            arg = spec.args[name]
+            conds.append(arg.sql.format(x=x, v=f"{c(raw)}::{arg.cast}"))
+        where = "".join(f" and {cond}" for cond in conds)
+        order = spec.order.format(x=x)
+        return (
+            f"coalesce((select json_agg({self.obj(item.obj, x)} order by {order}) "
+            f"{source}{where}), '[]'::json)"
+        )
+
+    def connection(self, conn: Connection, parent: str | None) -> str:
+        """A page of ``conn.entity``; ``parent`` is the SQL of the parent's id for a nested
+        list."""
+        c, e, page = self.c, conn.entity, conn.page
+        t = c.alias(e.alias)
+        where = c.visible(t) if e.visible is model.status_visible else e.visible(c, t)
+        if conn.filter is not None:
+            assert e.where is not None
+            where += " and " + e.where(conn.filter, c, t)
+            self.skewed = self.skewed or skewed(conn.filter)
+        if conn.link is not None:
+            assert parent is not None
+            roles = ""
+            if conn.roles is not None:
+                roles = f" and {{l}}.role = any({c(list(conn.roles))}::text[])"
+            link = conn.link.link.replace("{roles}", roles).format(id=parent, l=c.alias("lk"))
+            where = f"{t}.id in ({link}) and {where}"
+        if not any(isinstance(item, Edges | PageInfo) for _, item in conn.fields):
+            # No page to read (totalCount, __typename alone).
+            alone = [
+                (key, f"(select count(*) from {e.table} {t} where {where})")
+                if isinstance(item, TotalCount)
+                else (key, c(item.name) + "::text")
+                for key, item in conn.fields
+            ]
+            return f"(select {build_object(alone)})"
+        order = page.order
+        size = c(page.limit)
+        inner = (
+            f"select {t}.*, {order.sql(t)} as _k from {e.table} {t} "
+            f"where {' and '.join([where, *page_conditions(c, page, t)])} "
+            f"order by {order_by(page, t)} limit {size}::int + 1"
+        )
+        y = c.alias("y")
+        rank_dir = "desc" if order.descending != page.backward else "asc"
+        ranked = (
+            f"select {y}.*, row_number() over (order by {y}._k {rank_dir}, {y}.id {rank_dir}) "
+            f"as _r from ({inner}) {y}"
+        )
+        p = c.alias(e.alias)
+        out = "desc" if page.backward else "asc"  # the order edges are returned in
+        shown = f"{p}._r <= {size}::int"
+        cursor = cursor_sql(order, f"{p}._k", f"{p}.id")
+        more = f"count(*) > {size}::int"
+        pairs: list[tuple[str, str]] = []
+        for key, item in conn.fields:
+            if isinstance(item, Typename):
+                pairs.append((key, c(item.name) + "::text"))
+            elif isinstance(item, TotalCount):
+                pairs.append((key, f"(select count(*) from {e.table} {t} where {where})"))
+            elif isinstance(item, Edges):
+                edge: list[tuple[str, str]] = []
+                for ekey, eitem in item.fields:
+                    if isinstance(eitem, Typename):
+                        edge.append((ekey, c(eitem.name) + "::text"))
+                    elif isinstance(eitem, Cursor):
+                        edge.append((ekey, cursor))
+                    else:
+                        edge.append((ekey, self.obj(eitem, p)))
+                pairs.append(
+                    (
+                        key,
+                        f"coalesce(json_agg({build_object(edge)} order by {p}._r {out}) "
+                        f"filter (where {shown}), '[]'::json)",
+                    )
+                )
+            elif isinstance(item, PageInfo):
+                info: list[tuple[str, str]] = []
+                for ikey, iitem in item.fields:
+                    if isinstance(iitem, Typename):
+                        info.append((ikey, c(iitem.name) + "::text"))
+                        continue
+                    name = iitem.name
+                    if name == "hasNextPage":
+                        sql = ("true" if page.before else "false") if page.backward else more
+                    elif name == "hasPreviousPage":
+                        sql = more if page.backward else ("true" if page.after else "false")
+                    else:
+                        # start = first edge shown, end = last edge shown
+                        first = (name == "startCursor") != page.backward
+                        pick = "asc" if first else "desc"
+                        sql = (
+                            f"(array_agg({cursor} order by {p}._r {pick}) "
+                            f"filter (where {shown}))[1]"
+                        )
+                    info.append((ikey, sql))
+                pairs.append((key, build_object(info)))
+            else:
+                raise TypeError(item)
+        # ``group by ()``: one row of aggregates, also when the page is empty.
+        return f"(select {build_object(pairs)} from ({ranked}) {p} group by ())"
