@@ -206,7 +206,27 @@ def build_object(pairs: Sequence[tuple[str, str]]) -> str:
 def skewed(f: Any) -> bool:
     """Whether a filter's selectivity depends on its values beyond ranges and enums: it
     names actors, places, sources, text or ids, whose frequencies differ by orders of
-    magnitude."""
+    magnitude. Not when it also bounds incidents to a short window (``WINDOW_DAYS``): the
+    date index then decides the plan, whatever the other values."""
+    if not dataclasses.is_dataclass(f):
+        return False
+    window = getattr(f, "occurred_on", None)
+    if (
+        window is not None
+        and not window.overlaps  # the occurred_on index bounds only WITHIN matches
+        and window.gte is not None
+        and window.lte is not None
+        and (window.lte - window.gte).days <= WINDOW_DAYS
+    ):
+        return False
+    return _skewed(f)
+
+
+# A date window this short reads few enough incidents that one plan serves all values.
+WINDOW_DAYS = 31
+
+
+def _skewed(f: Any) -> bool:
     if not dataclasses.is_dataclass(f):
         return False
     for name in (x.name for x in dataclasses.fields(f)):
@@ -216,11 +236,11 @@ def skewed(f: Any) -> bool:
         if name in _VALUE_INDEPENDENT:
             continue
         if name in ("and_", "or_"):
-            if any(skewed(sub) for sub in v):
+            if any(_skewed(sub) for sub in v):
                 return True
             continue
         if name == "not_":
-            if skewed(v):
+            if _skewed(v):
                 return True
             continue
         return True
