@@ -22,8 +22,9 @@ from db.pagination import KeyKind, Order
 from db.sql import Compiler, valid_on
 
 # How a value is written as JSON, when PostgreSQL's own ``to_json`` differs from the
-# resolvers' (Python's ``isoformat``, a float4 widened as asyncpg widens it).
-Format = Literal["plain", "timestamp", "time", "float4", "json"]
+# resolvers' (Python's ``isoformat``; a float as Python writes it, ``2.0`` not ``2``; a
+# float4 widened as asyncpg widens it).
+Format = Literal["plain", "timestamp", "time", "float", "float4", "json"]
 
 
 @dataclass(frozen=True)
@@ -401,7 +402,7 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         "incidents": Incidents("select {l}.id from incident {l} where {l}.location_id = {id}"),
         "history": Unplanned("the change log is read by its own batched loader"),
     },
-    "Coordinates": {"latitude": _col("latitude"), "longitude": _col("longitude")},
+    "Coordinates": {"latitude": _col("latitude", "float"), "longitude": _col("longitude", "float")},
     "Admin1": {"code": _col("admin1_code"), "name": _col("admin1_name")},
     "Deployment": {
         "id": GlobalId("Deployment"),

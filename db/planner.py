@@ -167,9 +167,18 @@ def _formatted(spec: Value, t: str, c: Compiler) -> str:
         return timestamp_text(sql)
     if spec.format == "time":
         return _time_text(sql)
-    if spec.format == "float4":
-        return f"({sql})::float8"
+    if spec.format in ("float", "float4"):
+        return float_json(f"({sql})::float8")
     return sql
+
+
+def float_json(v: str) -> str:
+    """A double as Python's JSON writes it: PostgreSQL writes the same shortest digits, but
+    a whole number without the ``.0`` (below 1e16, where Python switches to exponents)."""
+    return (
+        f"case when {v} is null then null when {v} = trunc({v}) and abs({v}) < 1e16 "
+        f"then ({v}::text || '.0')::json else {v}::text::json end"
+    )
 
 
 def global_id(type_name: str, pk: str) -> str:

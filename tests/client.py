@@ -5,7 +5,8 @@ The differential oracle: every request that cannot write (any document without a
 mutation, including ones that do not parse or validate) is also sent to the same app
 with the planner off (the resolvers only) on the same connection and transaction, with
 the same headers, and both responses must be identical: the status code, and the JSON
-body with its keys in order (numbers compare by value; booleans are not numbers).
+body with its keys in order and every value of the same JSON type (``2`` and ``2.0``,
+``1`` and ``true`` differ).
 ``ORACLE`` counts the distinct requests compared and how many of them the planner
 answered; the suite prints both at the end.
 """
@@ -56,15 +57,16 @@ def _body(response: httpx.Response) -> Any:
 
 
 def _typed(value: Any) -> Any:
-    """``value`` with booleans tagged, so that ``true`` and ``1`` differ (in Python they
-    are equal). Numbers compare by value: the planner writes a whole Float as ``2``
-    where the resolvers write ``2.0``, the same JSON number."""
+    """``value`` with booleans and floats tagged, so that ``true`` and ``1``, ``2.0`` and
+    ``2`` differ (in Python they are equal)."""
     if isinstance(value, tuple):
         return ("{}", [(k, _typed(v)) for k, v in value[1]])
     if isinstance(value, list):
         return [_typed(v) for v in value]
     if isinstance(value, bool):
         return ("bool", value)
+    if isinstance(value, float):
+        return ("float", value)
     return value
 
 

@@ -4,13 +4,15 @@ resolvers format them in Python, and fallbacks where the planner does not answer
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import asyncpg
 import pytest
 
+from db.core import ConnectionDb
 from db.pagination import Order, encode_cursor
-from db.planner import cursor_sql, timestamp_text
+from db.planner import cursor_sql, float_json, timestamp_text
 from tests.client import Gql, planned_count
 from tests.schema.test_query_count import DEEP, _seed, check_page
 
@@ -118,3 +120,10 @@ async def test_a_source_without_publication_time_has_the_codecs_cursor(
     built = await conn.fetchval(f"select {cursor_sql(order, key, '7')}")
     stored = await conn.fetchval(f"select {key}")
     assert built == encode_cursor(order, stored, 7)
+
+
+@pytest.mark.parametrize("value", [2.0, -2.0, 0.0, 33.8, -44.123456789, 1e-05, 1.5e300, 1e16])
+async def test_floats_are_written_as_python_writes_them(db: ConnectionDb, value: float) -> None:
+    """As the resolvers' JSON encoder (the standard library's) writes them."""
+    text = await db.fetchval(f"select ({float_json('$1::float8')})::text", value)
+    assert text == json.dumps(value)
