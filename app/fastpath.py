@@ -68,6 +68,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # Bodies larger than this are left to the resolvers' path (and its own limits).
 _MAX_BODY = 256 * 1024
 _MAX_CACHED_VARIABLES = 16 * 1024
+# Larger documents and statements are not cached: the caches stay within a few MB.
+_MAX_CACHED_TEXT = 32 * 1024
 _MERGED = orjson.dumps(MERGED)
 
 
@@ -186,7 +188,7 @@ class FastPath:
             raise NotPlanned("variables are not an object")
         key = None
         raw_vars = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
-        if len(raw_vars) <= _MAX_CACHED_VARIABLES:
+        if len(raw_vars) <= _MAX_CACHED_VARIABLES and len(query) <= _MAX_CACHED_TEXT:
             key = (query, name, viewer.can_see_drafts, raw_vars)
             found = self.plans.get(key)
             if found is not None:
@@ -200,7 +202,7 @@ class FastPath:
             if key is not None:
                 self.plans.put(key, exc)
             raise
-        if key is not None:
+        if key is not None and len(statement.sql) <= _MAX_CACHED_TEXT * 4:
             self.plans.put(key, statement)
         return statement
 
@@ -232,7 +234,8 @@ class FastPath:
             self.documents.move_to_end(query)
             return found
         doc = self._parse(query)
-        self.documents.put(query, doc)
+        if len(query) <= _MAX_CACHED_TEXT:
+            self.documents.put(query, doc)
         return doc
 
     def _parse(self, query: str) -> _Document:
