@@ -199,9 +199,12 @@ def _ints(values: tuple[int, ...]) -> list[int]:
 def name_or_alias_ids(
     c: Compiler, table: str, alias_table: str, fk: str, name: str, *, fuzzy: bool = False
 ) -> str:
-    """Ids of rows whose name or any alias equals ``name`` after normalisation (case,
-    accents, punctuation: see ``db.matching``); with ``fuzzy``, also similar ones."""
-    return matching.name_or_alias_ids(c.params, table, alias_table, fk, name, fuzzy=fuzzy)
+    """An array of the ids of rows whose name or any alias equals ``name`` after
+    normalisation (case, accents, punctuation: see ``db.matching``); with ``fuzzy``, also
+    similar ones. ``array(…)`` of an uncorrelated subquery is computed once per statement
+    (an InitPlan), not once per row it is tested against: test it with ``= any(…)``."""
+    ids = matching.name_or_alias_ids(c.params, table, alias_table, fk, name, fuzzy=fuzzy)
+    return f"array{ids}"
 
 
 def actor_where(f: ActorFilter, c: Compiler, a: str) -> str:
@@ -212,11 +215,12 @@ def actor_where(f: ActorFilter, c: Compiler, a: str) -> str:
     if f.ids is not None:
         conds.add(f"{a}.id = any({c(_ints(f.ids))}::bigint[])")
     if f.name is not None:
-        conds.add(f"{a}.id in {name_or_alias_ids(c, 'actor', 'actor_alias', 'actor_id', f.name)}")
+        ids = name_or_alias_ids(c, "actor", "actor_alias", "actor_id", f.name)
+        conds.add(f"{a}.id = any({ids})")
     if f.name_similar_to is not None:
         similar = f.name_similar_to
         ids = name_or_alias_ids(c, "actor", "actor_alias", "actor_id", similar, fuzzy=True)
-        conds.add(f"{a}.id in {ids}")
+        conds.add(f"{a}.id = any({ids})")
     if f.name_contains is not None:
         p = c(like_pattern(f.name_contains))
         x = c.alias("aa")
@@ -272,12 +276,12 @@ def location_where(f: LocationFilter, c: Compiler, loc: str, at_date: str | None
         conds.add(f"{loc}.id = any({c(_ints(f.ids))}::bigint[])")
     if f.name is not None:
         ids = name_or_alias_ids(c, "location", "location_alias", "location_id", f.name)
-        conds.add(f"{loc}.id in {ids}")
+        conds.add(f"{loc}.id = any({ids})")
     if f.name_similar_to is not None:
         ids = name_or_alias_ids(
             c, "location", "location_alias", "location_id", f.name_similar_to, fuzzy=True
         )
-        conds.add(f"{loc}.id in {ids}")
+        conds.add(f"{loc}.id = any({ids})")
     if f.admin2 is not None:
         conds.add(f"lower({loc}.admin2_name) = lower({c(f.admin2)})")
     if f.near is not None:
