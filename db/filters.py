@@ -229,7 +229,7 @@ def actor_where(f: ActorFilter, c: Compiler, a: str) -> str:
             f"where {x}.actor_id = {a}.id and {x}.alias ilike {p}))"
         )
     if f.kinds is not None:
-        conds.add(f"{a}.kind = any({c(list(f.kinds))}::text[])")
+        conds.add(f"{a}.kind = any({c.enums(f.kinds)})")
     if f.country is not None:
         conds.add(f"{a}.country_code = {c(f.country.upper())}")
     if f.updated_since is not None:
@@ -297,7 +297,7 @@ def location_where(f: LocationFilter, c: Compiler, loc: str, at_date: str | None
             f"and {location_where(f.near_location.location, c, anchor)})"
         )
     if f.kinds is not None:
-        conds.add(f"{loc}.kind = any({c(list(f.kinds))}::text[])")
+        conds.add(f"{loc}.kind = any({c.enums(f.kinds)})")
     if f.country is not None:
         conds.add(f"{loc}.country_code = {c(f.country.upper())}")
     if f.admin1 is not None:
@@ -341,7 +341,7 @@ def source_where(f: SourceFilter, c: Compiler, s: str) -> str:
     if f.publisher is not None:
         conds.add(f"lower({s}.publisher) = lower({c(f.publisher)})")
     if f.kinds is not None:
-        conds.add(f"{s}.kind = any({c(list(f.kinds))}::text[])")
+        conds.add(f"{s}.kind = any({c.enums(f.kinds)})")
     if f.language is not None:
         conds.add(f"lower({s}.language) = lower({c(f.language)})")
     if f.published is not None:
@@ -362,7 +362,7 @@ def source_where(f: SourceFilter, c: Compiler, s: str) -> str:
 
 def _in(c: Compiler, column: str, values: tuple[str, ...] | None, conds: _Conds) -> None:
     if values is not None:
-        conds.add(f"{column} = any({c(list(values))}::text[])")
+        conds.add(f"{column} = any({c.enums(values)})")
 
 
 def incident_where(f: IncidentFilter, c: Compiler, i: str) -> str:
