@@ -11,7 +11,7 @@ argument error, so errors are always the resolvers' own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql import (
@@ -32,9 +32,14 @@ from strawberry.types.arguments import convert_arguments
 
 from db import planner
 from db.model import ENTITIES, TYPES, GlobalId, Incidents, Ref, Rows, Struct, Unplanned, Value
+from db.pagination import Order
+from schema.actor import actor_order
 from schema.enums import value
 from schema.ids import from_global_id, pk_of
+from schema.incident import incident_order
+from schema.location import location_order
 from schema.pagination import PageLimits, page_args
+from schema.source import source_order
 
 
 class NotPlanned(Exception):
@@ -48,11 +53,12 @@ _ROOT_LISTS = {
     "sources": "Source",
 }
 _ROOT_ONE = {"incident": "Incident", "actor": "Actor", "location": "Location", "source": "Source"}
-_DEFAULT_ORDER = {
-    "Incident": ("OCCURRED_ON", True),
-    "Actor": ("NAME", False),
-    "Location": ("NAME", False),
-    "Source": ("PUBLISHED_AT", True),
+# The resolvers' own order functions (each applies its input's default order).
+_ORDER: dict[str, Callable[[Any], Order]] = {
+    "Incident": incident_order,
+    "Actor": actor_order,
+    "Location": location_order,
+    "Source": source_order,
 }
 
 
@@ -238,10 +244,7 @@ class Walker:
         entity = ENTITIES[type_name]
         f = kwargs.get("filter")
         order_by = kwargs.get("order_by")
-        name, descending = _DEFAULT_ORDER[type_name]
-        if order_by is not None:
-            name, descending = value(order_by.field), value(order_by.direction) == "DESC"
-        order = entity.order(name, descending)
+        order = _ORDER[type_name](order_by)
         page = page_args(
             order,
             first=kwargs.get("first"),
