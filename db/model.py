@@ -98,7 +98,6 @@ class Unplanned:
 
 
 FieldSpec = Value | GlobalId | Struct | Ref | Rows | Incidents | Unplanned
-Visibility = Callable[[Compiler, str], str]
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ class Entity:
     type: str
     table: str
     alias: str
-    visible: Visibility
+    visible: Rule
     where: Callable[[Any, Compiler, str], str] | None = None
     orders: dict[str, tuple[str, KeyKind]] = field(default_factory=dict)
     # Column pointing a merged-away row at its survivor: ids of such rows resolve to it.
@@ -123,44 +122,50 @@ class Entity:
 # --- visibility ------------------------------------------------------------------------
 
 
-def status_visible(c: Compiler, t: str) -> str:
-    return c.visible(t)
+@dataclass(frozen=True)
+class Rule:
+    """When a record or row is shown: its own status holds (``own``), and each record it
+    ``needs`` is visible: (table, key column, nullable). A nullable key that is null needs
+    nothing. Called as ``rule(compiler, alias)`` it gives the condition; the planner also
+    reads ``needs`` to join each required record once and build its fields from that join."""
+
+    own: bool
+    needs: tuple[tuple[str, str, bool], ...] = ()
+
+    def __call__(self, c: Compiler, t: str) -> str:
+        conds = [c.visible(t)] if self.own else []
+        for table, key, nullable in self.needs:
+            found = visible_by_id(c, table, f"{t}.{key}")
+            conds.append(f"({t}.{key} is null or {found})" if nullable else found)
+        return " and ".join(conds)
 
 
-def _visible_by_id(c: Compiler, table: str, key: str) -> str:
+def visible_by_id(c: Compiler, table: str, key: str) -> str:
     a = c.alias(table[0] + "v")
     return f"exists (select 1 from {table} {a} where {a}.id = {key} and {c.visible(a)})"
 
 
-def participant_visible(c: Compiler, p: str) -> str:
-    """A participation is shown when its actor is visible."""
-    return _visible_by_id(c, "actor", f"{p}.actor_id")
-
-
-def relation_visible(c: Compiler, r: str) -> str:
-    """A relation is shown when it and both its actors are visible."""
-    return (
-        f"{c.visible(r)} and {_visible_by_id(c, 'actor', f'{r}.subject_actor_id')} "
-        f"and {_visible_by_id(c, 'actor', f'{r}.object_actor_id')}"
-    )
-
-
-def deployment_visible(c: Compiler, d: str) -> str:
-    """A deployment is shown when it, its actor and its location are visible."""
-    return (
-        f"{c.visible(d)} and {_visible_by_id(c, 'actor', f'{d}.actor_id')} "
-        f"and {_visible_by_id(c, 'location', f'{d}.location_id')}"
-    )
-
-
-def statement_visible(c: Compiler, st: str) -> str:
-    """A statement is shown when its source is visible, and so are the incident it is
-    about and its speaker, if any: quoting a draft would reveal it."""
-    return (
-        f"{_visible_by_id(c, 'source', f'{st}.source_id')} and ({st}.incident_id is null or "
-        f"{_visible_by_id(c, 'incident', f'{st}.incident_id')}) and ({st}.speaker_actor_id "
-        f"is null or {_visible_by_id(c, 'actor', f'{st}.speaker_actor_id')})"
-    )
+status_visible = Rule(own=True)
+# A participation is shown when its actor is visible.
+participant_visible = Rule(own=False, needs=(("actor", "actor_id", False),))
+# A relation is shown when it and both its actors are visible.
+relation_visible = Rule(
+    own=True, needs=(("actor", "subject_actor_id", False), ("actor", "object_actor_id", False))
+)
+# A deployment is shown when it, its actor and its location are visible.
+deployment_visible = Rule(
+    own=True, needs=(("actor", "actor_id", False), ("location", "location_id", False))
+)
+# A statement is shown when its source is visible, and so are the incident it is about and
+# its speaker, if any: quoting a draft would reveal it.
+statement_visible = Rule(
+    own=False,
+    needs=(
+        ("source", "source_id", False),
+        ("incident", "incident_id", True),
+        ("actor", "speaker_actor_id", True),
+    ),
+)
 
 
 # --- entities --------------------------------------------------------------------------
@@ -220,7 +225,7 @@ ENTITIES: dict[str, Entity] = {
 }
 
 # Rows that are not records of their own: shown when what they hang off is visible.
-ROW_VISIBILITY: dict[str, Visibility] = {"Participant": participant_visible}
+ROW_VISIBILITY: dict[str, Rule] = {"Participant": participant_visible}
 
 # --- fields ----------------------------------------------------------------------------
 
@@ -508,7 +513,7 @@ def table_of(type_name: str) -> str:
     return ENTITIES[type_name].table if type_name in ENTITIES else ROW_TABLES[type_name]
 
 
-def visibility(type_name: str) -> Visibility | None:
+def visibility(type_name: str) -> Rule | None:
     """The visibility rule of the rows of ``type_name`` (None: always shown with its parent)."""
     if type_name in ENTITIES:
         return ENTITIES[type_name].visible

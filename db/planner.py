@@ -324,14 +324,28 @@ class Planner:
             f"where {m}.id = {pk} and {m}.{e.redirect} is not null))"
         )
 
-    def obj(self, obj: Obj, t: str, parent_key: str | None = None) -> str:
+    def obj(
+        self,
+        obj: Obj,
+        t: str,
+        parent_key: str | None = None,
+        joins: dict[str, tuple[str, str]] | None = None,
+    ) -> str:
+        """``joins``: records already joined (and checked visible) by their key column."""
         specs = TYPES[obj.type]
         pairs: list[tuple[str, str]] = []
         for key, item in obj.fields:
-            pairs.append((key, self.field(specs, item, t, parent_key)))
+            pairs.append((key, self.field(specs, item, t, parent_key, joins or {})))
         return build_object(pairs)
 
-    def field(self, specs: dict[str, Any], item: Any, t: str, parent_key: str | None) -> str:
+    def field(
+        self,
+        specs: dict[str, Any],
+        item: Any,
+        t: str,
+        parent_key: str | None,
+        joins: dict[str, tuple[str, str]],
+    ) -> str:
         c = self.c
         if isinstance(item, Typename):
             return c(item.name) + "::text"
@@ -347,10 +361,14 @@ class Planner:
                     return built
                 return f"case when {spec.null_if.format(t=t)} then null else {built} end"
             e = ENTITIES[spec.type]
+            key = spec.key.format(t=t)
+            joined = joins.get(key)
+            if joined is not None and joined[0] == e.table and e.visible == model.status_visible:
+                return self.obj(item.obj, joined[1])
             x = c.alias(e.alias)
             return (
                 f"(select {self.obj(item.obj, x)} from {e.table} {x} "
-                f"where {x}.id = {spec.key.format(t=t)} and {e.visible(c, x)})"
+                f"where {x}.id = {key} and {e.visible(c, x)})"
             )
         if isinstance(item, ListOf):
             return self.rows(item, t)
@@ -365,16 +383,29 @@ class Planner:
         x, lk = c.alias("x"), c.alias("lk")
         source = spec.source.format(x=x, t=t, l=lk)
         conds = []
-        visible = model.visibility(spec.type)
-        if visible is not None:
-            conds.append(visible(c, x))
+        joins: dict[str, tuple[str, str]] = {}  # key column SQL → (table, alias) joined on it
+        rule = model.visibility(spec.type)
+        if rule is not None:
+            # Each record the row needs is joined once: the join is the visibility check,
+            # and a field that shows that record is built from it.
+            own = model.Rule(rule.own, tuple(n for n in rule.needs if n[2]))
+            for table, key, _ in (n for n in rule.needs if not n[2]):
+                j = c.alias(table[0] + "j")
+                joins[f"{x}.{key}"] = (table, j)
+                head, sep, tail = source.partition(" where ")
+                assert sep, spec.source
+                source = (
+                    f"{head} join {table} {j} on {j}.id = {x}.{key} and {c.visible(j)}{sep}{tail}"
+                )
+            if own.own or own.needs:
+                conds.append(own(c, x))
         for name, raw in item.args:
             arg = spec.args[name]
             conds.append(arg.sql.format(x=x, v=f"{c(raw)}::{arg.cast}"))
         where = "".join(f" and {cond}" for cond in conds)
         order = spec.order.format(x=x)
         return (
-            f"coalesce((select json_agg({self.obj(item.obj, x)} order by {order}) "
+            f"coalesce((select json_agg({self.obj(item.obj, x, joins=joins)} order by {order}) "
             f"{source}{where}), '[]'::json)"
         )
 
