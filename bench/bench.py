@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -134,6 +135,21 @@ async def _fixture(url: str) -> dict[str, Any]:
         return await compute_fixture(conn)
     finally:
         await conn.close()
+
+
+def planner_statements(src: Path, files: list[Path]) -> list[dict[str, Any]]:
+    """Sitrep's planned statement for each body file (bench/statement.py, run with the
+    project's Python on the Sitrep source being measured)."""
+    proc = subprocess.run(
+        [str(servers.PY), str(BENCH / "statement.py")],
+        input=json.dumps([str(f) for f in files]),
+        cwd=src,
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
 
 def prepare_data(
@@ -343,21 +359,25 @@ def main() -> None:
             args.db, res["fixture"], names, ports, work / "bodies", log
         )
 
+        statements = {w: planner_statements(src, bodies[w]["sitrep"]) for w in names}
+
         def closed(target: str, w: str, conns: int, seconds: float) -> dict[str, Any]:
+            if target == "statement":
+                return load.run_statements(args.db, statements[w], conns, seconds, CLIENT_CORE)
             if target == "floor":
                 sql = workloads.floor_sql(w)
                 return load.run_floor(args.db, sql, bodies[w]["floor"], conns, seconds, CLIENT_CORE)
             port = srv[target].port
             return load.run_wrk(port, bodies[w][target], conns, seconds, CLIENT_CORE, work)
 
-        every = [*ports, "floor"]
+        every = [*ports, "floor", "statement"]
         for w in names:
             res["closed"][w] = {t: {} for t in every}
             for conns in (1, 10):
                 runs: dict[str, list[dict[str, Any]]] = {t: [] for t in every}
                 for rep in range(args.repeats):
                     for t in every:
-                        server = srv[t] if t != "floor" else None
+                        server = srv[t] if t in ports else None
                         if server and rep == 0 and conns == 1:
                             procstat.reset_peak_rss(server.pid)
                         closed(t, w, conns, args.warmup)

@@ -1,8 +1,10 @@
 """The SQL floor's load generator: the workload's SQL through asyncpg in a tight loop.
 
 Reads a JSON spec on stdin (url, sql, params — a list of parameter lists used in turn,
-conns, seconds); prints JSON: requests, rps, p50/p90/p99 in ms. bench.py runs it pinned
-to the load generator's core.
+conns, seconds; or ``statements``, a list of [sql, params] used in turn, with
+``plan_cache_mode``); prints JSON: requests, rps, p50/p90/p99 in ms. bench.py runs it
+pinned to the load generator's core. With ``statements`` it runs the planner's own
+statements (bench/statement.py), planned as Sitrep's pools plan them.
 """
 
 from __future__ import annotations
@@ -41,17 +43,20 @@ def _ticks(pid: int) -> int:
 
 async def main() -> None:
     spec = json.loads(sys.stdin.read())
-    params = _params(spec["params"])
-    sql = spec["sql"]
+    if "statements" in spec:
+        calls = [(sql, _params([ps])[0]) for sql, ps in spec["statements"]]
+    else:
+        calls = [(spec["sql"], ps) for ps in _params(spec["params"])]
     # Custom plans for every execution: a generic plan (which PostgreSQL may pick for a
     # prepared statement after five runs) is not the floor.
-    settings = {"plan_cache_mode": "force_custom_plan"}
+    settings = {"plan_cache_mode": spec.get("plan_cache_mode", "force_custom_plan")}
     conns = [
         await asyncpg.connect(spec["url"], server_settings=settings) for _ in range(spec["conns"])
     ]
     latencies: list[float] = []
     for c in conns:  # prepare once, as a pooled server would
-        await c.fetchval(sql, *params[0])
+        for sql, ps in calls:
+            await c.fetchval(sql, *ps)
     pids = [await c.fetchval("select pg_backend_pid()") for c in conns]
     ticks0 = sum(_ticks(p) for p in pids)
     end = time.perf_counter() + spec["seconds"]
@@ -62,7 +67,8 @@ async def main() -> None:
             t0 = time.perf_counter()
             if t0 >= end:
                 return
-            await c.fetchval(sql, *params[i % len(params)])
+            sql, ps = calls[i % len(calls)]
+            await c.fetchval(sql, *ps)
             latencies.append(time.perf_counter() - t0)
             i += 1
 

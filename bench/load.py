@@ -68,6 +68,26 @@ def run_floor(
     return json.loads(proc.stdout)
 
 
+def run_statements(
+    url: str, statements: list[dict[str, Any]], conns: int, seconds: float, core: str
+) -> dict[str, Any]:
+    """The planner's own statements (bench/statement.py) through floor.py, planned the way
+    Sitrep's pools plan them (generic or custom)."""
+    generic = statements[0]["generic"]
+    spec = json.dumps(
+        {
+            "url": url,
+            "statements": [[s["sql"], s["args"]] for s in statements],
+            "plan_cache_mode": "force_generic_plan" if generic else "force_custom_plan",
+            "conns": conns,
+            "seconds": seconds,
+        },
+        default=str,
+    )
+    proc = _run(["taskset", "-c", core, sys.executable, str(BENCH / "floor.py")], input=spec)
+    return json.loads(proc.stdout)
+
+
 def run_open(
     port: int, bodies: list[Path], rate: float, seconds: float, core: str
 ) -> dict[str, Any]:
