@@ -1,0 +1,338 @@
+"""Abuse probes against a running Sitrep, while a steady client keeps asking `headline`.
+
+    .venv/bin/python bench/abuse.py --db postgresql://postgres@127.0.0.1:5432/sitrep_bench \
+        [--rate 20] [--seconds 15] [--only cost,fragments] [--out bench/results/abuse.md]
+
+Starts `sitrep serve` (one worker, production settings) on the benchmark database (made by
+``bench/run.sh``), then runs a calm phase and one phase per attack from issue 10. In every
+phase a steady client sends the `headline` query at a fixed rate (open loop: latency from
+the scheduled send time) and counts its errors; the attack runs beside it. For each phase
+the report gives the steady client's p50/p99 and errors, and what the attack got back
+(HTTP status and `extensions.code`, with counts, and its slowest answer).
+
+Goal (issue 10): the steady client's p99 stays under twice its calm value with no errors,
+and every attack is refused or bounded with a coded JSON error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+import servers  # noqa: E402
+from fixture import compute_fixture  # noqa: E402
+from workloads import QUERIES, variables  # noqa: E402
+
+Outcome = tuple[int, str, float]  # status, code, seconds
+
+
+def code_of(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"non-JSON {response.headers.get('content-type', '?')}"
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            return str((errors[0].get("extensions") or {}).get("code", "no code"))
+        if "code" in body:
+            return str(body["code"])
+        return "ok"
+    return "ok"
+
+
+async def timed(make: Callable[[], Awaitable[httpx.Response]]) -> Outcome:
+    start = time.perf_counter()
+    try:
+        r = await make()
+        return r.status_code, code_of(r), time.perf_counter() - start
+    except httpx.HTTPError as exc:
+        return 0, type(exc).__name__, time.perf_counter() - start
+
+
+# --- the attacks (issue 10's probes) ----------------------------------------------------
+
+
+def _gql(client: httpx.AsyncClient, query: str, variables_: Any = None) -> Callable[[], Any]:
+    return lambda: client.post("/graphql", json={"query": query, "variables": variables_ or {}})
+
+
+async def cost_bomb(client: httpx.AsyncClient, stop: float) -> list[Outcome]:
+    """Three nested connections of first: 100, times 30 aliases."""
+    leaf = "incidents(first: 100) { edges { node { id summary } } }"
+    middle = f"incidents(first: 100) {{ edges {{ node {{ location {{ {leaf} }} }} }} }}"
+    actor = f"participants {{ actor {{ {middle} }} }}"
+    one = f"incidents(first: 100) {{ edges {{ node {{ {actor} }} }} }}"
+    query = "{ " + " ".join(f"a{i}: {one}" for i in range(30)) + " }"
+    out = []
+    while time.perf_counter() < stop:
+        out.append(await timed(_gql(client, query)))
+    return out
+
+
+async def fragments(client: httpx.AsyncClient, stop: float) -> list[Outcome]:
+    """Fragments that each spread the next one twice (18 levels), and 4,900 copies of a field."""
+    levels = 18
+    frags = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+    doubling = f"{{ ...F0 }} {frags} fragment F{levels} on Query {{ __typename }}"
+    copies = "{ " + "incidents(first: 1) { totalCount } " * 4900 + "}"
+    out = []
+    while time.perf_counter() < stop:
+        out.append(await timed(_gql(client, doubling)))
+        out.append(await timed(_gql(client, copies)))
+    return out
+
+
+async def slow_exports(client: httpx.AsyncClient, stop: float, port: int) -> list[Outcome]:
+    """Twenty clients start the GeoJSON export and never read it."""
+    socks = []
+    for _ in range(20):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(b"GET /export/incidents.geojson HTTP/1.1\r\nHost: x\r\n\r\n")
+        socks.append(s)
+    await asyncio.sleep(max(0.0, stop - time.perf_counter()))
+    for s in socks:
+        s.close()
+    return [(0, "held open (not read)", 0.0)] * len(socks)
+
+
+async def huge_stats(client: httpx.AsyncClient, stop: float) -> list[Outcome]:
+    """incidentStats by DAY over 0001-01-01..9999-12-31 with fillEmpty, ten at a time."""
+    query = (
+        '{ incidentStats(filter: { occurredOn: { gte: "0001-01-01", lte: "9999-12-31" } } '
+        "interval: DAY, fillEmpty: true) { groups { count } } }"
+    )
+    out: list[Outcome] = []
+    while time.perf_counter() < stop:
+        out += await asyncio.gather(*(timed(_gql(client, query)) for _ in range(10)))
+    return out
+
+
+async def big_inputs(client: httpx.AsyncClient, stop: float) -> list[Outcome]:
+    """A 4,096-item `or` list in variables, a 50 MB body, a 5 MB comment-padded document,
+    distinct 4 MB documents, a filter nested 500 deep, a JSON body nested 3,000 deep."""
+    q = "query($f: IncidentFilter) { incidents(filter: $f, first: 1) { totalCount } }"
+    big_or = {"f": {"or": [{"killed": {"gte": i}} for i in range(4096)]}}
+    nested: dict[str, Any] = {"killed": {"gte": 1}}
+    for _ in range(500):
+        nested = {"not": nested}
+    deep_json = b'{"query": "{ __typename }", "variables": ' + b"[" * 3000 + b"]" * 3000 + b"}"
+    probes: list[Callable[[], Any]] = [
+        _gql(client, q, big_or),
+        _gql(client, q, {"f": nested}),
+        lambda: client.post(
+            "/graphql",
+            content=b'{"query": "' + b" " * (50 << 20) + b'{ __typename }"}',
+            headers={"content-type": "application/json"},
+        ),
+        _gql(client, "#" + "x" * (5 << 20) + "\n{ __typename }"),
+        lambda: client.post(
+            "/graphql", content=deep_json, headers={"content-type": "application/json"}
+        ),
+    ]
+    out = []
+    i = 0
+    while time.perf_counter() < stop:
+        out.append(await timed(probes[i % len(probes)]))
+        # distinct 4 MB documents (the document caches must not keep them)
+        pad = "#" + os.urandom(8).hex() + "y" * (4 << 20) + "\n"
+        out.append(await timed(_gql(client, pad + "{ __typename }")))
+        i += 1
+    return out
+
+
+async def big_upload(client: httpx.AsyncClient, stop: float) -> list[Outcome]:
+    """A 250 MB anonymous upload to /import/acled."""
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"--b\r\nContent-Disposition: form-data; "
+        yield b'name="file"; filename="a.csv"\r\n\r\n'
+        chunk = b"x" * (1 << 20)
+        for _ in range(250):
+            yield chunk
+        yield b"\r\n--b--\r\n"
+
+    out = []
+    while time.perf_counter() < stop:
+        out.append(
+            await timed(
+                lambda: client.post(
+                    "/import/acled",
+                    content=body(),
+                    headers={"content-type": "multipart/form-data; boundary=b"},
+                )
+            )
+        )
+    return out
+
+
+async def bad_values(client: httpx.AsyncClient, stop: float) -> list[Outcome]:
+    """An unknown fragment, NUL bytes in a string filter, an id ≥ 2^63, an unused variable."""
+    probes = [
+        _gql(client, "{ ...Nope }"),
+        _gql(client, '{ actors(filter: { name: "a\\u0000b" }) { totalCount } }'),
+        _gql(client, '{ node(id: "SW5jaWRlbnQ6OTIyMzM3MjAzNjg1NDc3NTgwOA==") { id } }'),
+        _gql(client, "query($x: Int) { __typename }", {"x": 1}),
+    ]
+    out = []
+    i = 0
+    while time.perf_counter() < stop:
+        out.append(await timed(probes[i % len(probes)]))
+        i += 1
+    return out
+
+
+ATTACKS: dict[str, Callable[..., Awaitable[list[Outcome]]]] = {
+    "cost": cost_bomb,
+    "fragments": fragments,
+    "exports": slow_exports,
+    "stats": huge_stats,
+    "inputs": big_inputs,
+    "upload": big_upload,
+    "values": bad_values,
+}
+
+
+# --- the steady client ------------------------------------------------------------------
+
+
+async def steady(
+    client: httpx.AsyncClient, body: dict[str, Any], rate: float, seconds: float
+) -> dict[str, Any]:
+    """Open loop: one request every 1/rate s, latency from its scheduled time."""
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    start = time.perf_counter()
+    tasks = []
+
+    async def one(at: float) -> None:
+        try:
+            r = await client.post("/graphql", json=body, timeout=60)
+            if r.status_code != 200 or "errors" in r.json():
+                errors[f"{r.status_code} {code_of(r)}"] += 1
+        except httpx.HTTPError as exc:
+            errors[type(exc).__name__] += 1
+        latencies.append(time.perf_counter() - at)
+
+    n = int(rate * seconds)
+    for k in range(n):
+        at = start + k / rate
+        await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(at)))
+    await asyncio.gather(*tasks)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
+
+    return {
+        "requests": n,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": pct(99),
+        "errors": dict(errors),
+    }
+
+
+async def phase(
+    name: str, port: int, body: dict[str, Any], rate: float, seconds: float
+) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=200)
+    async with (
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as calm,
+        httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
+        ) as hostile,
+    ):
+        stop = time.perf_counter() + seconds
+        attack = None
+        if name != "calm":
+            fn = ATTACKS[name]
+            args = (hostile, stop, port) if name == "exports" else (hostile, stop)
+            attack = asyncio.create_task(fn(*args))
+        s = await steady(calm, body, rate, seconds)
+        outcomes = await attack if attack else []
+    codes = Counter(f"{status} {code}" for status, code, _ in outcomes)
+    return {
+        "phase": name,
+        "steady": s,
+        "attack": dict(codes),
+        "attack_slowest_s": max((o[2] for o in outcomes), default=0.0),
+    }
+
+
+async def fixture(db: str) -> dict[str, Any]:
+    conn = await asyncpg.connect(db)
+    try:
+        return await compute_fixture(conn)
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--rate", type=float, default=20)
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--only", default=",".join(ATTACKS))
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    fx = asyncio.run(fixture(args.db))
+    body = {
+        "query": (QUERIES / "sitrep" / "headline.graphql").read_text(),
+        "variables": variables(fx)["headline"]["sitrep"],
+    }
+    logs = Path(os.environ.get("TMPDIR", "/tmp")) / "sitrep-abuse-logs"
+    target = servers.Server("sitrep", "Sitrep (1 worker)", "")
+    srv = servers.Servers(args.db, BENCH.parent, logs, [target])
+    srv.start()
+    results = []
+    try:
+        for name in ["calm", *args.only.split(",")]:
+            r = asyncio.run(phase(name, target.port, body, args.rate, args.seconds))
+            results.append(r)
+            print(json.dumps(r), flush=True)
+    finally:
+        srv.stop()
+    load = os.getloadavg()
+    calm = results[0]["steady"]
+    lines = [
+        f"Steady client: `headline` at {args.rate:g}/s for {args.seconds:g} s per phase. "
+        f"Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+        f"on {os.cpu_count()} cores.",
+        "",
+        "| phase | steady p50 ms | steady p99 ms | p99 ÷ calm | steady errors | attack got "
+        "(status code: count) | attack's slowest answer s |",
+        "|---|---:|---:|---:|---|---|---:|",
+    ]
+    for r in results:
+        s = r["steady"]
+        got = ", ".join(f"{k}: {v}" for k, v in sorted(r["attack"].items())) or "-"
+        errs = ", ".join(f"{k}: {v}" for k, v in s["errors"].items()) or "0"
+        lines.append(
+            f"| {r['phase']} | {s['p50']:.1f} | {s['p99']:.1f} | {s['p99'] / calm['p99']:.2f}x "
+            f"| {errs} | {got} | {r['attack_slowest_s']:.2f} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
