@@ -43,6 +43,26 @@ async def test_a_keyed_read_is_the_key_lookup_and_one_statement(gql: Gql) -> Non
     assert len(data["incidents"]["edges"]) == 2
 
 
+async def test_a_record_a_row_needs_is_read_once(gql: Gql) -> None:
+    """A participant is shown when its actor is visible, a relation when both its actors
+    are: the statement joins each of those actors once, as the visibility check, and builds
+    the `actor`, `subject` and `object` fields from that join (no second lookup)."""
+    query = (
+        "{ incidents(first: 5) { edges { node { participants { role actor { name "
+        "relations { kind subject { name } object { name } } } } } } } }"
+    )
+    data, statements = await gql.counted(query)
+    assert len(statements) == 1
+    sql = statements[0]
+    assert sql.count("join actor ") == 3
+    assert "from actor " not in sql
+    assert "exists (select 1 from actor" not in sql
+    names = [
+        p["actor"]["name"] for e in data["incidents"]["edges"] for p in e["node"]["participants"]
+    ]
+    assert names  # the demo's incidents have participants, all built from the join
+
+
 @pytest.mark.parametrize(
     ("query", "code"),
     [
