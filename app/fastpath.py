@@ -38,7 +38,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from app.asgi import ASGIApp, Message, Receive, Scope, Send
 from app.auth import viewer_for_key
 from app.settings import Settings
-from db.core import Db
+from db.core import DatabaseUnavailable, Db
 from db.planner import MERGED, Planner, Statement
 from db.viewer import Viewer
 from schema import validation_rules
@@ -146,6 +146,8 @@ class FastPath:
         try:
             run_on = db if not statement.generic else self.get_db(True)
             data: bytes = await run_on.fetchval(statement.sql, *statement.args)
+        except DatabaseUnavailable:
+            raise  # answered 503 by app.errors.JsonErrors, as the resolvers would
         except Exception as exc:  # the resolvers report and mask database errors
             await self._fallback(scope, receive, send, body, f"database: {type(exc).__name__}")
             return
