@@ -4,9 +4,11 @@ A request whose ``Content-Length`` is over the limit is answered 413
 ``PAYLOAD_TOO_LARGE`` at once, before a byte of its body is read (and the connection is
 closed rather than drained; a client that sent ``Expect: 100-continue`` never sends the
 body at all). A body without a length (chunked) is counted as it arrives and cut off at
-the limit with the same 413. The limit is ``SITREP_MAX_BODY_BYTES`` for every request
-except uploads: ``/import/…`` and multipart GraphQL requests that carry an API key
-(``importFile``) may send up to ``SITREP_MAX_UPLOAD_BYTES``.
+the limit with the same 413. Any refusal sent before the body was read (a 401 for an
+upload without a key) closes the connection too, so the body is never drained. The
+limit is ``SITREP_MAX_BODY_BYTES`` for every request except uploads: ``/import/…`` and
+multipart GraphQL requests that carry an API key (``importFile``) may send up to
+``SITREP_MAX_UPLOAD_BYTES``.
 """
 
 from __future__ import annotations
@@ -61,12 +63,15 @@ class BodyLimit:
         received = 0
         over = False
         started = False
+        # A body is coming that nobody has read yet (a refusal then closes the connection).
+        unread = declared not in (None, b"0") or b"transfer-encoding" in headers
 
         async def counted() -> Message:
-            nonlocal received, over
+            nonlocal received, over, unread
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                unread = message.get("more_body", False)
                 if received > limit:
                     over = True
                     raise _TooLarge
@@ -76,7 +81,10 @@ class BodyLimit:
             nonlocal started
             if over:
                 return  # the 413 is this layer's to send
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if unread and message["status"] >= 400:
+                    message["headers"] = [*message.get("headers", []), (b"connection", b"close")]
             await send(message)
 
         try:

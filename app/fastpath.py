@@ -37,6 +37,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from app.asgi import ASGIApp, Message, Receive, Scope, Send
 from app.auth import viewer_for_key
+from app.json_depth import json_too_deep, too_deep
 from app.settings import Settings
 from db.core import DatabaseUnavailable, Db
 from db.planner import MERGED, Planner, Statement
@@ -122,6 +123,9 @@ class FastPath:
         body, complete = await _read_body(receive, _MAX_BODY)
         if not complete:
             await self._fallback(scope, receive, send, body, "body too large", more=True)
+            return
+        if too_deep(body, self.settings.max_json_depth):  # refused as the resolvers do
+            await json_too_deep(self.settings.max_json_depth).send(send)
             return
         db = self.get_db(False)
         viewer = Viewer()

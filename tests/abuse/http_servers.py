@@ -167,6 +167,17 @@ def read_head(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     return int(status_line.split()[1]), headers, rest
 
 
+def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """A whole response with a Content-Length: status, headers and body."""
+    status, headers, body = read_head(sock)
+    while len(body) < int(headers["content-length"]):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return status, headers, body
+
+
 def read_to_end(sock: socket.socket, start: bytes = b"") -> bytes:
     data = start
     while chunk := sock.recv(1 << 20):
