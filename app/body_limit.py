@@ -13,8 +13,7 @@ multipart GraphQL requests that carry an API key (``importFile``) may send up to
 
 from __future__ import annotations
 
-from app.asgi import ASGIApp, Message, Scope, Send
-from app.asgi import Receive as ReceiveFn
+from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
 from app.errors import HttpError
 
 UPLOAD_PREFIX = "/import/"
@@ -30,9 +29,9 @@ def payload_too_large(limit: int) -> HttpError:
     )
 
 
-class BodyLimit:
+class BodyLimit(HttpLayer):
     def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body = max_body
         self.max_upload = max_upload
 
@@ -45,10 +44,7 @@ class BodyLimit:
             return self.max_upload
         return self.max_body
 
-    async def __call__(self, scope: Scope, receive: ReceiveFn, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
         limit = self.limit(scope, headers)
         declared = headers.get(b"content-length")

@@ -26,7 +26,7 @@ from fastapi.responses import Response
 from prometheus_client import Counter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.asgi import ASGIApp, Message, Receive, Scope, Send
+from app.asgi import HttpLayer, Message, Receive, Scope, Send
 from db.core import DatabaseUnavailable
 
 log = structlog.get_logger(__name__)
@@ -165,7 +165,7 @@ def _first_code(body: bytes) -> str:
         return "NONE"
 
 
-class JsonErrors:
+class JsonErrors(HttpLayer):
     """Outermost error layer (pure ASGI). An exception that escapes the app before the
     response started is answered in the JSON shape (503 for an unreachable database,
     else a masked 500); one after it started is re-raised, so the server aborts the
@@ -174,13 +174,7 @@ class JsonErrors:
     pages) gets the JSON shape with the code of its status. Every error response is
     counted by status and code."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False  # a response start went out to the client
         held: Message | None = None  # an error response's start, until its body is read
         chunks: list[bytes] = []

@@ -21,7 +21,7 @@ from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from app import errors
-from app.asgi import ASGIApp, Message, Receive, Scope, Send
+from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
 from app.auth import viewer_for
 from app.body_limit import BodyLimit
 from app.fastpath import FastPath
@@ -161,16 +161,10 @@ class SitrepAPI(FastAPI):
         return app
 
 
-class Metrics:
+class Metrics(HttpLayer):
     """Request counts and latency per path (pure ASGI: nothing buffered or wrapped)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         status = 500
 

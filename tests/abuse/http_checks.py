@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -39,9 +38,20 @@ def create_key(database_url: str, role: str) -> str:
     return asyncio.run(create())
 
 
-def run_sql(database_url: str, sql: str, *args: Any) -> None:
+def add_incidents(database_url: str, n: int) -> None:
+    """``n`` published incidents with 400-character summaries (committed): an export of
+    them is far larger than the sockets' buffers."""
+
     async def run() -> None:
         async with connected(database_url) as db:
-            await db.execute(sql, *args)
+            await db.execute(
+                "insert into incident (occurred_on, date_earliest, date_latest, location_id, "
+                "event_type, sub_event_type, summary, tags) select d, d, d, "
+                "(select min(id) from location), 'EXPLOSIONS_REMOTE_VIOLENCE', "
+                "'AIR_DRONE_STRIKE', repeat('x', 400), array['bulk'] "
+                "from (select date '1990-01-01' + (g % 9000) as d "
+                "from generate_series(1, $1) g) x",
+                n,
+            )
 
     asyncio.run(run())

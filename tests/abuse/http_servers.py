@@ -1,6 +1,6 @@
-"""Real servers for the HTTP abuse tests: a throwaway PostgreSQL that a test may stop and
-start, `sitrep serve` in a subprocess, and raw HTTP/1.1 over a socket (to send headers
-without a body, or to stop reading a response)."""
+"""For the HTTP abuse tests: a throwaway PostgreSQL that a test may stop and start, and
+raw HTTP/1.1 over a socket (to send headers without a body, or to stop reading a
+response). `sitrep serve` itself is ``tests.servers``."""
 
 from __future__ import annotations
 
@@ -8,24 +8,15 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
-import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from tests.servers import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 PG_USER = "embedded_postgres"  # initdb refuses to run as root
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ThrowawayPostgres:
@@ -83,49 +74,6 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
         yield pg
     finally:
         pg.remove()
-
-
-@contextmanager
-def sitrep_serve(
-    database_url: str, env: Mapping[str, str] | None = None, *args: str
-) -> Iterator[str]:
-    """`sitrep serve` against ``database_url`` with extra settings; yields its base URL."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SITREP_LOG_LEVEL": "WARNING",
-        **(env or {}),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", *args, "--port", str(port)],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, proc)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def wait_until_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            raise AssertionError(f"server did not start:\n{out}")
-        time.sleep(0.2)
 
 
 # --- raw HTTP/1.1 ------------------------------------------------------------------

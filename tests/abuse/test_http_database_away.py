@@ -13,17 +13,17 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.abuse.http_checks import create_key, metric, run_sql
+from tests.abuse.http_checks import add_incidents, create_key, metric
 from tests.abuse.http_servers import (
     ThrowawayPostgres,
     dechunk,
     read_head,
     read_to_end,
     send_head,
-    sitrep_serve,
     throwaway_postgres,
 )
 from tests.schema.test_headline import HEADLINE
+from tests.servers import sitrep_serve
 
 UNAVAILABLE = "The database is unavailable; try again shortly."
 ROWS = 20_000
@@ -41,15 +41,7 @@ def served() -> Iterator[tuple[ThrowawayPostgres, str, str]]:
         sitrep_serve(pg.url, settings, "--demo", "--migrate") as base,
     ):
         # Enough incidents for an export far larger than the sockets' buffers.
-        run_sql(
-            pg.url,
-            "insert into incident (occurred_on, date_earliest, date_latest, location_id, "
-            "event_type, sub_event_type, summary, tags) select d, d, d, "
-            "(select min(id) from location), 'EXPLOSIONS_REMOTE_VIOLENCE', 'AIR_DRONE_STRIKE', "
-            "repeat('x', 400), array['bulk'] from (select date '1990-01-01' + (g % 9000) as d "
-            "from generate_series(1, $1) g) x",
-            ROWS,
-        )
+        add_incidents(pg.url, ROWS)
         yield pg, base, create_key(pg.url, "admin")
 
 

@@ -16,7 +16,7 @@ import uvicorn
 from app.main import create_app
 from app.settings import Settings
 from tests.abuse.http_checks import assert_error, metric
-from tests.abuse.http_servers import free_port
+from tests.servers import free_port
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.abuse.http_checks import assert_error, metric, run_sql
-from tests.abuse.http_servers import dechunk, read_head, read_to_end, send_head, sitrep_serve
+from tests.abuse.http_checks import add_incidents, assert_error, metric
+from tests.abuse.http_servers import dechunk, read_head, read_to_end, send_head
 from tests.conftest import FreshDatabase
 from tests.schema.test_headline import HEADLINE
+from tests.servers import sitrep_serve
 
 ROWS = 20_000
 STALLED = 12
@@ -37,15 +38,7 @@ def bulk_server(fresh_database: FreshDatabase) -> Iterator[str]:
         "SITREP_EXPORT_PAGE_SIZE": "200",
     }
     with sitrep_serve(url, settings, "--demo") as base:
-        run_sql(
-            url,
-            "insert into incident (occurred_on, date_earliest, date_latest, location_id, "
-            "event_type, sub_event_type, summary, tags) select d, d, d, "
-            "(select min(id) from location), 'EXPLOSIONS_REMOTE_VIOLENCE', 'AIR_DRONE_STRIKE', "
-            "repeat('x', 400), array['bulk'] from (select date '1990-01-01' + (g % 9000) as d "
-            "from generate_series(1, $1) g) x",
-            ROWS,
-        )
+        add_incidents(url, ROWS)
         yield base
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.abuse.http_servers import ROOT, free_port, wait_until_up
 from tests.schema.test_headline import HEADLINE
+from tests.servers import ROOT, free_port, wait_until_up
 
 
 def _env(data_dir: Path) -> dict[str, str]:

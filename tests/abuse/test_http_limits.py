@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from tests.abuse.http_checks import assert_error, create_key
-from tests.abuse.http_servers import read_response, send_head, sitrep_serve
+from tests.abuse.http_servers import read_response, send_head
 from tests.conftest import FreshDatabase
+from tests.servers import sitrep_serve
 
 MB = 1024 * 1024
 TOO_DEEP = "JSON nests deeper than 64 levels."
@@ -33,6 +34,15 @@ def _error_of(sock_rest: bytes) -> dict[str, object]:
     return body
 
 
+def _too_large(limit: int) -> dict[str, object]:
+    message = f"The request body is larger than {limit} bytes."
+    return {
+        "errors": [
+            {"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": limit}}
+        ]
+    }
+
+
 def test_a_body_over_the_limit_is_refused_before_it_is_read(served: tuple[str, str]) -> None:
     base, _ = served
     headers = {"Content-Type": "application/json", "Content-Length": str(50 * MB)}
@@ -42,14 +52,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(served: tuple[str, s
     sock.close()
     assert time.monotonic() - started < 5
     assert (status, got["content-type"], got["connection"]) == (413, "application/json", "close")
-    assert _error_of(rest) == {
-        "errors": [
-            {
-                "message": f"The request body is larger than {MB} bytes.",
-                "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": MB},
-            }
-        ]
-    }
+    assert _error_of(rest) == _too_large(MB)
 
 
 def test_a_chunked_body_is_cut_off_at_the_limit(served: tuple[str, str]) -> None:
@@ -62,12 +65,7 @@ def test_a_chunked_body_is_cut_off_at_the_limit(served: tuple[str, str]) -> None
     status, _, rest = read_response(sock)
     sock.close()
     assert status == 413
-    assert _error_of(rest)["errors"] == [
-        {
-            "message": f"The request body is larger than {MB} bytes.",
-            "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": MB},
-        }
-    ]
+    assert _error_of(rest) == _too_large(MB)
 
 
 def _deep_body(depth: int) -> bytes:
@@ -151,15 +149,7 @@ def test_an_oversize_upload_gets_413_at_once(served: tuple[str, str]) -> None:
     base, admin = served
     status, _, rest = _upload_head(base, 250 * MB, {"Authorization": f"Bearer {admin}"})
     assert status == 413
-    limit = 200 * MB
-    assert _error_of(rest) == {
-        "errors": [
-            {
-                "message": f"The request body is larger than {limit} bytes.",
-                "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": limit},
-            }
-        ]
-    }
+    assert _error_of(rest) == _too_large(200 * MB)
 
 
 def test_import_without_a_file_is_a_coded_error(served: tuple[str, str]) -> None:
