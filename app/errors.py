@@ -169,18 +169,21 @@ class JsonErrors(HttpLayer):
     """Outermost error layer (pure ASGI). An exception that escapes the app before the
     response started is answered in the JSON shape (503 for an unreachable database,
     else a masked 500); one after it started is re-raised, so the server aborts the
-    connection and the client sees a broken transfer, never a clean end. An error
+    connection and the client sees a broken transfer, never a clean end; one after the
+    response was complete (Starlette re-raises what its 500 handler answered) is done
+    with. An error
     response that is not JSON (Strawberry's plain-text 400s and 405s, a server's own
     pages) gets the JSON shape with the code of its status. Every error response is
     counted by status and code."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False  # a response start went out to the client
+        started = complete = False  # a response start / its last part went out
         held: Message | None = None  # an error response's start, until its body is read
         chunks: list[bytes] = []
 
         async def error_send(message: Message) -> None:
-            nonlocal started, held
+            nonlocal started, complete, held
+            complete = message["type"] == "http.response.body" and not message.get("more_body")
             if message["type"] == "http.response.start":
                 if message["status"] >= 400:
                     held = message
@@ -202,6 +205,8 @@ class JsonErrors(HttpLayer):
         try:
             await self.app(scope, receive, error_send)
         except Exception as exc:
+            if complete:
+                return  # answered (Starlette re-raises after its 500 handler ran); logged
             if started:
                 raise
             if isinstance(exc, DatabaseUnavailable):

@@ -47,7 +47,11 @@ def sitrep_serve(
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 def wait_until_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:

@@ -56,6 +56,12 @@ def _requests(base: str, admin: str) -> dict[str, httpx.Response]:
         "resolvers": httpx.get(
             f"{base}/graphql", params={"query": "{ incidents { totalCount } }"}, timeout=10
         ),
+        "resolvers with a key": httpx.get(
+            f"{base}/graphql",
+            params={"query": "{ incidents { totalCount } }"},
+            headers=bearer,
+            timeout=10,
+        ),
         "mutation with a key": httpx.post(
             f"{base}/graphql",
             json={
