@@ -123,6 +123,8 @@ def install(app: FastAPI) -> None:
 
     async def starlette_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code < 400:  # not an error (304 Not Modified, …): no body
+            return Response(status_code=exc.status_code, headers=exc.headers)
         return HttpError(exc.status_code, exc.detail, headers=exc.headers).response()
 
     async def validation_error(_: Request, exc: Exception) -> Response:
