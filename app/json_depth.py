@@ -5,7 +5,9 @@ thousand levels, and graphql-core recurses over a deep value again; so request b
 query-string variables and export filters are refused past ``SITREP_MAX_JSON_DEPTH``
 (400 ``JSON_TOO_DEEP``) before anything parses them. The scan runs in C (a regular
 expression drops the strings, ``bytes.translate`` keeps the brackets, ``accumulate``
-sums them): about 30 ms for a 1 MB body of brackets, nothing for a body with few.
+sums them): about 0.1 s for a 1 MB body made only of brackets (the worst case the body
+limit lets through; measured on a busy machine), and a body with no more brackets than
+the limit is passed after two ``bytes.count`` calls.
 """
 
 from __future__ import annotations
