@@ -133,12 +133,23 @@ class PoolDb:
     async def transaction(
         self, *, isolation: Isolation | None = None, readonly: bool = False
     ) -> AsyncIterator[ConnectionDb]:
-        with reachable():
+        # Statements in the body turn their own errors into DatabaseUnavailable; here,
+        # acquiring, BEGIN, COMMIT and ROLLBACK do, and the body's errors pass unchanged.
+        raised: BaseException | None = None
+        try:
             async with (
                 self.pool.acquire() as conn,
                 conn.transaction(isolation=isolation, readonly=readonly),
             ):
-                yield ConnectionDb(cast(asyncpg.Connection, conn), self.counter)
+                try:
+                    yield ConnectionDb(cast(asyncpg.Connection, conn), self.counter)
+                except BaseException as exc:
+                    raised = exc
+                    raise
+        except Exception as exc:
+            if exc is raised or not is_unavailable(exc):
+                raise
+            raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
 
 
 class ConnectionDb:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from db.core import DatabaseUnavailable, PoolDb, create_pool
 from tests.abuse.http_checks import add_incidents, create_key, metric
 from tests.abuse.http_servers import (
     ThrowawayPostgres,
@@ -144,3 +145,34 @@ def test_a_failure_after_the_export_started_breaks_the_transfer(
     assert body.startswith(b'{"type":"FeatureCollection","features":[{')
     assert 0 < body.count(b'"type":"Feature"') < ROWS
     assert metric(base, "sitrep_exports_aborted_total", reason="failed") == 1
+
+
+async def test_transactions_say_database_unavailable_and_pass_other_errors(
+    served: tuple[ThrowawayPostgres, str, str],
+) -> None:
+    """A transaction's own begin/commit on a lost server is ``DatabaseUnavailable``;
+    an error of the transaction's body (here a file's) passes as it is."""
+    pg, _, _ = served
+    pool = await create_pool(pg.url, min_size=1, max_size=1)
+    db = PoolDb(pool)
+
+    async def in_transaction(error: Exception | None) -> None:
+        async with db.transaction() as tx:
+            await tx.fetchval("select 1")
+            if error is not None:
+                raise error
+
+    try:
+        with pytest.raises(FileNotFoundError):
+            await in_transaction(FileNotFoundError("not a database error"))
+        pg.stop()
+        try:
+            with pytest.raises(DatabaseUnavailable):
+                await in_transaction(None)
+            with pytest.raises(DatabaseUnavailable):
+                await db.fetchval("select 1")
+        finally:
+            pg.start()
+        assert await db.fetchval("select 1") == 1
+    finally:
+        await pool.close()
