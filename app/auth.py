@@ -3,24 +3,25 @@
 No header means anonymous (published records only), unless the deployment requires a
 key for reads too (``SITREP_REQUIRE_KEY_FOR_READS``): then a missing key is refused with
 401 ``UNAUTHENTICATED``. A malformed, unknown or revoked key is refused with 401
-``INVALID_API_KEY``. Both carry the code in a JSON body, never a GraphQL 500.
+``INVALID_API_KEY``. Both carry the code in the JSON error body (``app.errors``), never a
+GraphQL 500.
 """
 
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
 
+from app.errors import HttpError
 from app.settings import Settings
 from db import keys
 from db.core import Db
 from db.viewer import Viewer
 
 
-class AuthError(Exception):
+class AuthError(HttpError):
     def __init__(self, message: str, code: str = "UNAUTHENTICATED", status: int = 401) -> None:
-        super().__init__(message)
-        self.message, self.code, self.status = message, code, status
+        challenge = {"WWW-Authenticate": 'Bearer realm="sitrep"'} if status == 401 else None
+        super().__init__(status, message, code, headers=challenge)
 
 
 async def viewer_for(request: Request, db: Db, settings: Settings) -> Viewer:
@@ -44,15 +45,6 @@ async def viewer_for(request: Request, db: Db, settings: Settings) -> Viewer:
     if row is None:
         raise AuthError("Unknown or revoked API key.", code="INVALID_API_KEY")
     return Viewer.for_key(row.id, row.name, row.role)
-
-
-def auth_error_response(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AuthError)
-    return JSONResponse(
-        {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]},
-        status_code=exc.status,
-        headers={"WWW-Authenticate": 'Bearer realm="sitrep"'} if exc.status == 401 else None,
-    )
 
 
 async def viewer_for_key(header: str, db: Db) -> Viewer | None:

@@ -65,12 +65,13 @@ def serve(
 
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
-    url = database.resolve_database_url(settings)
-    if migrate if migrate is not None else settings.database_url is None:
-        database.upgrade(url)
-    if demo:
-        counts = asyncio.run(_load_demo(url))
-        typer.echo(f"demo data loaded ({sum(counts.values())} rows written)")
+    with database.start_lock(settings):
+        url = database.resolve_database_url(settings)
+        if migrate if migrate is not None else settings.database_url is None:
+            database.upgrade(url)
+        if demo:
+            counts = asyncio.run(_load_demo(url))
+            typer.echo(f"demo data loaded ({sum(counts.values())} rows written)")
     options: dict[str, Any] = {
         "host": host or settings.host,
         "port": port or settings.port,

@@ -3,13 +3,18 @@
 Also runs Alembic migrations programmatically (``sitrep db upgrade`` and ``serve``), and
 is how every CLI command that reads or writes data gets its database (``data_url``,
 ``connected``, ``run_on_data``).
+
+Processes that start on one data directory at once (two ``serve``, or ``serve`` and a
+CLI command) take turns through ``start_lock``, a file lock in the directory held over
+initdb, database creation, migrations and the demo load, so the second waits for the
+first instead of failing on a half-made database.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -64,14 +69,38 @@ def ensure_database(server_url: str, name: str) -> None:
     asyncio.run(_create())
 
 
+def embedded_data_dir(settings: Settings) -> Path:
+    data_dir = settings.data_dir
+    return data_dir if data_dir.is_absolute() else PROJECT_ROOT / data_dir
+
+
+@contextmanager
+def start_lock(settings: Settings) -> Iterator[None]:
+    """Held while a process prepares the embedded database (nothing with DATABASE_URL)."""
+    if settings.database_url is not None:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    data_dir = embedded_data_dir(settings)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(data_dir / "start.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        log.info("database.waiting_for_another_start", data_dir=str(data_dir))
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def resolve_database_url(settings: Settings) -> str:
     """The URL to connect to: DATABASE_URL if set, else the embedded server's ``sitrep`` db."""
     if settings.database_url is not None:
         return settings.database_url.get_secret_value()
-    data_dir = settings.data_dir
-    if not data_dir.is_absolute():
-        data_dir = PROJECT_ROOT / data_dir
-    server = embedded_server_url(data_dir)
+    server = embedded_server_url(embedded_data_dir(settings))
     ensure_database(server, EMBEDDED_DATABASE)
     return with_database(server, EMBEDDED_DATABASE)
 
@@ -150,11 +179,14 @@ def data_url(settings: Settings | None = None) -> str:
     status 2) with a clear message instead of failing on a missing table.
     """
     settings = settings or get_settings()
-    url = resolve_database_url(settings)
     head = head_revision()
     if settings.database_url is None:
-        upgrade(url)
-    elif (current := current_revision(url)) != head:
+        with start_lock(settings):
+            url = resolve_database_url(settings)
+            upgrade(url)
+        return url
+    url = resolve_database_url(settings)
+    if (current := current_revision(url)) != head:
         import typer
 
         typer.echo(

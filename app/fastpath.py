@@ -15,7 +15,7 @@ counts which path answered; a debug log line says why a request fell back.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +35,11 @@ from prometheus_client import Counter
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from app.asgi import ASGIApp, Message, Receive, Scope, Send
 from app.auth import viewer_for_key
+from app.json_depth import json_too_deep, too_deep
 from app.settings import Settings
-from db.core import Db
+from db.core import DatabaseUnavailable, Db
 from db.planner import MERGED, Planner, Statement
 from db.viewer import Viewer
 from schema import validation_rules
@@ -58,12 +60,6 @@ PLANS = Counter(
     "names, text)",
     ["plan"],
 )
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Bodies larger than this are left to the resolvers' path (and its own limits).
 _MAX_BODY = 256 * 1024
@@ -128,6 +124,9 @@ class FastPath:
         if not complete:
             await self._fallback(scope, receive, send, body, "body too large", more=True)
             return
+        if too_deep(body, self.settings.max_json_depth):  # refused as the resolvers do
+            await json_too_deep(self.settings.max_json_depth).send(send)
+            return
         db = self.get_db(False)
         viewer = Viewer()
         header = headers.get(b"authorization")
@@ -151,6 +150,8 @@ class FastPath:
         try:
             run_on = db if not statement.generic else self.get_db(True)
             data: bytes = await run_on.fetchval(statement.sql, *statement.args)
+        except DatabaseUnavailable:
+            raise  # answered 503 by app.errors.JsonErrors, as the resolvers would
         except Exception as exc:  # the resolvers report and mask database errors
             await self._fallback(scope, receive, send, body, f"database: {type(exc).__name__}")
             return

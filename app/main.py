@@ -2,10 +2,15 @@
 
 ``create_app(settings)`` opens an asyncpg pool in its lifespan. Tests pass ``db=`` to
 serve from a connection inside a rolled-back transaction instead.
+
+In front of FastAPI sit pure ASGI layers (outermost first): the metrics, ``JsonErrors``
+(every error in one JSON shape, ``app/errors.py``), the body size limit
+(``app/body_limit.py``) and the fast path (``app/fastpath.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,11 +19,14 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from strawberry.fastapi import GraphQLRouter
 
-from app.auth import AuthError, auth_error_response, viewer_for
-from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
+from app import errors
+from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
+from app.auth import viewer_for
+from app.body_limit import BodyLimit
+from app.fastpath import FastPath
 from app.geojson import geojson_router
+from app.graphql_router import SitrepGraphQLRouter
 from app.imports_http import import_router
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, PoolDb, create_pool
@@ -29,6 +37,8 @@ log = structlog.get_logger(__name__)
 
 REQUESTS = Counter("sitrep_http_requests_total", "HTTP requests", ["path", "status"])
 LATENCY = Histogram("sitrep_http_request_seconds", "HTTP request latency", ["path"])
+
+READY_TIMEOUT_S = 2.0
 
 
 def create_app(
@@ -80,11 +90,12 @@ def create_app(
         return Context(request_db, settings, viewer)
 
     schema = build_schema(settings)
-    graphql = GraphQLRouter(
+    graphql = SitrepGraphQLRouter(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         multipart_uploads_enabled=True,
+        max_json_depth=settings.max_json_depth,
     )
     app = SitrepAPI(
         title="Sitrep",
@@ -96,13 +107,20 @@ def create_app(
         state["db"] = db
     app.include_router(graphql, prefix="/graphql")
     app.include_router(geojson_router(lambda: state["db"], settings))
-    app.add_exception_handler(AuthError, auth_error_response)
     app.include_router(import_router(lambda: state["db"], settings))
+    errors.install(app)
 
-    @app.get("/healthz", summary="Liveness and database check")
+    @app.get("/healthz", summary="Liveness: 200 while the process serves (no database check)")
     async def healthz() -> dict[str, str]:
-        await state["db"].fetchval("select 1")
         return {"status": "ok"}
+
+    @app.get("/readyz", summary="Readiness: 200 when the database answers, else 503")
+    async def readyz() -> dict[str, str]:
+        try:
+            await asyncio.wait_for(state["db"].fetchval("select 1"), READY_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise errors.database_unavailable() from exc
+        return {"status": "ready"}
 
     @app.get("/metrics", summary="Prometheus metrics")
     async def metrics_endpoint() -> Response:
@@ -110,11 +128,21 @@ def create_app(
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, str]:
-        return {"graphql": "/graphql", "health": "/healthz", "metrics": "/metrics"}
+        return {
+            "graphql": "/graphql",
+            "health": "/healthz",
+            "ready": "/readyz",
+            "metrics": "/metrics",
+        }
 
-    # Outermost, before FastAPI's own middleware: a planned read touches nothing else.
+    # Outside FastAPI's own middleware (innermost first): a planned read touches nothing
+    # else; no body is read before the size limit; errors of all of them are JSON.
     app.outer = [
         lambda inner: FastPath(inner, schema=schema, settings=settings, get_db=request_db),
+        lambda inner: BodyLimit(
+            inner, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+        ),
+        errors.JsonErrors,
         Metrics,
     ]
     return app
@@ -133,16 +161,10 @@ class SitrepAPI(FastAPI):
         return app
 
 
-class Metrics:
+class Metrics(HttpLayer):
     """Request counts and latency per path (pure ASGI: nothing buffered or wrapped)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         status = 500
 
@@ -155,6 +177,7 @@ class Metrics:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            path = scope["path"] if scope["path"] in {"/graphql", "/healthz"} else "other"
+            known = {"/graphql", "/healthz", "/readyz"}
+            path = scope["path"] if scope["path"] in known else "other"
             REQUESTS.labels(path, str(status)).inc()
             LATENCY.labels(path).observe(time.perf_counter() - start)

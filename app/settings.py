@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         200 * 1024 * 1024, ge=1, description="Largest file accepted by the import endpoints"
     )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest request body (uploads: max_upload_bytes)"
+    )
+    max_json_depth: int = Field(
+        64, ge=2, description="Deepest nesting of a JSON body, variables or export filter"
+    )
+    max_concurrent_exports: int = Field(
+        8, ge=1, description="Exports streamed at once per process; more get 503"
+    )
+    export_page_size: int = Field(1000, ge=1, description="Rows an export reads per statement")
+    export_write_timeout_s: float = Field(
+        30.0, gt=0, description="An export whose client takes no data for this long is cut"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -8,14 +8,19 @@ with a lock, because asyncpg refuses concurrent operations on one connection.
 Both give a transaction the same way: ``async with db.transaction() as tx_db`` yields a
 ``ConnectionDb`` on the transaction's connection (a pooled connection in a new
 transaction, or the handle's own connection in a savepoint when one is already open).
+
+When the server cannot be reached (down, restarting, a connection cut), every handle
+raises ``DatabaseUnavailable``: the HTTP layer answers it with 503
+``DATABASE_UNAVAILABLE``, GraphQL with that code. The pool reconnects by itself once
+the server is back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any, Literal, Protocol, TypeVar, cast
 
 import asyncpg
@@ -23,6 +28,41 @@ import orjson
 
 T = TypeVar("T")
 Isolation = Literal["read_committed", "repeatable_read", "serializable"]
+
+
+class DatabaseUnavailable(Exception):
+    """The database server cannot be reached; the request may succeed if retried later."""
+
+
+_CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the server is unreachable (not that a statement failed or
+    timed out)."""
+    if isinstance(exc, (DatabaseUnavailable, *_CONNECTION_LOST)):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "closed" in str(exc)
+    return isinstance(exc, OSError) and not isinstance(exc, TimeoutError)
+
+
+@contextmanager
+def reachable() -> Iterator[None]:
+    """Turn the errors of an unreachable server into ``DatabaseUnavailable``."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
+        raise
 
 
 class QueryCounter:
@@ -67,33 +107,49 @@ class PoolDb:
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         self.counter.record(sql)
-        async with self.pool.acquire() as conn:
-            return list(await conn.fetch(sql, *args))
+        with reachable():
+            async with self.pool.acquire() as conn:
+                return list(await conn.fetch(sql, *args))
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         self.counter.record(sql)
-        async with self.pool.acquire() as conn:
-            return await conn.fetchrow(sql, *args)
+        with reachable():
+            async with self.pool.acquire() as conn:
+                return await conn.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         self.counter.record(sql)
-        async with self.pool.acquire() as conn:
-            return await conn.fetchval(sql, *args)
+        with reachable():
+            async with self.pool.acquire() as conn:
+                return await conn.fetchval(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> str:
         self.counter.record(sql)
-        async with self.pool.acquire() as conn:
-            return str(await conn.execute(sql, *args))
+        with reachable():
+            async with self.pool.acquire() as conn:
+                return str(await conn.execute(sql, *args))
 
     @asynccontextmanager
     async def transaction(
         self, *, isolation: Isolation | None = None, readonly: bool = False
     ) -> AsyncIterator[ConnectionDb]:
-        async with (
-            self.pool.acquire() as conn,
-            conn.transaction(isolation=isolation, readonly=readonly),
-        ):
-            yield ConnectionDb(cast(asyncpg.Connection, conn), self.counter)
+        # Statements in the body turn their own errors into DatabaseUnavailable; here,
+        # acquiring, BEGIN, COMMIT and ROLLBACK do, and the body's errors pass unchanged.
+        raised: BaseException | None = None
+        try:
+            async with (
+                self.pool.acquire() as conn,
+                conn.transaction(isolation=isolation, readonly=readonly),
+            ):
+                try:
+                    yield ConnectionDb(cast(asyncpg.Connection, conn), self.counter)
+                except BaseException as exc:
+                    raised = exc
+                    raise
+        except Exception as exc:
+            if exc is raised or not is_unavailable(exc):
+                raise
+            raise DatabaseUnavailable(str(exc) or type(exc).__name__) from exc
 
 
 class ConnectionDb:
@@ -110,22 +166,26 @@ class ConnectionDb:
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         self.counter.record(sql)
         async with self._lock:
-            return list(await self.conn.fetch(sql, *args))
+            with reachable():
+                return list(await self.conn.fetch(sql, *args))
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         self.counter.record(sql)
         async with self._lock:
-            return await self.conn.fetchrow(sql, *args)
+            with reachable():
+                return await self.conn.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         self.counter.record(sql)
         async with self._lock:
-            return await self.conn.fetchval(sql, *args)
+            with reachable():
+                return await self.conn.fetchval(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> str:
         self.counter.record(sql)
         async with self._lock:
-            return str(await self.conn.execute(sql, *args))
+            with reachable():
+                return str(await self.conn.execute(sql, *args))
 
     @asynccontextmanager
     async def transaction(

@@ -7,9 +7,8 @@ The radius, box and near-a-location filters themselves are part of the filter la
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import Any
 
 from db import geo_sql
 from db.core import Db, to_rows
@@ -110,39 +109,40 @@ class FeatureRow:
     admin1_code: str | None
 
 
-def features_sql(c: Compiler, f: IncidentFilter | None) -> str:
-    """Visible incidents matching ``f``, newest first, with their visible location."""
+def features_sql(
+    c: Compiler, f: IncidentFilter | None, after: tuple[dt.date, int] | None, limit: int
+) -> str:
+    """One page of visible incidents matching ``f``, newest first (keyset ``after`` =
+    the last row's ``(occurred_on, id)``), with their visible location."""
     where = c.visible("i")
     if f is not None:
         where += " and " + incident_where(f, c, "i")
+    if after is not None:
+        where += f" and (i.occurred_on, i.id) < ({c(after[0])}::date, {c(after[1])}::bigint)"
     return (
         "select i.id, i.occurred_on, i.date_earliest, i.date_latest, i.event_type, "
         "i.sub_event_type, i.weapon, i.outcome, i.claim_status, i.projectile_count, "
         "i.killed_best, i.injured_best, i.summary, l.id as location_id, "
         "l.name as location_name, l.latitude, l.longitude, l.country_code, l.admin1_code "
         f"from incident i left join location l on l.id = i.location_id and {c.visible('l')} "
-        f"where {where} order by i.occurred_on desc, i.id desc"
+        f"where {where} order by i.occurred_on desc, i.id desc limit {c(limit)}"
     )
 
 
-async def stream_features(
-    db: Db, viewer: Viewer, f: IncidentFilter | None, batch: int = 2000
-) -> AsyncIterator[list[FeatureRow]]:
-    """Batches of features read through a server-side cursor inside a transaction, so
-    memory stays flat whatever the size of the export."""
-    c = Compiler(viewer)
-    sql = features_sql(c, f)
-    db.counter.record(sql)
-    # a savepoint where a transaction is open (a test's): read-only applies to new ones
-    async with db.transaction(readonly=True) as tx:
-        async for rows in _batches(tx.conn, sql, c.params.args, batch):
-            yield rows
-
-
-async def _batches(conn: Any, sql: str, args: list[Any], batch: int) -> AsyncIterator[list[Any]]:
-    cursor = await conn.cursor(sql, *args)
+async def feature_pages(
+    db: Db, viewer: Viewer, f: IncidentFilter | None, page_size: int
+) -> AsyncGenerator[list[FeatureRow]]:
+    """The export in keyset pages, one statement each (``limit page_size + 1`` says
+    whether another follows). Each statement takes a pooled connection and gives it back
+    before its page is handed on, so a consumer that waits on a slow client holds none.
+    Pages are not one snapshot: a row changed between two pages shows as it is when its
+    page is read, and no row is read twice."""
+    after: tuple[dt.date, int] | None = None
     while True:
-        records = await cursor.fetch(batch)
-        if not records:
+        c = Compiler(viewer)
+        records = await db.fetch(features_sql(c, f, after, page_size + 1), *c.params.args)
+        rows = to_rows(FeatureRow, records[:page_size])
+        yield rows
+        if len(records) <= page_size:
             return
-        yield to_rows(FeatureRow, records)
+        after = (rows[-1].occurred_on, rows[-1].id)

@@ -10,6 +10,8 @@ Every error in a response carries ``extensions.code``:
   ending before it starts, ``first`` and ``last`` together, a bad country code);
 * ``MAX_DEPTH_EXCEEDED`` / ``MAX_ALIASES_EXCEEDED`` / ``MAX_TOKENS_EXCEEDED`` — limits;
 * ``PAGE_SIZE_EXCEEDED``, ``INVALID_CURSOR``, ``INVALID_ID`` — pagination and lookups;
+* ``DATABASE_UNAVAILABLE`` — the database cannot be reached (over HTTP: a 503 with
+  ``Retry-After``);
 * ``INTERNAL_SERVER_ERROR`` — anything unexpected, with the message masked (the details
   are logged, never sent).
 """
@@ -24,6 +26,9 @@ import structlog
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
+
+from db.core import is_unavailable
+from schema.metrics import count_graphql_errors
 
 log = structlog.get_logger(__name__)
 
@@ -104,6 +109,8 @@ def classify(error: GraphQLError) -> GraphQLError:
         if error.extensions and "code" in error.extensions:
             return error
         return _with_code(error, error.message, _code_for(error))
+    if is_unavailable(original):
+        return _with_code(error, "The database is unavailable.", "DATABASE_UNAVAILABLE")
     log.error("unexpected error", path=error.path, exc_info=original)
     return _with_code(error, "Unexpected error.", "INTERNAL_SERVER_ERROR")
 
@@ -129,3 +136,4 @@ class ErrorCodes(SchemaExtension):
         errors = getattr(result, "errors", None)
         if result is not None and errors:
             result.errors = [classify(e) for e in errors]
+            count_graphql_errors(result.errors)

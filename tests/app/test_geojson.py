@@ -1,5 +1,5 @@
 """/export/incidents.geojson: RFC 7946 structure, the filter language, drafts hidden,
-errors with the API's codes, and streaming in batches."""
+errors with the API's codes, and streaming in keyset pages."""
 
 from __future__ import annotations
 
@@ -158,9 +158,7 @@ async def test_bad_filter_is_400_with_a_code(
     assert response.json() == {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-async def test_streams_in_batches_through_a_cursor(
-    conn: asyncpg.Connection, db: ConnectionDb
-) -> None:
+async def test_streams_in_keyset_pages(conn: asyncpg.Connection, db: ConnectionDb) -> None:
     town = await make_location(conn, "Batch town", latitude=1.0, longitude=2.0)
     await conn.execute(
         "insert into incident (occurred_on, date_earliest, date_latest, location_id, event_type, "
@@ -170,9 +168,12 @@ async def test_streams_in_batches_through_a_cursor(
         town,
     )
     f = IncidentFilter(tags_any=("batch",))
-    sizes = [len(rows) async for rows in geo.stream_features(db, Viewer(), f, batch=10)]
-    assert sizes == [10, 10, 5]
-    assert db.counter.count == 1
+    pages = [rows async for rows in geo.feature_pages(db, Viewer(), f, 10)]
+    assert [len(rows) for rows in pages] == [10, 10, 5]
+    assert db.counter.count == 3  # one statement per page (limit 11 says whether more follow)
+    days = [row.occurred_on for rows in pages for row in rows]
+    assert days == sorted(days, reverse=True)
+    assert len(set(days)) == 25
 
 
 async def test_geojson_uses_the_callers_key(
