@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import strawberry
 
+from db import filters as f
 from db import stats
 from db.stats import StatsQuery, StatsRow
 from schema.common import Admin1, Country, country
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 ActorT = Annotated["Actor", strawberry.lazy("schema.actor")]
 LocationT = Annotated["Location", strawberry.lazy("schema.location")]
 MAX_GROUPS = 10_000
+# Without an occurredOn bound, fillEmpty's buckets start at the earliest date an incident
+# may have (writes refuse dates before 1900) and end today.
+EARLIEST = dt.date(1900, 1, 1)
+_BUCKET_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 89, "year": 365}
 
 
 @strawberry.enum(description="What incident statistics can be grouped by (besides time).")
@@ -219,8 +224,11 @@ async def resolve_incident_stats(
         raise PageSizeExceeded(
             f"`first` must be 1..{MAX_GROUPS}.", field="first", maxPageSize=MAX_GROUPS
         )
+    where = filter.to_db() if filter else None
+    if fill_empty and interval is not None:
+        check_buckets(where, value(interval), info.context.settings.max_stats_buckets)
     q = StatsQuery(
-        filter=filter.to_db() if filter else None,
+        filter=where,
         group_by=dims,
         interval=value(interval) if interval else None,
         fill=fill_empty,
@@ -233,6 +241,23 @@ async def resolve_incident_stats(
         truncated=result.truncated,
         time_zone=time_zone,
     )
+
+
+def check_buckets(where: f.IncidentFilter | None, interval: str, limit: int) -> None:
+    """Refuse, before any SQL, a ``fillEmpty`` whose date range holds more than ``limit``
+    buckets (an upper estimate: months count as 28 days, quarters 89, years 365)."""
+    span = where.occurred_on if where is not None else None
+    lo = (span.gte if span is not None else None) or EARLIEST
+    hi = (span.lte if span is not None else None) or dt.date.today()
+    buckets = max(0, (hi - lo).days) // _BUCKET_DAYS[interval] + 1
+    if buckets > limit:
+        raise BadUserInput(
+            f"`fillEmpty` would return about {buckets} {interval} buckets; at most {limit} are "
+            "allowed. Narrow `filter.occurredOn` or choose a longer interval.",
+            field="fillEmpty",
+            buckets=buckets,
+            limit=limit,
+        )
 
 
 GroupByArg = Annotated[
