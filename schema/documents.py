@@ -117,7 +117,7 @@ class Documents:
     def _check(self, query: str) -> Checked:
         try:
             document = parse(query, max_tokens=self.limits.max_tokens)
-        except (GraphQLError, RecursionError):
+        except GraphQLError:
             return Checked(None)
         errors = document_errors(document, self.limits)
         if not errors:

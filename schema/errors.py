@@ -124,9 +124,6 @@ def classify(error: GraphQLError) -> GraphQLError:
         if error.extensions and "code" in error.extensions:
             return error
         return _with_code(error, error.message, _code_for(error))
-    if isinstance(original, RecursionError):
-        # graphql-core's parser recurses once per level of nesting.
-        return _with_code(error, "The document nests too deeply to be read.", "MAX_DEPTH_EXCEEDED")
     log.error("unexpected error", path=error.path, exc_info=original)
     return _with_code(error, "Unexpected error.", "INTERNAL_SERVER_ERROR")
 
