@@ -38,7 +38,6 @@ MAX_GROUPS = 10_000
 # Without an occurredOn bound, fillEmpty's buckets start at the earliest date an incident
 # may have (writes refuse dates before 1900) and end today.
 EARLIEST = dt.date(1900, 1, 1)
-_BUCKET_DAYS = {"day": 1, "week": 7, "month": 28, "quarter": 89, "year": 365}
 
 
 @strawberry.enum(description="What incident statistics can be grouped by (besides time).")
@@ -243,16 +242,35 @@ async def resolve_incident_stats(
     )
 
 
+def bucket_count(lo: dt.date, hi: dt.date, interval: str) -> int:
+    """Calendar buckets from the one holding ``lo`` to the one holding ``hi``."""
+    if hi < lo:
+        return 0
+    return (
+        1
+        + {
+            "day": (hi - lo).days,
+            "week": (hi - (lo - dt.timedelta(days=lo.weekday()))).days // 7,
+            "month": (hi.year - lo.year) * 12 + hi.month - lo.month,
+            "quarter": (hi.year - lo.year) * 4 + (hi.month - 1) // 3 - (lo.month - 1) // 3,
+            "year": hi.year - lo.year,
+        }[interval]
+    )
+
+
 def check_buckets(where: f.IncidentFilter | None, interval: str, limit: int) -> None:
     """Refuse, before any SQL, a ``fillEmpty`` whose date range holds more than ``limit``
-    buckets (an upper estimate: months count as 28 days, quarters 89, years 365)."""
+    buckets."""
     span = where.occurred_on if where is not None else None
-    lo = (span.gte if span is not None else None) or EARLIEST
-    hi = (span.lte if span is not None else None) or dt.date.today()
-    buckets = max(0, (hi - lo).days) // _BUCKET_DAYS[interval] + 1
+    lo = span.gte if span is not None else None
+    hi = span.lte if span is not None else None
+    # 0001-01-01 and 9999-12-31 reach PostgreSQL as -infinity and infinity: no bound.
+    lo = EARLIEST if lo is None or lo == dt.date.min else lo
+    hi = dt.date.today() if hi is None or hi == dt.date.max else hi
+    buckets = bucket_count(lo, hi, interval)
     if buckets > limit:
         raise BadUserInput(
-            f"`fillEmpty` would return about {buckets} {interval} buckets; at most {limit} are "
+            f"`fillEmpty` would return {buckets} {interval} buckets; at most {limit} are "
             "allowed. Narrow `filter.occurredOn` or choose a longer interval.",
             field="fillEmpty",
             buckets=buckets,

@@ -132,7 +132,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("root", "type_name", "path"), CASES, ids=lambda x: str(x))
+@pytest.mark.parametrize(("root", "type_name", "path"), CASES, ids=str)
 async def test_nul_in_any_text_filter_is_bad_user_input(
     gql: Gql, root: str, type_name: str, path: list[str]
 ) -> None:
