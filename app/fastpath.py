@@ -23,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import asyncpg
 import orjson
 import structlog
 from graphql.execution.values import get_variable_values
@@ -154,9 +155,9 @@ class FastPath:
         extensions = {"cost": cost_extension(cost, self.settings)}
         try:
             data: bytes = await run_on.fetchval(statement.sql, *statement.args)
-        except TimeoutError:
+        except (TimeoutError, asyncpg.QueryCanceledError) as exc:
             PATHS.labels("planned").inc()
-            error = timeout_error(self.settings.operation_timeout_ms).formatted
+            error = timeout_error(exc, self.settings.operation_timeout_ms).formatted
             payload = {"data": None, "errors": [error], "extensions": extensions}
             await _respond(send, response_headers, orjson.dumps(payload))
             return

@@ -75,7 +75,11 @@ def is_timeout(error: BaseException | None) -> bool:
     return isinstance(error, TimeoutError | asyncpg.QueryCanceledError)
 
 
-def timeout_error(budget_ms: int) -> GraphQLError:
+def timeout_error(original: BaseException | None, budget_ms: int) -> GraphQLError:
+    """The one error of an operation cut by its time budget or the statement timeout."""
+    if isinstance(original, asyncpg.QueryCanceledError):
+        message = "A statement ran into the database's statement timeout and was cancelled."
+        return GraphQLError(message, extensions={"code": "TIMEOUT"})
     return GraphQLError(
         f"The operation took longer than its time budget ({budget_ms} ms) and was cancelled. "
         "Ask for less (smaller pages, narrower filters).",

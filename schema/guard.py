@@ -139,10 +139,8 @@ class Guard(SchemaExtension):
             db.deadline = time.monotonic() + self.timeout_ms / 1000
         yield
         result = ctx.result
-        if isinstance(result, ExecutionResult) and _timed_out(result.errors):
-            result.data = None
-            result.errors = [timeout_error(self.timeout_ms)]
-
-
-def _timed_out(errors: list[GraphQLError] | None) -> bool:
-    return any(is_timeout(e.original_error) for e in errors or ())
+        if isinstance(result, ExecutionResult):
+            cut = [e.original_error for e in result.errors or () if is_timeout(e.original_error)]
+            if cut:
+                result.data = None
+                result.errors = [timeout_error(cut[0], self.timeout_ms)]
