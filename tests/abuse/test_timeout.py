@@ -34,6 +34,7 @@ async def _busy(conn: asyncpg.Connection) -> list[str]:
     """The queries the app's pool is running (not idle) right now."""
     rows = await conn.fetch(
         "select query from pg_stat_activity where application_name = 'sitrep' "
+        "and datname = current_database() "
         "and state <> 'idle' and pid <> pg_backend_pid()"
     )
     return [r["query"] for r in rows]
