@@ -92,7 +92,7 @@ async def test_a_literal_filter_nested_too_deep_is_refused(gql: Gql) -> None:
 
 # --- NUL characters and out-of-range ids, in every string and id input ---------------
 
-SCHEMA = build_schema(Settings(environment="test", _env_file=None))._schema  # type: ignore[call-arg]
+SCHEMA = build_schema(Settings(environment="test", _env_file=None))._schema
 NUL = "a\x00b"
 
 

@@ -101,6 +101,4 @@ async def test_the_statement_timeout_is_coded_timeout(
 
 def test_the_budget_must_be_shorter_than_the_statement_timeout() -> None:
     with pytest.raises(ValueError, match="operation_timeout_ms must be below"):
-        Settings(  # type: ignore[call-arg]
-            environment="test", _env_file=None, operation_timeout_ms=15_000
-        )
+        Settings(environment="test", _env_file=None, operation_timeout_ms=15_000)
