@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_selections: int = Field(
         1_000, ge=10, description="Fields a document selects once its fragments are expanded"
     )
+    max_field_repeats: int = Field(
+        20, ge=2, description="Fields of one response key in one selection set"
+    )
     max_input_depth: int = Field(
         16, ge=2, description="Nesting of an argument's or a variable's lists and objects"
     )

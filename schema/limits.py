@@ -15,6 +15,7 @@ nesting, NUL characters) before graphql-core coerces them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -51,6 +52,9 @@ class Limits(PageLimits, Protocol):
 
     @property
     def max_selections(self) -> int: ...
+
+    @property
+    def max_field_repeats(self) -> int: ...
 
     @property
     def max_input_depth(self) -> int: ...
@@ -93,6 +97,7 @@ class SchemaLimits:
     max_aliases: int = 30
     max_tokens: int = 5_000
     max_selections: int = 1_000
+    max_field_repeats: int = 20
     max_input_depth: int = 16
     max_input_values: int = 2_000
     max_input_objects: int = 100
@@ -122,9 +127,10 @@ class _Shape:
     aliases: int  # aliased fields, every fragment spread expanded
     selections: int  # fields, every fragment spread expanded
     input_depth: int  # deepest literal input value (argument) in it
+    repeats: int  # most fields of one response key in one selection set (merged)
 
 
-_EMPTY = _Shape(0, 0, 0, 0)
+_EMPTY = _Shape(0, 0, 0, 0, 0)
 
 
 class _Measure:
@@ -135,18 +141,51 @@ class _Measure:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.memo: dict[str, _Shape] = {}
+        self.keys_memo: dict[str, Counter[str]] = {}
         self.open: list[str] = []
         self.nul = False  # a literal string argument holds a NUL character
 
     def selection_set(self, node: SelectionSetNode) -> _Shape:
         depth = aliases = selections = input_depth = 0
+        repeats = max(self.keys(node).values(), default=0)
         for sel in node.selections:
             shape = self.selection(sel)
             depth = max(depth, shape.depth)
             aliases += shape.aliases
             selections += shape.selections
             input_depth = max(input_depth, shape.input_depth)
-        return _Shape(depth, aliases, selections, input_depth)
+            repeats = max(repeats, shape.repeats)
+        return _Shape(depth, aliases, selections, input_depth, repeats)
+
+    def keys(self, node: SelectionSetNode) -> Counter[str]:
+        """The response keys of one selection set, fragments merged in, with how many
+        fields give each (graphql-core compares those fields pairwise)."""
+        keys: Counter[str] = Counter()
+        for sel in node.selections:
+            if isinstance(sel, FieldNode):
+                keys[(sel.alias or sel.name).value] += 1
+            elif isinstance(sel, InlineFragmentNode):
+                keys.update(self.keys(sel.selection_set))
+            elif isinstance(sel, FragmentSpreadNode):
+                keys.update(self.fragment_keys(sel.name.value))
+        return keys
+
+    def fragment_keys(self, name: str) -> Counter[str]:
+        found = self.keys_memo.get(name)
+        if found is not None:
+            return found
+        definition = self.fragments.get(name)
+        if definition is None or name in self.open:
+            return Counter()
+        if len(self.open) >= MAX_FRAGMENT_NESTING:
+            raise _TooDeep
+        self.open.append(name)
+        try:
+            keys = self.keys(definition.selection_set)
+        finally:
+            self.open.pop()
+        self.keys_memo[name] = keys
+        return keys
 
     def selection(self, sel: Any) -> _Shape:
         if isinstance(sel, FieldNode):
@@ -157,7 +196,7 @@ class _Measure:
                 self.nul = True
             alias = 1 if sel.alias else 0
             if sel.selection_set is None:
-                return _Shape(0, alias, 1, own_input)
+                return _Shape(0, alias, 1, own_input, 0)
             inner = self.selection_set(sel.selection_set)
             # Introspection fields' subtrees are not counted (as Strawberry's limiter).
             depth = 0 if sel.name.value.startswith("__") else 1 + inner.depth
@@ -166,6 +205,7 @@ class _Measure:
                 alias + inner.aliases,
                 1 + inner.selections,
                 max(own_input, inner.input_depth),
+                inner.repeats,
             )
         if isinstance(sel, InlineFragmentNode):
             return self.selection_set(sel.selection_set)
@@ -225,7 +265,7 @@ def document_errors(document: DocumentNode, limits: Limits) -> list[GraphQLError
     linear in the document's size."""
     measure = _Measure(document)
     errors: list[GraphQLError] = []
-    total_aliases = total_selections = input_depth = 0
+    total_aliases = total_selections = input_depth = repeats = 0
     try:
         for definition in document.definitions:
             if not isinstance(definition, OperationDefinitionNode):
@@ -243,6 +283,7 @@ def document_errors(document: DocumentNode, limits: Limits) -> list[GraphQLError
                 )
             total_aliases += shape.aliases
             total_selections += shape.selections
+            repeats = max(repeats, shape.repeats)
             defaults = [
                 d.default_value for d in definition.variable_definitions or () if d.default_value
             ]
@@ -274,6 +315,16 @@ def document_errors(document: DocumentNode, limits: Limits) -> list[GraphQLError
                 "MAX_SELECTIONS_EXCEEDED",
                 selections=total_selections,
                 limit=limits.max_selections,
+            )
+        )
+    elif repeats > limits.max_field_repeats:
+        errors.append(
+            limit_error(
+                f"A selection set asks for the same field {repeats} times; at most "
+                f"{limits.max_field_repeats} are allowed.",
+                "MAX_SELECTIONS_EXCEEDED",
+                repeats=repeats,
+                limit=limits.max_field_repeats,
             )
         )
     if input_depth > limits.max_input_depth:
