@@ -16,9 +16,9 @@ nesting, NUL characters) before graphql-core coerces them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -36,6 +36,8 @@ from graphql import (
 )
 
 from schema.pagination import PageLimits
+
+T = TypeVar("T")
 
 
 class Limits(PageLimits, Protocol):
@@ -170,23 +172,6 @@ class _Measure:
                 keys.update(self.fragment_keys(sel.name.value))
         return keys
 
-    def fragment_keys(self, name: str) -> Counter[str]:
-        found = self.keys_memo.get(name)
-        if found is not None:
-            return found
-        definition = self.fragments.get(name)
-        if definition is None or name in self.open:
-            return Counter()
-        if len(self.open) >= MAX_FRAGMENT_NESTING:
-            raise _TooDeep
-        self.open.append(name)
-        try:
-            keys = self.keys(definition.selection_set)
-        finally:
-            self.open.pop()
-        self.keys_memo[name] = keys
-        return keys
-
     def selection(self, sel: Any) -> _Shape:
         if isinstance(sel, FieldNode):
             values = [a.value for a in sel.arguments or ()]
@@ -213,21 +198,33 @@ class _Measure:
         return self.fragment(sel.name.value)
 
     def fragment(self, name: str) -> _Shape:
-        found = self.memo.get(name)
+        return self._once(name, self.memo, _EMPTY, lambda d: self.selection_set(d.selection_set))
+
+    def fragment_keys(self, name: str) -> Counter[str]:
+        return self._once(name, self.keys_memo, Counter(), lambda d: self.keys(d.selection_set))
+
+    def _once(
+        self,
+        name: str,
+        memo: dict[str, T],
+        empty: T,
+        measure: Callable[[FragmentDefinitionNode], T],
+    ) -> T:
+        """``measure`` of fragment ``name``, once per document."""
+        found = memo.get(name)
         if found is not None:
             return found
         definition = self.fragments.get(name)
         if definition is None or name in self.open:
-            return _EMPTY  # unknown or cyclic: graphql-core's rules report it
+            return empty  # unknown or cyclic: graphql-core's rules report it
         if len(self.open) >= MAX_FRAGMENT_NESTING:
             raise _TooDeep
         self.open.append(name)
         try:
-            shape = self.selection_set(definition.selection_set)
+            found = memo[name] = measure(definition)
         finally:
             self.open.pop()
-        self.memo[name] = shape
-        return shape
+        return found
 
 
 class _TooDeep(Exception):
@@ -298,35 +295,35 @@ def document_errors(document: DocumentNode, limits: Limits) -> list[GraphQLError
                 limit=MAX_FRAGMENT_NESTING,
             )
         ]
-    if total_aliases > limits.max_aliases:
-        errors.append(
-            limit_error(
-                f"{total_aliases} aliases found. Allowed: {limits.max_aliases}",
-                "MAX_ALIASES_EXCEEDED",
-                aliases=total_aliases,
-                limit=limits.max_aliases,
-            )
-        )
-    if total_selections > limits.max_selections:
-        errors.append(
-            limit_error(
-                f"The document selects {total_selections} fields once its fragments are "
-                f"expanded; at most {limits.max_selections} are allowed.",
-                "MAX_SELECTIONS_EXCEEDED",
-                selections=total_selections,
-                limit=limits.max_selections,
-            )
-        )
-    elif repeats > limits.max_field_repeats:
-        errors.append(
-            limit_error(
-                f"A selection set asks for the same field {repeats} times; at most "
-                f"{limits.max_field_repeats} are allowed.",
-                "MAX_SELECTIONS_EXCEEDED",
-                repeats=repeats,
-                limit=limits.max_field_repeats,
-            )
-        )
+    over = [
+        (
+            total_aliases,
+            limits.max_aliases,
+            f"{total_aliases} aliases found. Allowed: {limits.max_aliases}",
+            "MAX_ALIASES_EXCEEDED",
+            "aliases",
+        ),
+        (
+            total_selections,
+            limits.max_selections,
+            f"The document selects {total_selections} fields once its fragments are "
+            f"expanded; at most {limits.max_selections} are allowed.",
+            "MAX_SELECTIONS_EXCEEDED",
+            "selections",
+        ),
+        (
+            # only when the selections are within their limit (the same code)
+            repeats if total_selections <= limits.max_selections else 0,
+            limits.max_field_repeats,
+            f"A selection set asks for the same field {repeats} times; at most "
+            f"{limits.max_field_repeats} are allowed.",
+            "MAX_SELECTIONS_EXCEEDED",
+            "repeats",
+        ),
+    ]
+    for value, limit, message, code, name in over:
+        if value > limit:
+            errors.append(limit_error(message, code, **{name: value, "limit": limit}))
     if input_depth > limits.max_input_depth:
         errors.append(_input_depth_error(input_depth, limits))
     if measure.nul:
