@@ -122,16 +122,22 @@ class Documents:
         errors = document_errors(document, self.limits)
         if not errors:
             errors = [_coded(e) for e in validate(self.schema, document, RULES)]
-        operations: dict[str | None, OperationDefinitionNode] = {}
-        fragments: dict[str, FragmentDefinitionNode] = {}
-        for d in document.definitions:
-            if isinstance(d, OperationDefinitionNode):
-                operations[d.name.value if d.name else None] = d
-            elif isinstance(d, FragmentDefinitionNode):
-                fragments[d.name.value] = d
-        if len(operations) == 1:
-            operations[None] = next(iter(operations.values()))
-        return Checked(document, errors, operations, fragments)
+        return checked(document, errors)
+
+
+def checked(document: DocumentNode, errors: list[GraphQLError]) -> Checked:
+    """``document`` with its operations (by name; the only one also under None) and
+    fragments."""
+    operations: dict[str | None, OperationDefinitionNode] = {}
+    fragments: dict[str, FragmentDefinitionNode] = {}
+    for d in document.definitions:
+        if isinstance(d, OperationDefinitionNode):
+            operations[d.name.value if d.name else None] = d
+        elif isinstance(d, FragmentDefinitionNode):
+            fragments[d.name.value] = d
+    if len(operations) == 1:
+        operations[None] = next(iter(operations.values()))
+    return Checked(document, errors, operations, fragments)
 
 
 def _coded(error: GraphQLError) -> GraphQLError:

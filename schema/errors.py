@@ -63,8 +63,6 @@ class PageSizeExceeded(SitrepError):
 _PRE_EXECUTION_CODES = (
     ("Document contains more than", "MAX_TOKENS_EXCEEDED"),  # before the generic syntax error
     ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
-    ("exceeds maximum operation depth", "MAX_DEPTH_EXCEEDED"),
-    ("aliases found. Allowed", "MAX_ALIASES_EXCEEDED"),
     ("Variable '$", "BAD_USER_INPUT"),
 )
 

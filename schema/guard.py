@@ -28,9 +28,9 @@ from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 
 from schema.cost import Cost, cost_errors, cost_extension, operation_cost
-from schema.documents import Checked, Documents
+from schema.documents import Checked, Documents, checked
 from schema.errors import is_timeout, timeout_error
-from schema.limits import Limits, limit_error, variable_errors
+from schema.limits import Limits, document_errors, limit_error, variable_errors
 from schema.ratelimit import Decision, RateLimiter, caller_of
 
 
@@ -82,8 +82,16 @@ class Guard(SchemaExtension):
         yield
 
     def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
         if self.checked is not None and self.checked.document is not None:
-            self.execution_context.pre_execution_errors = list(self.checked.errors)
+            ctx.pre_execution_errors = list(self.checked.errors)
+        elif ctx.graphql_document is not None:
+            # A document given already parsed (not from text): the static limits here,
+            # graphql-core's rules in Strawberry's own validation step.
+            self.checked = checked(ctx.graphql_document, [])
+            errors = document_errors(ctx.graphql_document, self.limits)
+            if errors:
+                ctx.pre_execution_errors = errors
         yield
 
     async def on_execute(self) -> AsyncIterator[None]:

@@ -7,6 +7,16 @@ fragment once, before graphql-core's rules run: in milliseconds (the report and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import asyncpg
+from graphql import parse
+from strawberry.extensions import SchemaExtension
+
+from db.core import ConnectionDb
+from schema import build_schema
+from schema.context import Context
+from schema.limits import DEFAULT_LIMITS
 from tests.client import Gql
 
 
@@ -115,3 +125,22 @@ async def test_one_field_repeated_in_a_selection_set_is_bounded(gql: Gql) -> Non
         }
     ]
     assert await gql.data(query.replace("...A ...A", "...A")) == {"__typename": "Query"}
+
+
+class _Preparsed(SchemaExtension):
+    """Hands Strawberry a parsed document, as a persisted-document store would."""
+
+    def on_parse(self) -> Iterator[None]:
+        self.execution_context.graphql_document = parse(doubling(18))
+        yield
+
+
+async def test_a_document_given_parsed_is_checked_too(conn: asyncpg.Connection) -> None:
+    schema = build_schema(DEFAULT_LIMITS)
+    schema.extensions = [_Preparsed, *schema.extensions]
+    result = await schema.execute(
+        "{ __typename }", context_value=Context(ConnectionDb(conn), DEFAULT_LIMITS)
+    )
+    assert [e.extensions for e in result.errors or ()] == [
+        {"code": "MAX_SELECTIONS_EXCEEDED", "selections": 2**18, "limit": 1000}
+    ]
