@@ -37,7 +37,7 @@ from db.viewer import Viewer
 from schema.cost import Cost, cost_errors, cost_extension, operation_cost
 from schema.documents import SizedLru
 from schema.errors import timeout_error
-from schema.guard import admit
+from schema.guard import CHARGED, admit
 from schema.limits import variable_errors
 from schema.plan import NotPlanned, plan
 from schema.ratelimit import RateLimiter
@@ -147,6 +147,9 @@ class FastPath:
         if decision is not None and not decision.allowed:
             await self._fallback(scope, receive, send, body, "rate limited")
             return
+        # Charged: should the resolvers answer after all (a merged record's id, a
+        # database error), they do not charge again.
+        scope[CHARGED] = decision
         response_headers = [(b"content-type", b"application/json")]
         if decision is not None:
             response_headers += [(k.lower().encode(), v.encode()) for k, v in decision.headers()]

@@ -33,6 +33,8 @@ from schema.errors import is_timeout, timeout_error
 from schema.limits import Limits, document_errors, limit_error, variable_errors
 from schema.ratelimit import Decision, RateLimiter, caller_of
 
+CHARGED = "sitrep.charged"  # ASGI scope key: the fast path charged this request already
+
 
 def rate_limited(decision: Decision) -> GraphQLError:
     return limit_error(
@@ -125,7 +127,8 @@ class Guard(SchemaExtension):
         request = getattr(context, "request", None)
         response = getattr(context, "response", None)
         address = request.client.host if request is not None and request.client else None
-        decision = admit(
+        scope = request.scope if request is not None else {}
+        decision = scope.get(CHARGED) or admit(
             self.limiter,
             getattr(viewer, "key_id", None),
             getattr(viewer, "role", None),

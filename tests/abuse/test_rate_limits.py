@@ -16,8 +16,9 @@ import pytest
 from app.main import create_app
 from app.settings import Settings
 from schema.ratelimit import RateLimiter
+from tests.client import planned_count
 from tests.conftest import AppDb
-from tests.factories import make_key
+from tests.factories import gid, make_actor, make_key
 
 CHEAP = "{ incidents(first: 1) { totalCount } }"  # cost 2: one point
 WINDOW = 3600
@@ -145,3 +146,31 @@ def test_windows_reset_and_memory_is_bounded() -> None:
     now[0] = 1_020.0  # the next window: every counter starts again
     assert limiter.charge("b", "anonymous", 1).remaining == 1
     assert list(limiter.used) == ["b"]
+
+
+async def test_a_request_the_planner_hands_back_is_charged_once(
+    conn: asyncpg.Connection, app_db: AppDb, settings: Settings
+) -> None:
+    """The planner charges, runs its statement, sees a merged record's id and hands the
+    request to the resolvers, which follow the redirect without charging again."""
+    survivor = await make_actor(conn, "Charged Once Survivor")
+    merged = await make_actor(conn, "Charged Once Merged")
+    admin = {"Authorization": f"Bearer {await make_key(conn, 'admin')}"}
+    limited = _limited(settings, anonymous=10)
+    merge = (
+        "mutation($s: ID!, $m: ID!) { mergeActors(survivorId: $s, mergedId: $m) { __typename } }"
+    )
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    async with client(app_db, limited) as c:
+        variables = {"s": gid("Actor", survivor), "m": gid("Actor", merged)}
+        done = await c.post(
+            "/graphql", json={"query": merge, "variables": variables}, headers=admin
+        )
+        assert done.json()["data"] == {"mergeActors": {"__typename": "Actor"}}
+        before = planned_count()
+        response = await c.post(
+            "/graphql", json={"query": node, "variables": {"id": gid("Actor", merged)}}
+        )
+        assert planned_count() == before  # handed back to the resolvers
+    assert response.json()["data"] == {"node": {"id": gid("Actor", survivor)}}
+    assert response.headers["ratelimit-remaining"] == "9"
