@@ -1,39 +1,33 @@
 """The fast path: answer a GraphQL read with one SQL statement whose text is the response.
 
 A pure ASGI middleware in front of the FastAPI app. For ``POST /graphql`` with a JSON
-body it parses and validates the document with the schema's own rules and limits
-(cached), plans the operation (``schema/plan.py`` → ``db/planner.py``, cached by
-document, operation, visibility level and variables), runs the one statement and splices
-PostgreSQL's JSON text into ``{"data": …}``: no Python objects per field, no re-encoding.
+body it checks the document through the schema's own cache (``schema/documents.py``:
+static limits, then validation), checks the variables, computes the static cost
+(``schema/cost.py``), plans the operation (``schema/plan.py`` → ``db/planner.py``, cached
+by document, operation, visibility level and variables, within a byte budget), charges
+the caller's rate limit, runs the one statement within the operation's time budget and
+splices PostgreSQL's JSON text into ``{"data": …, "extensions": {"cost": …}}``: no Python
+objects per field, no re-encoding. A statement that runs out of the time budget is
+cancelled and answered with ``TIMEOUT``, as the resolvers would.
 
-Anything it does not take — a mutation, a field the model does not describe, an API key,
-a document or argument with an error — goes on to the Strawberry resolvers unchanged, with
+Anything it does not take — a mutation, a field the model does not describe, a malformed
+or unknown API key, a document, variable or argument with an error, a cost over the
+budget, a caller out of points — goes on to the Strawberry resolvers unchanged, with
 the body replayed, so every error is the resolvers' own. ``sitrep_graphql_path_total``
 counts which path answered; a debug log line says why a request fell back.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import orjson
 import structlog
-from graphql import (
-    DocumentNode,
-    FragmentDefinitionNode,
-    GraphQLError,
-    OperationDefinitionNode,
-    parse,
-    specified_rules,
-    validate,
-)
 from graphql.execution.values import get_variable_values
 from prometheus_client import Counter
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from app.asgi import ASGIApp, Message, Receive, Scope, Send
 from app.auth import viewer_for_key
@@ -42,8 +36,13 @@ from app.settings import Settings
 from db.core import DatabaseUnavailable, Db
 from db.planner import MERGED, Planner, Statement
 from db.viewer import Viewer
-from schema import validation_rules
+from schema.cost import Cost, cost_errors, cost_extension, operation_cost
+from schema.documents import SizedLru
+from schema.errors import timeout_error
+from schema.guard import CHARGED, admit
+from schema.limits import variable_errors
 from schema.plan import NotPlanned, plan
+from schema.ratelimit import RateLimiter
 
 log = structlog.get_logger(__name__)
 
@@ -64,46 +63,39 @@ PLANS = Counter(
 # Bodies larger than this are left to the resolvers' path (and its own limits).
 _MAX_BODY = 256 * 1024
 _MAX_CACHED_VARIABLES = 16 * 1024
-# Larger documents and statements are not cached: the caches stay within a few MB.
+# Larger documents are not planned from the cache (nor kept in it).
 _MAX_CACHED_TEXT = 32 * 1024
 _MERGED = orjson.dumps(MERGED)
+_PER_ARG = 64  # bytes a bound value keeps in the plan cache, besides its text
 
 
-@dataclass(frozen=True)
-class _Document:
-    document: DocumentNode | None  # None: it does not parse or validate
-    operations: dict[str | None, OperationDefinitionNode]
-    fragments: dict[str, FragmentDefinitionNode]
-
-
-class _Lru(OrderedDict[Any, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
+def _plan_weight(key: tuple[Any, ...], found: Any) -> int:
+    size = len(key[0]) + len(key[3]) + 256
+    if isinstance(found, tuple):
+        statement: Statement = found[0]
+        size += len(statement.sql) + _PER_ARG * len(statement.args)
+        size += sum(len(a) for a in statement.args if isinstance(a, str | bytes))
+    return size
 
 
 class FastPath:
     def __init__(
-        self, app: ASGIApp, schema: Any, settings: Settings, get_db: Callable[[bool], Db]
+        self,
+        app: ASGIApp,
+        schema: Any,
+        settings: Settings,
+        get_db: Callable[[bool], Db],
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.app = app
         self.schema = schema
         self.settings = settings
         self.get_db = get_db
-        self.rules = (
-            *specified_rules,
-            *validation_rules(settings),
-            MaybeNullValidationRule,
-            OneOfInputValidationRule,
+        self.limiter = limiter
+        self.documents = schema.documents
+        self.plans: SizedLru[tuple[Any, ...], tuple[Statement, Cost] | NotPlanned] = SizedLru(
+            settings.document_cache_size * 4, settings.document_cache_bytes
         )
-        self.documents = _Lru(settings.document_cache_size)
-        self.plans = _Lru(settings.document_cache_size * 4)
         self.enabled = settings.planner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -140,18 +132,39 @@ class FastPath:
             await self._fallback(scope, receive, send, body, "a key is required")
             return
         try:
-            statement = self.statement(body, viewer)
+            statement, cost = self.statement(body, viewer)
         except NotPlanned as exc:
             await self._fallback(scope, receive, send, body, str(exc))
             return
         except Exception as exc:  # an argument error: the resolvers report it
             await self._fallback(scope, receive, send, body, type(exc).__name__)
             return
+        client = scope.get("client")
+        decision = admit(
+            self.limiter, viewer.key_id, viewer.role, client[0] if client else None, cost
+        )
+        if decision is not None and not decision.allowed:
+            await self._fallback(scope, receive, send, body, "rate limited")
+            return
+        # Charged: should the resolvers answer after all (a merged record's id, a
+        # database error), they do not charge again.
+        scope[CHARGED] = decision
+        response_headers = [(b"content-type", b"application/json")]
+        if decision is not None:
+            response_headers += [(k.lower().encode(), v.encode()) for k, v in decision.headers()]
+        run_on = db if not statement.generic else self.get_db(True)
+        run_on.deadline = time.monotonic() + self.settings.operation_timeout_ms / 1000
+        extensions = {"cost": cost_extension(cost, self.settings)}
         try:
-            run_on = db if not statement.generic else self.get_db(True)
             data: bytes = await run_on.fetchval(statement.sql, *statement.args)
         except DatabaseUnavailable:
             raise  # answered 503 by app.errors.JsonErrors, as the resolvers would
+        except (TimeoutError, asyncpg.QueryCanceledError) as exc:
+            PATHS.labels("planned").inc()
+            error = timeout_error(exc, self.settings.operation_timeout_ms).formatted
+            payload = {"data": None, "errors": [error], "extensions": extensions}
+            await _respond(send, response_headers, orjson.dumps(payload))
+            return
         except Exception as exc:  # the resolvers report and mask database errors
             await self._fallback(scope, receive, send, body, f"database: {type(exc).__name__}")
             return
@@ -160,21 +173,12 @@ class FastPath:
             return
         PATHS.labels("planned").inc()
         PLANS.labels("generic" if statement.generic else "custom").inc()
-        payload = b'{"data":' + data + b"}"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        tail = b',"extensions":' + orjson.dumps(extensions) + b"}"
+        await _respond(send, response_headers, b'{"data":' + data + tail)
 
-    def statement(self, body: bytes, viewer: Viewer) -> Statement:
-        """The planned statement for a request body; ``NotPlanned`` if there is none."""
+    def statement(self, body: bytes, viewer: Viewer) -> tuple[Statement, Cost]:
+        """The planned statement for a request body and its cost; ``NotPlanned`` if there
+        is none (or the request breaks a limit: the resolvers report it)."""
         try:
             request = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
@@ -187,35 +191,39 @@ class FastPath:
             raise NotPlanned("no query")
         if not (variables is None or isinstance(variables, dict)):
             raise NotPlanned("variables are not an object")
+        if variable_errors(variables, self.settings):
+            raise NotPlanned("variables break a limit")
         key = None
         raw_vars = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
         if len(raw_vars) <= _MAX_CACHED_VARIABLES and len(query) <= _MAX_CACHED_TEXT:
             key = (query, name, viewer.can_see_drafts, raw_vars)
             found = self.plans.get(key)
             if found is not None:
-                self.plans.move_to_end(key)
                 if isinstance(found, NotPlanned):
                     raise found
                 return found
         try:
-            statement = self._plan(query, name, variables or {}, viewer)
+            planned = self._plan(query, name, variables or {}, viewer)
         except NotPlanned as exc:
             if key is not None:
-                self.plans.put(key, exc)
+                self.plans.put(key, exc, _plan_weight(key, exc))
             raise
-        if key is not None and len(statement.sql) <= _MAX_CACHED_TEXT * 4:
-            self.plans.put(key, statement)
-        return statement
+        if key is not None:
+            self.plans.put(key, planned, _plan_weight(key, planned))
+        return planned
 
     def _plan(
         self, query: str, name: str | None, variables: dict[str, Any], viewer: Viewer
-    ) -> Statement:
-        doc = self.document(query)
-        if doc.document is None:
+    ) -> tuple[Statement, Cost]:
+        doc = self.documents.check(query)
+        if doc.document is None or doc.errors:
             raise NotPlanned("the document has errors")
-        op = doc.operations.get(name)
+        op = doc.operation(name)
         if op is None:
             raise NotPlanned("no such operation")
+        cost = operation_cost(self.schema._schema, doc.fragments, op, variables, self.settings)
+        if cost_errors(cost, self.settings):
+            raise NotPlanned("the cost is over the limit")
         coerced = get_variable_values(self.schema._schema, op.variable_definitions or (), variables)
         if isinstance(coerced, list):
             raise NotPlanned("variables have errors")
@@ -227,36 +235,7 @@ class FastPath:
             self.settings,
             self.settings.max_ids_per_lookup,
         )
-        return Planner(viewer).statement(tree)
-
-    def document(self, query: str) -> _Document:
-        found = self.documents.get(query)
-        if found is not None:
-            self.documents.move_to_end(query)
-            return found
-        doc = self._parse(query)
-        if len(query) <= _MAX_CACHED_TEXT:
-            self.documents.put(query, doc)
-        return doc
-
-    def _parse(self, query: str) -> _Document:
-        empty = _Document(None, {}, {})
-        try:
-            document = parse(query, max_tokens=self.settings.max_tokens)
-        except GraphQLError:
-            return empty
-        if validate(self.schema._schema, document, self.rules):
-            return empty
-        operations: dict[str | None, OperationDefinitionNode] = {}
-        fragments: dict[str, FragmentDefinitionNode] = {}
-        for d in document.definitions:
-            if isinstance(d, OperationDefinitionNode):
-                operations[d.name.value if d.name else None] = d
-            elif isinstance(d, FragmentDefinitionNode):
-                fragments[d.name.value] = d
-        if len(operations) == 1:
-            operations[None] = next(iter(operations.values()))
-        return _Document(document, operations, fragments)
+        return Planner(viewer).statement(tree), cost
 
     async def _fallback(
         self,
@@ -283,6 +262,17 @@ class FastPath:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+async def _respond(send: Send, headers: list[tuple[bytes, bytes]], payload: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*headers, (b"content-length", str(len(payload)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:

@@ -32,6 +32,7 @@ from app.settings import Settings, get_settings
 from db.core import ConnectionDb, PoolDb, create_pool
 from schema import build_schema
 from schema.context import Context
+from schema.ratelimit import RateLimiter
 
 log = structlog.get_logger(__name__)
 
@@ -89,7 +90,8 @@ def create_app(
         viewer = await viewer_for(request, request_db, settings)
         return Context(request_db, settings, viewer)
 
-    schema = build_schema(settings)
+    limiter = rate_limiter(settings)
+    schema = build_schema(settings, limiter)
     graphql = SitrepGraphQLRouter(
         schema,
         context_getter=get_context,
@@ -138,7 +140,9 @@ def create_app(
     # Outside FastAPI's own middleware (innermost first): a planned read touches nothing
     # else; no body is read before the size limit; errors of all of them are JSON.
     app.outer = [
-        lambda inner: FastPath(inner, schema=schema, settings=settings, get_db=request_db),
+        lambda inner: FastPath(
+            inner, schema=schema, settings=settings, get_db=request_db, limiter=limiter
+        ),
         lambda inner: BodyLimit(
             inner, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
         ),
@@ -146,6 +150,23 @@ def create_app(
         Metrics,
     ]
     return app
+
+
+def rate_limiter(settings: Settings) -> RateLimiter | None:
+    """The deployment's rate limiter (one per app: both GraphQL paths charge it)."""
+    if not settings.rate_limit:
+        return None
+    return RateLimiter(
+        {
+            "anonymous": settings.rate_limit_anonymous,
+            "reader": settings.rate_limit_reader,
+            "editor": settings.rate_limit_editor,
+            "admin": settings.rate_limit_admin,
+        },
+        window_seconds=settings.rate_limit_window_seconds,
+        cost_per_point=settings.rate_limit_cost_per_point,
+        max_callers=settings.rate_limit_max_callers,
+    )
 
 
 class SitrepAPI(FastAPI):

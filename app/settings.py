@@ -36,8 +36,50 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(12, ge=2)
     max_aliases: int = Field(30, ge=1)
     max_tokens: int = Field(5_000, ge=100)
+    max_selections: int = Field(
+        1_000, ge=10, description="Fields a document selects once its fragments are expanded"
+    )
+    max_field_repeats: int = Field(
+        20, ge=2, description="Fields of one response key in one selection set"
+    )
+    max_input_depth: int = Field(
+        16, ge=2, description="Nesting of an argument's or a variable's lists and objects"
+    )
+    max_input_values: int = Field(2_000, ge=10, description="Values the variables hold")
+    max_input_objects: int = Field(
+        100,
+        ge=1,
+        description="Input objects in the arguments, counted once per object they apply to",
+    )
+    max_cost: int = Field(
+        50_000, ge=1, description="Static cost budget: field values a response may hold"
+    )
+    cost_list_size: int = Field(
+        5, ge=1, description="Items assumed for a list without a page size, in the cost"
+    )
+    max_stats_buckets: int = Field(
+        10_000, ge=1, description="Time buckets incidentStats may fill (fillEmpty)"
+    )
+    operation_timeout_ms: int = Field(
+        10_000, ge=10, description="Time budget of a GraphQL query (below the statement timeout)"
+    )
+    rate_limit: bool = Field(True, description="Charge callers points per window (429 when spent)")
+    rate_limit_window_seconds: int = Field(3_600, ge=1)
+    rate_limit_cost_per_point: int = Field(
+        1_000, ge=1, description="Cost per rate-limit point (a request is at least 1 point)"
+    )
+    rate_limit_anonymous: int = Field(5_000, ge=1, description="Points per window, by address")
+    rate_limit_reader: int = Field(5_000, ge=1, description="Points per window of a reader key")
+    rate_limit_editor: int = Field(20_000, ge=1, description="… of an editor key")
+    rate_limit_admin: int = Field(20_000, ge=1, description="… of an admin key")
+    rate_limit_max_callers: int = Field(
+        100_000, ge=1, description="Callers counted per instance (about 200 bytes each)"
+    )
     document_cache_size: int = Field(
         256, ge=1, description="Parsed and validated GraphQL documents kept in memory"
+    )
+    document_cache_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024, description="… and their estimated size in bytes, at most"
     )
     max_ids_per_lookup: int = Field(100, ge=1, description="Upper bound for nodes(ids:)")
 
@@ -73,6 +115,8 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.default_page_size > self.max_page_size:
             raise ValueError("default_page_size must not exceed max_page_size")
+        if self.operation_timeout_ms >= self.statement_timeout_ms:
+            raise ValueError("operation_timeout_ms must be below statement_timeout_ms")
         if self.pool_min_size > self.pool_max_size:
             raise ValueError("pool_min_size must not exceed pool_max_size")
         if self.environment == "production" and self.database_url is None:

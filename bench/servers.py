@@ -144,6 +144,9 @@ class Servers:
             "SITREP_ENVIRONMENT": "production",
             "SITREP_LOG_LEVEL": "WARNING",
             "SITREP_GRAPHIQL": "false",
+            # The load generators are one client address sending thousands of requests
+            # a second (PostGraphile has no rate limit either).
+            "SITREP_RATE_LIMIT": "false",
         }
         for s in self.all.values():
             s.port = s.port or free_port()

@@ -5,6 +5,12 @@ DataLoader batches) never share one asyncpg connection. ``ConnectionDb`` runs on
 single connection (a test transaction, a migration, a loader) and serialises access
 with a lock, because asyncpg refuses concurrent operations on one connection.
 
+A handle may carry a ``deadline`` (``time.monotonic()``): every statement then gets what
+is left of it as its timeout (asyncpg cancels the statement on the server when it
+expires, raising ``TimeoutError``, and the connection goes back to the pool), and waiting
+for a pooled connection counts too. The GraphQL paths set it from the operation's time
+budget.
+
 Both give a transaction the same way: ``async with db.transaction() as tx_db`` yields a
 ``ConnectionDb`` on the transaction's connection (a pooled connection in a new
 transaction, or the handle's own connection in a savepoint when one is already open).
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any, Literal, Protocol, TypeVar, cast
@@ -77,8 +84,19 @@ class QueryCounter:
         self.statements.append(sql)
 
 
+def _left(deadline: float | None) -> float | None:
+    """Seconds left before ``deadline`` (None: no deadline); ``TimeoutError`` if none."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    return left
+
+
 class Db(Protocol):
     counter: QueryCounter
+    deadline: float | None
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]: ...
 
@@ -100,6 +118,7 @@ class PoolDb:
     def __init__(self, pool: asyncpg.Pool, counter: QueryCounter | None = None) -> None:
         self.pool = pool
         self.counter = counter or QueryCounter()
+        self.deadline: float | None = None
 
     def for_request(self) -> PoolDb:
         """A handle with its own statement counter, sharing the pool."""
@@ -108,26 +127,26 @@ class PoolDb:
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         self.counter.record(sql)
         with reachable():
-            async with self.pool.acquire() as conn:
-                return list(await conn.fetch(sql, *args))
+            async with self.pool.acquire(timeout=_left(self.deadline)) as conn:
+                return list(await conn.fetch(sql, *args, timeout=_left(self.deadline)))
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         self.counter.record(sql)
         with reachable():
-            async with self.pool.acquire() as conn:
-                return await conn.fetchrow(sql, *args)
+            async with self.pool.acquire(timeout=_left(self.deadline)) as conn:
+                return await conn.fetchrow(sql, *args, timeout=_left(self.deadline))
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         self.counter.record(sql)
         with reachable():
-            async with self.pool.acquire() as conn:
-                return await conn.fetchval(sql, *args)
+            async with self.pool.acquire(timeout=_left(self.deadline)) as conn:
+                return await conn.fetchval(sql, *args, timeout=_left(self.deadline))
 
     async def execute(self, sql: str, *args: Any) -> str:
         self.counter.record(sql)
         with reachable():
-            async with self.pool.acquire() as conn:
-                return str(await conn.execute(sql, *args))
+            async with self.pool.acquire(timeout=_left(self.deadline)) as conn:
+                return str(await conn.execute(sql, *args, timeout=_left(self.deadline)))
 
     @asynccontextmanager
     async def transaction(
@@ -156,6 +175,7 @@ class ConnectionDb:
     def __init__(self, conn: asyncpg.Connection, counter: QueryCounter | None = None) -> None:
         self.conn = conn
         self.counter = counter or QueryCounter()
+        self.deadline: float | None = None
         self._lock = asyncio.Lock()
 
     def for_request(self) -> ConnectionDb:
@@ -167,25 +187,25 @@ class ConnectionDb:
         self.counter.record(sql)
         async with self._lock:
             with reachable():
-                return list(await self.conn.fetch(sql, *args))
+                return list(await self.conn.fetch(sql, *args, timeout=_left(self.deadline)))
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         self.counter.record(sql)
         async with self._lock:
             with reachable():
-                return await self.conn.fetchrow(sql, *args)
+                return await self.conn.fetchrow(sql, *args, timeout=_left(self.deadline))
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         self.counter.record(sql)
         async with self._lock:
             with reachable():
-                return await self.conn.fetchval(sql, *args)
+                return await self.conn.fetchval(sql, *args, timeout=_left(self.deadline))
 
     async def execute(self, sql: str, *args: Any) -> str:
         self.counter.record(sql)
         async with self._lock:
             with reachable():
-                return str(await self.conn.execute(sql, *args))
+                return str(await self.conn.execute(sql, *args, timeout=_left(self.deadline)))
 
     @asynccontextmanager
     async def transaction(

@@ -212,10 +212,14 @@ def _filled(q: StatsQuery, c: Compiler, cols: list[str]) -> str:
     rng = q.filter.occurred_on if q.filter is not None else None
     lo = c(rng.gte if rng is not None else None)
     hi = c(rng.lte if rng is not None else None)
+    # asyncpg sends 0001-01-01 and 9999-12-31 as -infinity and infinity: those bounds
+    # mean no bound (a series from -infinity never ends).
+    lo = f"(case when isfinite({lo}::date) then {lo}::date end)"
+    hi = f"(case when isfinite({hi}::date) then {hi}::date end)"
     series = (
         f"select d::date as bucket from (select "
-        f"date_trunc('{unit}', coalesce({lo}::date, (select min(bucket) from g))::timestamp) "
-        f"as lo, coalesce({hi}::date, (select max(bucket) from g))::timestamp as hi) span, "
+        f"date_trunc('{unit}', coalesce({lo}, (select min(bucket) from g))::timestamp) "
+        f"as lo, coalesce({hi}, (select max(bucket) from g))::timestamp as hi) span, "
         f"generate_series(span.lo, span.hi, interval '1 {unit}') d"
     )
     others = [col for col in cols if col != "bucket"]

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxTokensLimiter
 
 from schema.changes import ChangesQuery
+from schema.documents import Documents
 from schema.errors import ErrorCodes, Schema
+from schema.guard import Guard
 from schema.limits import Limits
 from schema.mutation import Mutation
 from schema.node import NODE_TYPES
 from schema.query import Query
-
-
-class DocumentCache(ParserCache):
-    """Strawberry's parser cache, except that a document that does not parse is left to
-    Strawberry's own parse step, which reports the syntax error as a normal result (the
-    stock cache raises from its hook, bypassing the error-code extension)."""
-
-    def on_parse(self) -> Iterator[None]:
-        ctx = self.execution_context
-        with contextlib.suppress(GraphQLError):
-            ctx.graphql_document = self.cached_parse_document(ctx.query, **ctx.parse_options)
-        yield
-
+from schema.ratelimit import RateLimiter
 
 ALL_TYPES = list(NODE_TYPES)
 
@@ -45,35 +25,21 @@ class RootQuery(Query, ChangesQuery):
     """The read API plus the changes feed and history (write path, schema/changes.py)."""
 
 
-def _limiters(limits: Limits) -> tuple[QueryDepthLimiter, MaxAliasesLimiter]:
-    return (
-        QueryDepthLimiter(max_depth=limits.max_query_depth),
-        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-    )
-
-
-def validation_rules(limits: Limits) -> tuple[type[ASTValidationRule], ...]:
-    """The depth and alias limits as validation rules (the fast path validates with them
-    too, besides graphql's own rules)."""
-    depth, aliases = _limiters(limits)
-    return (*depth.validation_rules, *aliases.validation_rules)
-
-
-def build_schema(limits: Limits) -> strawberry.Schema:
-    # The limiters hold no per-request state; building each once keeps their validation
-    # rules identical across requests, so validated documents can be cached.
-    depth, aliases = _limiters(limits)
-    tokens = MaxTokensLimiter(max_token_count=limits.max_tokens)
-    return Schema(
+def build_schema(limits: Limits, limiter: RateLimiter | None = None) -> Schema:
+    """The schema with its guard: documents checked and cached by bytes (shared with the
+    fast path as ``schema.documents``), cost, rate limit (when ``limiter`` is given) and
+    the time budget."""
+    schema = Schema(
         query=RootQuery,
         mutation=Mutation,
         types=ALL_TYPES,
         extensions=[
-            lambda: depth,
-            lambda: aliases,
             lambda: tokens,
-            lambda: DocumentCache(maxsize=limits.document_cache_size),
-            lambda: ValidationCache(maxsize=limits.document_cache_size),
+            lambda: Guard(documents, limits, limiter, limits.operation_timeout_ms),
             ErrorCodes,
         ],
     )
+    tokens = MaxTokensLimiter(max_token_count=limits.max_tokens)
+    documents = Documents(schema._schema, limits)
+    schema.documents = documents
+    return schema

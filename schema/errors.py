@@ -8,7 +8,12 @@ Every error in a response carries ``extensions.code``:
   message says where in its value (``Variable '$w' has invalid value at [1]: …``);
 * ``BAD_USER_INPUT`` — arguments that fit the schema but make no sense (a date range
   ending before it starts, ``first`` and ``last`` together, a bad country code);
-* ``MAX_DEPTH_EXCEEDED`` / ``MAX_ALIASES_EXCEEDED`` / ``MAX_TOKENS_EXCEEDED`` — limits;
+* ``MAX_DEPTH_EXCEEDED`` / ``MAX_ALIASES_EXCEEDED`` / ``MAX_TOKENS_EXCEEDED`` /
+  ``MAX_SELECTIONS_EXCEEDED`` / ``MAX_INPUT_DEPTH_EXCEEDED`` / ``MAX_INPUT_SIZE_EXCEEDED``
+  — the document's and the variables' limits (``schema/limits.py``);
+* ``QUERY_TOO_COMPLEX`` — the static cost is over the budget (``schema/cost.py``);
+* ``RATE_LIMITED`` — the caller's points for the window are spent (HTTP 429);
+* ``TIMEOUT`` — the operation ran out of its time budget or into the statement timeout;
 * ``PAGE_SIZE_EXCEEDED``, ``INVALID_CURSOR``, ``INVALID_ID`` — pagination and lookups;
 * ``DATABASE_UNAVAILABLE`` — the database cannot be reached (over HTTP: a 503 with
   ``Retry-After``);
@@ -21,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 import strawberry
 import structlog
 from graphql import GraphQLError
@@ -62,10 +68,26 @@ class PageSizeExceeded(SitrepError):
 _PRE_EXECUTION_CODES = (
     ("Document contains more than", "MAX_TOKENS_EXCEEDED"),  # before the generic syntax error
     ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
-    ("exceeds maximum operation depth", "MAX_DEPTH_EXCEEDED"),
-    ("aliases found. Allowed", "MAX_ALIASES_EXCEEDED"),
     ("Variable '$", "BAD_USER_INPUT"),
 )
+
+
+def is_timeout(error: BaseException | None) -> bool:
+    """A statement cut by the operation's time budget (asyncpg's timeout cancels it on the
+    server) or by PostgreSQL's ``statement_timeout``."""
+    return isinstance(error, TimeoutError | asyncpg.QueryCanceledError)
+
+
+def timeout_error(original: BaseException | None, budget_ms: int) -> GraphQLError:
+    """The one error of an operation cut by its time budget or the statement timeout."""
+    if isinstance(original, asyncpg.QueryCanceledError):
+        message = "A statement ran into the database's statement timeout and was cancelled."
+        return GraphQLError(message, extensions={"code": "TIMEOUT"})
+    return GraphQLError(
+        f"The operation took longer than its time budget ({budget_ms} ms) and was cancelled. "
+        "Ask for less (smaller pages, narrower filters).",
+        extensions={"code": "TIMEOUT", "budgetMs": budget_ms},
+    )
 
 
 def _code_for(error: GraphQLError) -> str:
@@ -119,7 +141,10 @@ class Schema(strawberry.Schema):
     """Strawberry's schema, except for logging: Strawberry logs every error of every
     request, with its traceback. Errors meant for the client (bad documents, bad variable
     values, ``SitrepError``) are the client's business and are not logged; unexpected
-    errors are logged once, with their traceback, by ``classify``."""
+    errors are logged once, with their traceback, by ``classify``. ``documents`` is the
+    checked-document cache both GraphQL paths share (``schema/documents.py``)."""
+
+    documents: Any
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

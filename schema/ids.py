@@ -11,6 +11,7 @@ from db.model import ENTITIES
 from schema.errors import InvalidId
 
 TYPES = tuple(ENTITIES)  # the types with a global ID: the model's entities
+MAX_PK = 2**63 - 1  # ids are PostgreSQL bigints
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
@@ -24,7 +25,7 @@ def from_global_id(gid: str) -> tuple[str, int]:
         pk = int(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidId(f"{gid!r} is not a valid ID.", id=gid) from exc
-    if type_name not in TYPES or pk <= 0:
+    if type_name not in TYPES or not 0 < pk <= MAX_PK:
         raise InvalidId(f"{gid!r} is not a valid ID.", id=gid)
     return type_name, pk
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import strawberry
 
+from db import filters as f
 from db import stats
 from db.stats import StatsQuery, StatsRow
 from schema.common import Admin1, Country, country
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 ActorT = Annotated["Actor", strawberry.lazy("schema.actor")]
 LocationT = Annotated["Location", strawberry.lazy("schema.location")]
 MAX_GROUPS = 10_000
+# Without an occurredOn bound, fillEmpty's buckets start at the earliest date an incident
+# may have (writes refuse dates before 1900) and end today.
+EARLIEST = dt.date(1900, 1, 1)
 
 
 @strawberry.enum(description="What incident statistics can be grouped by (besides time).")
@@ -219,8 +223,11 @@ async def resolve_incident_stats(
         raise PageSizeExceeded(
             f"`first` must be 1..{MAX_GROUPS}.", field="first", maxPageSize=MAX_GROUPS
         )
+    where = filter.to_db() if filter else None
+    if fill_empty and interval is not None:
+        check_buckets(where, value(interval), info.context.settings.max_stats_buckets)
     q = StatsQuery(
-        filter=filter.to_db() if filter else None,
+        filter=where,
         group_by=dims,
         interval=value(interval) if interval else None,
         fill=fill_empty,
@@ -233,6 +240,42 @@ async def resolve_incident_stats(
         truncated=result.truncated,
         time_zone=time_zone,
     )
+
+
+def bucket_count(lo: dt.date, hi: dt.date, interval: str) -> int:
+    """Calendar buckets from the one holding ``lo`` to the one holding ``hi``."""
+    if hi < lo:
+        return 0
+    return (
+        1
+        + {
+            "day": (hi - lo).days,
+            "week": (hi - (lo - dt.timedelta(days=lo.weekday()))).days // 7,
+            "month": (hi.year - lo.year) * 12 + hi.month - lo.month,
+            "quarter": (hi.year - lo.year) * 4 + (hi.month - 1) // 3 - (lo.month - 1) // 3,
+            "year": hi.year - lo.year,
+        }[interval]
+    )
+
+
+def check_buckets(where: f.IncidentFilter | None, interval: str, limit: int) -> None:
+    """Refuse, before any SQL, a ``fillEmpty`` whose date range holds more than ``limit``
+    buckets."""
+    span = where.occurred_on if where is not None else None
+    lo = span.gte if span is not None else None
+    hi = span.lte if span is not None else None
+    # 0001-01-01 and 9999-12-31 reach PostgreSQL as -infinity and infinity: no bound.
+    lo = EARLIEST if lo is None or lo == dt.date.min else lo
+    hi = dt.date.today() if hi is None or hi == dt.date.max else hi
+    buckets = bucket_count(lo, hi, interval)
+    if buckets > limit:
+        raise BadUserInput(
+            f"`fillEmpty` would return {buckets} {interval} buckets; at most {limit} are "
+            "allowed. Narrow `filter.occurredOn` or choose a longer interval.",
+            field="fillEmpty",
+            buckets=buckets,
+            limit=limit,
+        )
 
 
 GroupByArg = Annotated[

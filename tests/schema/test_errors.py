@@ -181,6 +181,8 @@ async def test_unexpected_errors_are_masked_and_logged_once(
                 "extensions": {"code": "INTERNAL_SERVER_ERROR"},
             }
         ],
+        # incidents 1 + edges 1 + 20 (the default page) x (node 1 + id 1)
+        "extensions": {"cost": {"requested": 42, "limit": 50_000}},
     }
     assert [r for r in caplog.records if r.name.startswith("strawberry")] == []
     out, _ = capfd.readouterr()

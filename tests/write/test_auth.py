@@ -113,7 +113,10 @@ async def test_roles_against_mutations(
     source = await make_source(conn, "Role Wire")
     body = await client(RETRACT_SOURCE, {"id": gid("Source", source)})
     if retract is None:
-        assert body == {"data": {"retractSource": {"__typename": "Removed"}}}
+        assert body == {
+            "data": {"retractSource": {"__typename": "Removed"}},
+            "extensions": {"cost": {"requested": 2, "limit": 50_000}},
+        }
     else:
         assert [e["extensions"]["code"] for e in body["errors"]] == [retract]
     status = await conn.fetchval("select status from source where id = $1", source)

@@ -1,0 +1,155 @@
+"""Checked documents, cached by bytes: parse, static limits, validation, once per text.
+
+Both GraphQL paths use one ``Documents`` per schema: the planner's fast path
+(``app/fastpath.py``) and the resolvers' (through the ``Guard`` extension in
+``schema/guard.py``). A document is parsed with the token limit, measured against the
+static limits (``schema.limits.document_errors``, linear in its size) and only then
+validated by graphql-core's rules, whose cost is then bounded too.
+
+``SizedLru`` bounds a cache by entries and by bytes: a parsed document keeps about 600
+bytes per token besides its text, so its weight is its text plus that per token. Huge
+comment-padded documents weigh their text and are not kept above an eighth of the budget.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    parse,
+    specified_rules,
+    validate,
+)
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from schema.limits import Limits, document_errors
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+BYTES_PER_TOKEN = 600  # a parsed document's objects per token (measured with tracemalloc)
+
+RULES = (*specified_rules, MaybeNullValidationRule, OneOfInputValidationRule)
+
+
+class SizedLru(Generic[K, V]):
+    """A least-recently-used cache holding at most ``entries`` items and ``max_bytes``
+    bytes by the weights given to ``put``. An item heavier than an eighth of the budget
+    is not kept."""
+
+    def __init__(self, entries: int, max_bytes: int) -> None:
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: K) -> V | None:
+        found = self._items.get(key)
+        if found is None:
+            return None
+        self._items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: K, value: V, weight: int) -> None:
+        if weight > self.max_bytes // 8:
+            return
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+        self._items[key] = (value, weight)
+        self.bytes += weight
+        while len(self._items) > self.entries or self.bytes > self.max_bytes:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self.bytes -= dropped
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A document as both paths need it. ``document`` is None when it does not parse
+    (Strawberry's own parse step then reports the syntax error)."""
+
+    document: DocumentNode | None
+    errors: list[GraphQLError] = field(default_factory=list)
+    operations: dict[str | None, OperationDefinitionNode] = field(default_factory=dict)
+    fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
+
+    def operation(self, name: str | None) -> OperationDefinitionNode | None:
+        return self.operations.get(name)
+
+
+def _weight(query: str, document: DocumentNode | None) -> int:
+    tokens = 0
+    token = document.loc.start_token if document is not None and document.loc else None
+    while token is not None:
+        tokens += 1
+        token = token.next
+    return len(query) + BYTES_PER_TOKEN * tokens
+
+
+class Documents:
+    """Parses, checks and validates documents against ``schema``, cached by text."""
+
+    def __init__(self, schema: Any, limits: Limits) -> None:
+        self.schema = schema  # the graphql-core schema
+        self.limits = limits
+        self.cache: SizedLru[str, Checked] = SizedLru(
+            limits.document_cache_size, limits.document_cache_bytes
+        )
+
+    def check(self, query: str) -> Checked:
+        found = self.cache.get(query)
+        if found is not None:
+            return found
+        checked = self._check(query)
+        self.cache.put(query, checked, _weight(query, checked.document))
+        return checked
+
+    def _check(self, query: str) -> Checked:
+        try:
+            document = parse(query, max_tokens=self.limits.max_tokens)
+        except GraphQLError:
+            return Checked(None)
+        errors = document_errors(document, self.limits)
+        if not errors:
+            errors = [_coded(e) for e in validate(self.schema, document, RULES)]
+        return checked(document, errors)
+
+
+def checked(document: DocumentNode, errors: list[GraphQLError]) -> Checked:
+    """``document`` with its operations (by name; the only one also under None) and
+    fragments."""
+    operations: dict[str | None, OperationDefinitionNode] = {}
+    fragments: dict[str, FragmentDefinitionNode] = {}
+    for d in document.definitions:
+        if isinstance(d, OperationDefinitionNode):
+            operations[d.name.value if d.name else None] = d
+        elif isinstance(d, FragmentDefinitionNode):
+            fragments[d.name.value] = d
+    if len(operations) == 1:
+        operations[None] = next(iter(operations.values()))
+    return Checked(document, errors, operations, fragments)
+
+
+def _coded(error: GraphQLError) -> GraphQLError:
+    """graphql-core's validation errors are ``GRAPHQL_VALIDATION_FAILED`` (also those
+    about variables: unused, undefined, of the wrong type)."""
+    if error.extensions and "code" in error.extensions:
+        return error
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"},
+    )

@@ -1,0 +1,90 @@
+"""Rate limits in points per window, charged by both GraphQL paths before they run.
+
+A request costs ``points(cost)``: one point per ``cost_per_point`` of its static cost
+(``schema/cost.py``), at least one, as GitHub charges one point per 100 nodes. Each
+caller has a budget of points per fixed window (default 3,600 s): anonymous callers by
+client address, API keys by key id, with a budget per role (``Settings.rate_limit_*``). A
+request that does not fit in what is left is refused whole (nothing charged) with 429,
+``RATE_LIMITED``, ``Retry-After`` and the ``RateLimit-Limit``/``-Remaining``/``-Reset``
+headers of the IETF draft (draft-ietf-httpapi-ratelimit-headers).
+
+The counters are held in process, one per instance: a window's counters are dropped when
+the next window starts, and at most ``max_callers`` are kept (least recently seen callers
+are forgotten first, and start again from a full budget), about 200 bytes each. Behind a
+load balancer with N instances a caller can spend up to N budgets; divide the budgets by
+N, or route callers to instances by address. Kept in process rather than in PostgreSQL
+because a shared counter costs a write (and a round trip) per request, and the planner
+answers a read in one statement.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window starts again
+
+    def headers(self) -> list[tuple[str, str]]:
+        out = [
+            ("RateLimit-Limit", str(self.limit)),
+            ("RateLimit-Remaining", str(self.remaining)),
+            ("RateLimit-Reset", str(self.reset)),
+        ]
+        if not self.allowed:
+            out.append(("Retry-After", str(self.reset)))
+        return out
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        budgets: Mapping[str, int],
+        *,
+        window_seconds: int,
+        cost_per_point: int,
+        max_callers: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.budgets = dict(budgets)  # role ("anonymous", "reader", …) → points per window
+        self.window = window_seconds
+        self.cost_per_point = cost_per_point
+        self.max_callers = max_callers
+        self.clock = clock
+        self.window_start = 0.0
+        self.used: OrderedDict[str, int] = OrderedDict()
+
+    def points(self, cost: int) -> int:
+        return max(1, math.ceil(cost / self.cost_per_point))
+
+    def charge(self, caller: str, role: str, cost: int) -> Decision:
+        """Charge ``caller`` for a request of ``cost``, if it fits in what is left."""
+        now = self.clock()
+        start = now - now % self.window
+        if start != self.window_start:
+            self.window_start = start
+            self.used.clear()
+        reset = max(1, math.ceil(self.window_start + self.window - now))
+        limit = self.budgets[role]
+        used = self.used.pop(caller, 0)
+        points = self.points(cost)
+        allowed = used + points <= limit
+        if allowed:
+            used += points
+        self.used[caller] = used
+        while len(self.used) > self.max_callers:
+            self.used.popitem(last=False)
+        return Decision(allowed, limit, limit - used, reset)
+
+
+def caller_of(key_id: int | None, address: str | None) -> str:
+    """Keys are counted by key id, anonymous callers by client address."""
+    return f"key:{key_id}" if key_id is not None else f"addr:{address or 'unknown'}"
