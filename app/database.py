@@ -68,12 +68,31 @@ def resolve_database_url(settings: Settings) -> str:
     """The URL to connect to: DATABASE_URL if set, else the embedded server's ``sitrep`` db."""
     if settings.database_url is not None:
         return settings.database_url.get_secret_value()
-    data_dir = settings.data_dir
-    if not data_dir.is_absolute():
-        data_dir = PROJECT_ROOT / data_dir
-    server = embedded_server_url(data_dir)
+    server = embedded_server_url(data_directory(settings))
     ensure_database(server, EMBEDDED_DATABASE)
     return with_database(server, EMBEDDED_DATABASE)
+
+
+def data_directory(settings: Settings) -> Path:
+    """Where the embedded PostgreSQL keeps its data: ``SITREP_DATA_DIR`` (relative to the
+    current directory), else ``.sitrep`` in a source checkout, else the user's data
+    directory (``~/.local/share/sitrep`` on Linux; never inside site-packages)."""
+    if settings.data_dir is not None:
+        return settings.data_dir.expanduser().resolve()
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "alembic").is_dir():
+        return PROJECT_ROOT / ".sitrep"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("sitrep", appauthor=False))
+
+
+def migrations_directory() -> Path:
+    """The Alembic scripts: shipped inside the package as ``app/migrations`` (a wheel),
+    else ``alembic/`` of the source checkout."""
+    from importlib.resources import files
+
+    packaged = Path(str(files("app") / "migrations"))
+    return packaged if (packaged / "env.py").is_file() else PROJECT_ROOT / "alembic"
 
 
 def with_database(url: str, database: str) -> str:
@@ -93,8 +112,9 @@ def sqlalchemy_url(url: str) -> str:
 def alembic_config(url: str) -> object:
     from alembic.config import Config
 
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config = Config()
+    config.set_main_option("script_location", str(migrations_directory()))
+    config.set_main_option("path_separator", "os")
     # ConfigParser interpolates '%', so escape it in URLs with encoded characters.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -1,10 +1,13 @@
 """The fast path: answer a GraphQL read with one SQL statement whose text is the response.
 
 A pure ASGI middleware in front of the FastAPI app. For ``POST /graphql`` with a JSON
-body it parses and validates the document with the schema's own rules and limits
-(cached), plans the operation (``schema/plan.py`` → ``db/planner.py``, cached by
-document, operation, visibility level and variables), runs the one statement and splices
-PostgreSQL's JSON text into ``{"data": …}``: no Python objects per field, no re-encoding.
+body, or ``GET /graphql`` with a query string, whose document is given as text or as a
+persisted document's id (``app/persisted.py``), it parses and validates the document
+with the schema's own rules and limits (cached), plans the operation (``schema/plan.py``
+→ ``db/planner.py``, cached by document, operation, visibility level and variables), runs
+the one statement and splices PostgreSQL's JSON text into ``{"data": …}``: no Python
+objects per field, no re-encoding. The response has the media type the ``Accept`` header
+negotiates (``app/graphql_http.py``).
 
 Anything it does not take — a mutation, a field the model does not describe, an API key,
 a document or argument with an error — goes on to the Strawberry resolvers unchanged, with
@@ -18,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 import structlog
@@ -36,6 +40,8 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from app.auth import viewer_for_key
+from app.graphql_http import GraphQLRequest, HttpError, decode_body, decode_params, negotiate
+from app.persisted import Documents
 from app.settings import Settings
 from db.core import Db
 from db.planner import MERGED, Planner, Statement
@@ -94,9 +100,15 @@ class _Lru(OrderedDict[Any, Any]):
 
 class FastPath:
     def __init__(
-        self, app: ASGIApp, schema: Any, settings: Settings, get_db: Callable[[bool], Db]
+        self,
+        app: ASGIApp,
+        schema: Any,
+        settings: Settings,
+        get_db: Callable[[bool], Db],
+        documents: Documents,
     ) -> None:
         self.app = app
+        self.persisted = documents
         self.schema = schema
         self.settings = settings
         self.get_db = get_db
@@ -114,20 +126,41 @@ class FastPath:
         if (
             not self.enabled
             or scope["type"] != "http"
-            or scope["method"] != "POST"
+            or scope["method"] not in {"GET", "POST"}
             or scope["path"].rstrip("/") != "/graphql"
         ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if content_type != b"application/json":
-            await self._fallback(scope, receive, send, None, "not a JSON request")
+        media = negotiate(headers.get(b"accept", b"").decode("latin-1") or None)
+        body: bytes | None = None
+        if media is None:
+            await self._fallback(scope, receive, send, None, "not a JSON response")
             return
-        body, complete = await _read_body(receive, _MAX_BODY)
-        if not complete:
-            await self._fallback(scope, receive, send, body, "body too large", more=True)
-            return
+        if scope["method"] == "GET":
+            query_string = scope.get("query_string", b"").decode("latin-1")
+            if not query_string:
+                await self._fallback(scope, receive, send, None, "no query")
+                return
+            try:
+                data = decode_params(dict(parse_qsl(query_string)))
+            except HttpError:
+                await self._fallback(scope, receive, send, None, "bad query string")
+                return
+        else:
+            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if content_type != b"application/json":
+                await self._fallback(scope, receive, send, None, "not a JSON request")
+                return
+            body, complete = await _read_body(receive, _MAX_BODY)
+            if not complete:
+                await self._fallback(scope, receive, send, body, "body too large", more=True)
+                return
+            try:
+                data = decode_body(body)
+            except HttpError:
+                await self._fallback(scope, receive, send, body, "body is not a JSON object")
+                return
         db = self.get_db(False)
         viewer = Viewer()
         header = headers.get(b"authorization")
@@ -141,51 +174,42 @@ class FastPath:
             await self._fallback(scope, receive, send, body, "a key is required")
             return
         try:
-            statement = self.statement(body, viewer)
+            statement = self.statement(self.persisted.request(data), viewer)
         except NotPlanned as exc:
             await self._fallback(scope, receive, send, body, str(exc))
             return
-        except Exception as exc:  # an argument error: the resolvers report it
+        except Exception as exc:  # an argument or request error: the resolvers report it
             await self._fallback(scope, receive, send, body, type(exc).__name__)
             return
         try:
             run_on = db if not statement.generic else self.get_db(True)
-            data: bytes = await run_on.fetchval(statement.sql, *statement.args)
+            data_json: bytes = await run_on.fetchval(statement.sql, *statement.args)
         except Exception as exc:  # the resolvers report and mask database errors
             await self._fallback(scope, receive, send, body, f"database: {type(exc).__name__}")
             return
-        if _MERGED in data:
+        if _MERGED in data_json:
             await self._fallback(scope, receive, send, body, "a merged record's id")
             return
         PATHS.labels("planned").inc()
         PLANS.labels("generic" if statement.generic else "custom").inc()
-        payload = b'{"data":' + data + b"}"
+        payload = b'{"data":' + data_json + b"}"
         await send(
             {
                 "type": "http.response.start",
                 "status": 200,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", media.encode()),
                     (b"content-length", str(len(payload)).encode()),
                 ],
             }
         )
         await send({"type": "http.response.body", "body": payload})
 
-    def statement(self, body: bytes, viewer: Viewer) -> Statement:
-        """The planned statement for a request body; ``NotPlanned`` if there is none."""
-        try:
-            request = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise NotPlanned("body is not JSON") from exc
-        if not isinstance(request, dict):
-            raise NotPlanned("body is not an object")
-        query, name = request.get("query"), request.get("operationName")
-        variables = request.get("variables")
-        if not isinstance(query, str) or not (name is None or isinstance(name, str)):
+    def statement(self, request: GraphQLRequest, viewer: Viewer) -> Statement:
+        """The planned statement for a request; ``NotPlanned`` if there is none."""
+        query, name, variables = request.query, request.operation_name, request.variables
+        if query is None:
             raise NotPlanned("no query")
-        if not (variables is None or isinstance(variables, dict)):
-            raise NotPlanned("variables are not an object")
         key = None
         raw_vars = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
         if len(raw_vars) <= _MAX_CACHED_VARIABLES and len(query) <= _MAX_CACHED_TEXT:

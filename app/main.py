@@ -12,14 +12,17 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from strawberry.fastapi import GraphQLRouter
+from starlette.middleware.cors import CORSMiddleware
 
 from app.auth import AuthError, auth_error_response, viewer_for
 from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
+from app.graphql_http import GraphQLHttp
+from app.graphql_view import GraphQLView
 from app.imports_http import import_router
+from app.persisted import Documents, load_documents
+from app.request_id import RequestId
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, PoolDb, create_pool
 from schema import build_schema
@@ -80,8 +83,15 @@ def create_app(
         return Context(request_db, settings, viewer)
 
     schema = build_schema(settings)
-    graphql = GraphQLRouter(
+    documents = Documents(
+        load_documents(settings.persisted_documents) if settings.persisted_documents else {},
+        persisted_only=settings.persisted_only,
+        apq_bytes=settings.apq_cache_bytes,
+    )
+    graphql = GraphQLView(
         schema,
+        documents=documents,
+        suggestions=settings.suggestions,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         multipart_uploads_enabled=True,
@@ -90,7 +100,9 @@ def create_app(
         title="Sitrep",
         description="GraphQL API for conflict and incident event data.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        openapi_url="/openapi.json" if settings.openapi else None,
+        docs_url="/docs" if settings.openapi and settings.docs else None,
+        redoc_url="/redoc" if settings.openapi and settings.redoc else None,
     )
     if db is not None:
         state["db"] = db
@@ -113,11 +125,29 @@ def create_app(
         return {"graphql": "/graphql", "health": "/healthz", "metrics": "/metrics"}
 
     # Outermost, before FastAPI's own middleware: a planned read touches nothing else.
+    # CORS and the request id sit outside the fast path, so planned answers carry them.
     app.outer = [
-        lambda inner: FastPath(inner, schema=schema, settings=settings, get_db=request_db),
+        lambda inner: FastPath(
+            inner, schema=schema, settings=settings, get_db=request_db, documents=documents
+        ),
+        GraphQLHttp,
+        *([lambda inner: cors(inner, settings.cors_origins)] if settings.cors_origins else []),
+        RequestId,
         Metrics,
     ]
     return app
+
+
+def cors(app: ASGIApp, origins: list[str]) -> ASGIApp:
+    """Browsers on ``origins`` may call the API (preflight answered, headers exposed)."""
+    return CORSMiddleware(
+        app,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept", "If-None-Match", "X-Request-Id"],
+        expose_headers=["ETag", "X-Request-Id", "Retry-After"],
+        max_age=600,
+    )
 
 
 class SitrepAPI(FastAPI):
