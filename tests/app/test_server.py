@@ -35,4 +35,6 @@ def test_malformed_json_body_is_a_client_error(server: str) -> None:
         headers={"content-type": "application/json"},
         timeout=5,
     )
-    assert (response.status_code, response.text) == (400, "Unable to parse request body as JSON")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["errors"][0]["extensions"] == {"code": "INVALID_JSON"}
