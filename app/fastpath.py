@@ -114,7 +114,7 @@ class FastPath:
         self.get_db = get_db
         self.rules = (
             *specified_rules,
-            *validation_rules(settings),
+            *validation_rules(settings, introspection=settings.introspection),
             MaybeNullValidationRule,
             OneOfInputValidationRule,
         )

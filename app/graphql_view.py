@@ -14,9 +14,9 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
@@ -43,9 +43,7 @@ class GraphQLView(GraphQLRouter):
         self.documents = documents
         self.suggestions = suggestions
 
-    async def run(
-        self, request: Any, context: Any = UNSET, root_value: Any = UNSET
-    ) -> Any:
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if not isinstance(request, Request):
             return await super().run(request, context, root_value)
         media = negotiate(request.headers.get("accept")) or JSON

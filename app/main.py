@@ -20,6 +20,7 @@ from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
 from app.graphql_http import GraphQLHttp
 from app.graphql_view import GraphQLView
+from app.http_cache import HttpCache
 from app.imports_http import import_router
 from app.persisted import Documents, load_documents
 from app.request_id import RequestId
@@ -82,7 +83,7 @@ def create_app(
         viewer = await viewer_for(request, request_db, settings)
         return Context(request_db, settings, viewer)
 
-    schema = build_schema(settings)
+    schema = build_schema(settings, introspection=settings.introspection)
     documents = Documents(
         load_documents(settings.persisted_documents) if settings.persisted_documents else {},
         persisted_only=settings.persisted_only,
@@ -130,6 +131,7 @@ def create_app(
         lambda inner: FastPath(
             inner, schema=schema, settings=settings, get_db=request_db, documents=documents
         ),
+        lambda inner: HttpCache(inner, settings.persisted_cache_control, lambda: request_db(False)),
         GraphQLHttp,
         *([lambda inner: cors(inner, settings.cors_origins)] if settings.cors_origins else []),
         RequestId,

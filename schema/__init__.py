@@ -6,8 +6,9 @@ import contextlib
 from collections.abc import Iterator
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -52,18 +53,23 @@ def _limiters(limits: Limits) -> tuple[QueryDepthLimiter, MaxAliasesLimiter]:
     )
 
 
-def validation_rules(limits: Limits) -> tuple[type[ASTValidationRule], ...]:
+def validation_rules(
+    limits: Limits, *, introspection: bool = True
+) -> tuple[type[ASTValidationRule], ...]:
     """The depth and alias limits as validation rules (the fast path validates with them
-    too, besides graphql's own rules)."""
+    too, besides graphql's own rules), and the rule refusing ``__schema``/``__type``
+    when introspection is off."""
     depth, aliases = _limiters(limits)
-    return (*depth.validation_rules, *aliases.validation_rules)
+    closed = () if introspection else (NoSchemaIntrospectionCustomRule,)
+    return (*depth.validation_rules, *aliases.validation_rules, *closed)
 
 
-def build_schema(limits: Limits) -> strawberry.Schema:
+def build_schema(limits: Limits, *, introspection: bool = True) -> strawberry.Schema:
     # The limiters hold no per-request state; building each once keeps their validation
     # rules identical across requests, so validated documents can be cached.
     depth, aliases = _limiters(limits)
     tokens = MaxTokensLimiter(max_token_count=limits.max_tokens)
+    closed = AddValidationRules([NoSchemaIntrospectionCustomRule])
     return Schema(
         query=RootQuery,
         mutation=Mutation,
@@ -74,6 +80,7 @@ def build_schema(limits: Limits) -> strawberry.Schema:
             lambda: tokens,
             lambda: DocumentCache(maxsize=limits.document_cache_size),
             lambda: ValidationCache(maxsize=limits.document_cache_size),
+            *([] if introspection else [lambda: closed]),
             ErrorCodes,
         ],
     )
