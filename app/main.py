@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from starlette.middleware.cors import CORSMiddleware
 
 from app.auth import AuthError, auth_error_response, viewer_for
+from app.cors import Cors
 from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
 from app.graphql_http import GraphQLHttp
@@ -133,23 +133,11 @@ def create_app(
         ),
         lambda inner: HttpCache(inner, settings.persisted_cache_control, lambda: request_db(False)),
         GraphQLHttp,
-        *([lambda inner: cors(inner, settings.cors_origins)] if settings.cors_origins else []),
+        *([lambda inner: Cors(inner, settings.cors_origins)] if settings.cors_origins else []),
         RequestId,
         Metrics,
     ]
     return app
-
-
-def cors(app: ASGIApp, origins: list[str]) -> ASGIApp:
-    """Browsers on ``origins`` may call the API (preflight answered, headers exposed)."""
-    return CORSMiddleware(
-        app,
-        allow_origins=origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=["Authorization", "Content-Type", "Accept", "If-None-Match", "X-Request-Id"],
-        expose_headers=["ETag", "X-Request-Id", "Retry-After"],
-        max_age=600,
-    )
 
 
 class SitrepAPI(FastAPI):
