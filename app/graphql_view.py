@@ -60,6 +60,11 @@ class GraphQLView(GraphQLRouter):
                 response.status_code = 500 if failed == "INTERNAL_SERVER_ERROR" else 400
         return response
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """The page, for a browser's GET that names no document (not even by id)."""
+        named = {"documentId", "extensions"} & set(request.query_params)
+        return not named and super().should_render_graphql_ide(request)
+
     async def parse_http_body(self, request: Any) -> GraphQLRequestData:
         if request.method == "GET":
             data = decode_params(request.query_params)
