@@ -1,0 +1,60 @@
+"""CLI input errors: one line on stderr, exit status 2, no traceback (app/cli.py main)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.app.conftest import ROOT
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["keys", "create", "--name", ""],
+            "sitrep: error: Invalid value for '--name': must not be empty",
+        ),
+        (
+            ["keys", "create", "--name", "   "],
+            "sitrep: error: Invalid value for '--name': must not be empty",
+        ),
+        (
+            ["keys", "create", "--name", "x", "--role", "god"],
+            "sitrep: error: Invalid value for '--role': Value error, 'god' is not one of "
+            "'reader', 'editor', 'admin'.",
+        ),
+        (["keys", "create"], "sitrep: error: Missing option '--name'."),
+        (
+            ["keys", "revoke", "three"],
+            "sitrep: error: Invalid value for 'key_id': Input should be a valid integer, unable "
+            "to parse string as an integer",
+        ),
+        (
+            ["import", "acled", "/nonexistent/events.csv"],
+            "sitrep: error: Invalid value for 'file': file '/nonexistent/events.csv' does not "
+            "exist.",
+        ),
+        (["serve", "--port", "eighty"], None),
+        (["nosuch"], "sitrep: error: No such command 'nosuch'."),
+    ],
+)
+def test_input_errors_are_one_line_and_exit_2(args: list[str], line: str | None) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    if line is None:
+        assert lines[0].startswith("sitrep: error: Invalid value for '--port'")
+    else:
+        assert lines[0] == line
