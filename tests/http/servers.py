@@ -17,11 +17,15 @@ from tests.app.conftest import ROOT, _free_port
 
 @contextmanager
 def serving(
-    command: Sequence[str], env: dict[str, str], cwd: Path = ROOT, timeout: float = 60
+    command: Sequence[str],
+    env: dict[str, str],
+    cwd: Path = ROOT,
+    timeout: float = 90,
+    port: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run ``command + ["--port", PORT]`` until /healthz answers; yield the base URL and
-    the process; stop it at the end."""
-    port = _free_port()
+    """Run ``command + ["--port", PORT]`` (a free port unless given) until /healthz
+    answers; yield the base URL and the process; stop it at the end."""
+    port = port or _free_port()
     proc = subprocess.Popen(
         [*command, "--port", str(port)],
         cwd=cwd,
