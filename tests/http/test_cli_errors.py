@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import pytest
 
+from app.cli import main
 from tests.app.conftest import ROOT
 
 
@@ -58,3 +60,28 @@ def test_input_errors_are_one_line_and_exit_2(args: list[str], line: str | None)
         assert lines[0].startswith("sitrep: error: Invalid value for '--port'")
     else:
         assert lines[0] == line
+
+
+def test_the_readmes_sitrep_commands_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every `./scripts/sitrep …` command the README shows exists and parses (its --help),
+    and the wrapper itself runs from any directory."""
+    wrapper = subprocess.run(
+        [str(ROOT / "scripts" / "sitrep"), "keys", "list", "--help"],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert wrapper.returncode == 0, wrapper.stderr
+    assert "Usage: sitrep keys list" in wrapper.stdout
+    readme = (ROOT / "README.md").read_text()
+    lines = re.findall(r"^\./scripts/sitrep ((?:[a-z]+ ?)+)", readme, flags=re.M)
+    commands = sorted({tuple(line.split()[:2]) for line in lines})
+    assert ("keys", "create") in commands
+    assert ("import", "acled") in commands
+    for command in commands:
+        with pytest.raises(SystemExit) as exited:
+            main([*command, "--help"])
+        assert exited.value.code == 0, command
+        assert f"Usage: pytest {' '.join(command)}" in capsys.readouterr().out  # argv[0]
