@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
 import httpx
 import pytest
 
@@ -254,3 +255,31 @@ async def test_cors_allow_list(client_with: MakeClient, conn: object) -> None:
         assert _error(refused)[:2] == (400, "CORS_REJECTED")
         other = await post(http, {"query": PLANNED}, origin="https://evil.example")
         assert "access-control-allow-origin" not in other.headers
+
+
+async def test_a_masked_error_carries_the_request_id_of_its_response(
+    client_with: MakeClient, conn: asyncpg.Connection, database_url: str
+) -> None:
+    """The id in ``extensions.requestId`` of an unexpected (masked) error is the response's
+    ``X-Request-Id``."""
+    other = await asyncpg.connect(database_url)
+    try:
+        async with other.transaction():
+            await other.execute("lock table incident in access exclusive mode")
+            await conn.execute("set local lock_timeout = '50ms'")
+            async with client_with(planner=False) as http:
+                response = await post(
+                    http,
+                    {"query": "{ incidents { edges { node { id } } } }"},
+                    accept=GRAPHQL_RESPONSE,
+                )
+    finally:
+        await other.close()
+    (error,) = response.json()["errors"]
+    assert error["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "requestId": response.headers["x-request-id"],
+    }
+    assert error["message"] == "Unexpected error."
+    # A field error: data is there (null), so it stays a 200.
+    assert (response.status_code, response.json()["data"]) == (200, None)
