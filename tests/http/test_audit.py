@@ -12,9 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.app.conftest import ROOT
 from tests.conftest import FreshDatabase
-from tests.http.servers import serving
+from tests.servers import ROOT, serving
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from app.cli import main
-from tests.app.conftest import ROOT
+from tests.servers import ROOT
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,8 @@ import pytest
 from app.database import connected
 from db.keys import create_key
 from sitrep_client import SqliteCopy, SyncClient, SyncError, SyncResult, syncing
-from tests.app.conftest import _free_port
 from tests.conftest import FreshDatabase
-from tests.http.servers import serving
+from tests.servers import free_port, serving
 
 SERVE = [sys.executable, "-m", "app.cli", "serve", "--demo"]
 TYPES = {"Actor": "actors", "Incident": "incidents", "Location": "locations", "Source": "sources"}
@@ -68,7 +67,7 @@ def test_sync_resumes_applies_tombstones_and_survives_an_outage(
 ) -> None:
     url = fresh_database("sitrep_client")
     editor, admin = asyncio.run(_keys(url))
-    port = _free_port()
+    port = free_port()
     env = {"DATABASE_URL": url}
     copy = SqliteCopy(tmp_path / "copy.db")
     cursor_file = tmp_path / "copy.cursor"
@@ -163,7 +162,7 @@ def test_sync_resumes_applies_tombstones_and_survives_an_outage(
 
 
 def test_the_client_gives_up_after_its_retries(tmp_path: Path) -> None:
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     waits: list[float] = []
     with (
         SyncClient(

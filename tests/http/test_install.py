@@ -16,9 +16,8 @@ import httpx
 import pytest
 
 from app.database import head_revision
-from tests.app.conftest import ROOT
-from tests.http.servers import serving
 from tests.schema.test_headline import HEADLINE
+from tests.servers import ROOT, serving
 
 
 def _uv() -> str | None:

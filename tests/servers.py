@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -12,7 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.conftest import ROOT, _free_port
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -25,7 +32,7 @@ def serving(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run ``command + ["--port", PORT]`` (a free port unless given) until /healthz
     answers; yield the base URL and the process; stop it at the end."""
-    port = port or _free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
         [*command, "--port", str(port)],
         cwd=cwd,
