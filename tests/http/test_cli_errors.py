@@ -6,10 +6,13 @@ import re
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from app.cli import main
-from tests.servers import ROOT
+from app.database import head_revision
+from tests.conftest import FreshDatabase
+from tests.servers import ROOT, serving
 
 
 @pytest.mark.parametrize(
@@ -85,3 +88,30 @@ def test_the_readmes_sitrep_commands_exist(capsys: pytest.CaptureFixture[str]) -
             main([*command, "--help"])
         assert exited.value.code == 0, command
         assert f"Usage: pytest {' '.join(command)}" in capsys.readouterr().out  # argv[0]
+
+
+def test_start_up_is_quiet_unless_verbose(fresh_database: FreshDatabase) -> None:
+    """`serve` prints what it did in a line each; `--verbose` adds Alembic's and uvicorn's
+    own output (and the embedded PostgreSQL's, when there is one)."""
+    outputs = {}
+    for verbose in (False, True):
+        url = fresh_database("sitrep_startup", migrate=False)
+        command = [sys.executable, "-m", "app.cli", "serve", "--migrate"]
+        env = {"DATABASE_URL": url, "SITREP_LOG_LEVEL": "INFO"}
+        with serving([*command, *(["--verbose"] if verbose else [])], env) as (base, proc):
+            httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}, timeout=10)
+            proc.terminate()
+            outputs[verbose] = proc.communicate(timeout=60)[0].decode()
+        port = base.rsplit(":", 1)[1]
+        serving_line = (
+            f"serving http://127.0.0.1:{port}/graphql (GraphiQL in a browser); Ctrl-C stops"
+        )
+        if not verbose:
+            assert outputs[verbose].splitlines() == [
+                f"database at revision {head_revision()}",
+                serving_line,
+            ]
+    loud = outputs[True]
+    assert "Running upgrade  -> 0001" in loud
+    assert "Uvicorn running on http://127.0.0.1:" in loud
+    assert "Warning" not in loud
