@@ -24,6 +24,7 @@ COPY alembic ./alembic
 COPY app ./app
 COPY db ./db
 COPY schema ./schema
+COPY sitrep_client ./sitrep_client
 RUN uv sync --frozen --no-dev && chown -R sitrep:sitrep /app
 
 USER sitrep

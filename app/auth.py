@@ -31,7 +31,7 @@ async def viewer_for(request: Request, db: Db, settings: Settings) -> Viewer:
         ide = (
             request.method == "GET"
             and request.url.path.rstrip("/").endswith("/graphql")
-            and "query" not in request.query_params
+            and not {"query", "documentId", "extensions"} & set(request.query_params)
         )
         if settings.require_key_for_reads and not ide:
             raise AuthError("This server requires an API key: Authorization: Bearer <key>.")

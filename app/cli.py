@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -53,6 +53,14 @@ def serve(
             help="Worker processes (uvicorn workers, each with its own pool): about one per core.",
         ),
     ] = 1,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show the embedded PostgreSQL's, the migrations' and uvicorn's start-up output.",
+        ),
+    ] = False,
 ) -> None:
     """Serve GraphQL on http://HOST:PORT/graphql (GraphiQL in a browser)."""
     import os
@@ -64,20 +72,28 @@ def serve(
     from app.main import create_app
 
     settings = get_settings()
-    configure(settings.log_level, settings.log_json)
+    configure(settings.log_level, settings.log_json, verbose=verbose)
+    if settings.database_url is None:
+        typer.echo(f"database: embedded PostgreSQL in {database.data_directory(settings)}")
     with database.start_lock(settings):
         url = database.resolve_database_url(settings)
         if migrate if migrate is not None else settings.database_url is None:
             database.upgrade(url)
+            typer.echo(f"database at revision {database.current_revision(url)}")
         if demo:
             counts = asyncio.run(_load_demo(url))
             typer.echo(f"demo data loaded ({sum(counts.values())} rows written)")
     options: dict[str, Any] = {
         "host": host or settings.host,
         "port": port or settings.port,
-        "log_level": settings.log_level.lower(),
+        # uvicorn's own start-up lines only with --verbose (its warnings and errors always).
+        "log_level": settings.log_level.lower() if verbose else "warning",
         "access_log": False,
     }
+    typer.echo(
+        f"serving http://{options['host']}:{options['port']}/graphql "
+        "(GraphiQL in a browser); Ctrl-C stops"
+    )
     if workers > 1:
         # Each worker is a fresh process that builds its own app and pool
         # (_worker_app); they find the database through DATABASE_URL, so with the
@@ -189,8 +205,26 @@ def demo_generate(
     typer.echo(json.dumps(report.fixture, indent=2, default=str))
 
 
-def main() -> None:
-    cli()
+def main(args: list[str] | None = None) -> None:
+    """The `sitrep` command. A mistake in the input (a bad option value, a missing file, an
+    empty name) is one line on stderr and exit status 2, never a traceback."""
+    # typer.BadParameter's base: Typer's (vendored) click usage error.
+    usage_error = cast("type[Exception]", typer.BadParameter.__mro__[1])
+    try:
+        code = cli(args=args, standalone_mode=False)
+    except usage_error as exc:
+        message = exc.format_message() if isinstance(exc, typer.BadParameter) else str(exc)
+        typer.echo(f"sitrep: error: {message}", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("sitrep: aborted", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        typer.echo(f"sitrep: error: {exc.strerror}: {exc.filename}", err=True)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

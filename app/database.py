@@ -69,11 +69,6 @@ def ensure_database(server_url: str, name: str) -> None:
     asyncio.run(_create())
 
 
-def embedded_data_dir(settings: Settings) -> Path:
-    data_dir = settings.data_dir
-    return data_dir if data_dir.is_absolute() else PROJECT_ROOT / data_dir
-
-
 @contextmanager
 def start_lock(settings: Settings) -> Iterator[None]:
     """Held while a process prepares the embedded database (nothing with DATABASE_URL)."""
@@ -82,7 +77,7 @@ def start_lock(settings: Settings) -> Iterator[None]:
         return
     from filelock import FileLock, Timeout
 
-    data_dir = embedded_data_dir(settings)
+    data_dir = data_directory(settings)
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(data_dir / "start.lock")
     try:
@@ -100,9 +95,31 @@ def resolve_database_url(settings: Settings) -> str:
     """The URL to connect to: DATABASE_URL if set, else the embedded server's ``sitrep`` db."""
     if settings.database_url is not None:
         return settings.database_url.get_secret_value()
-    server = embedded_server_url(embedded_data_dir(settings))
+    server = embedded_server_url(data_directory(settings))
     ensure_database(server, EMBEDDED_DATABASE)
     return with_database(server, EMBEDDED_DATABASE)
+
+
+def data_directory(settings: Settings) -> Path:
+    """Where the embedded PostgreSQL keeps its data: ``SITREP_DATA_DIR`` (relative to the
+    current directory), else ``.sitrep`` in a source checkout, else the user's data
+    directory (``~/.local/share/sitrep`` on Linux; never inside site-packages)."""
+    if settings.data_dir is not None:
+        return settings.data_dir.expanduser().resolve()
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "alembic").is_dir():
+        return PROJECT_ROOT / ".sitrep"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("sitrep", appauthor=False))
+
+
+def migrations_directory() -> Path:
+    """The Alembic scripts: shipped inside the package as ``app/migrations`` (a wheel),
+    else ``alembic/`` of the source checkout."""
+    from importlib.resources import files
+
+    packaged = Path(str(files("app") / "migrations"))
+    return packaged if (packaged / "env.py").is_file() else PROJECT_ROOT / "alembic"
 
 
 def with_database(url: str, database: str) -> str:
@@ -122,8 +139,9 @@ def sqlalchemy_url(url: str) -> str:
 def alembic_config(url: str) -> object:
     from alembic.config import Config
 
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config = Config()
+    config.set_main_option("script_location", str(migrations_directory()))
+    config.set_main_option("path_separator", "os")
     # ConfigParser interpolates '%', so escape it in URLs with encoded characters.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -1,14 +1,16 @@
 """The fast path: answer a GraphQL read with one SQL statement whose text is the response.
 
 A pure ASGI middleware in front of the FastAPI app. For ``POST /graphql`` with a JSON
-body it checks the document through the schema's own cache (``schema/documents.py``:
-static limits, then validation), checks the variables, computes the static cost
-(``schema/cost.py``), plans the operation (``schema/plan.py`` → ``db/planner.py``, cached
+body, or ``GET /graphql`` with a query string, whose document is given as text or as a
+persisted document's id (``app/persisted.py``), it checks the document through the
+schema's own cache (``schema/documents.py``: static limits, then validation), checks the
+variables, computes the static cost (``schema/cost.py``), plans the operation (``schema/plan.py`` → ``db/planner.py``, cached
 by document, operation, visibility level and variables, within a byte budget), charges
 the caller's rate limit, runs the one statement within the operation's time budget and
 splices PostgreSQL's JSON text into ``{"data": …, "extensions": {"cost": …}}``: no Python
 objects per field, no re-encoding. A statement that runs out of the time budget is
-cancelled and answered with ``TIMEOUT``, as the resolvers would.
+cancelled and answered with ``TIMEOUT``, as the resolvers would. The response has the
+media type the ``Accept`` header negotiates (``app/graphql_http.py``).
 
 Anything it does not take — a mutation, a field the model does not describe, a malformed
 or unknown API key, a document, variable or argument with an error, a cost over the
@@ -22,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import asyncpg
 import orjson
@@ -31,7 +34,9 @@ from prometheus_client import Counter
 
 from app.asgi import ASGIApp, Message, Receive, Scope, Send
 from app.auth import viewer_for_key
+from app.graphql_http import GraphQLRequest, HttpError, decode_body, decode_params, negotiate
 from app.json_depth import json_too_deep, too_deep
+from app.persisted import Documents
 from app.settings import Settings
 from db.core import DatabaseUnavailable, Db
 from db.planner import MERGED, Planner, Statement
@@ -85,9 +90,11 @@ class FastPath:
         schema: Any,
         settings: Settings,
         get_db: Callable[[bool], Db],
+        documents: Documents,
         limiter: RateLimiter | None = None,
     ) -> None:
         self.app = app
+        self.persisted = documents
         self.schema = schema
         self.settings = settings
         self.get_db = get_db
@@ -102,23 +109,44 @@ class FastPath:
         if (
             not self.enabled
             or scope["type"] != "http"
-            or scope["method"] != "POST"
+            or scope["method"] not in {"GET", "POST"}
             or scope["path"].rstrip("/") != "/graphql"
         ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if content_type != b"application/json":
-            await self._fallback(scope, receive, send, None, "not a JSON request")
+        media = negotiate(headers.get(b"accept", b"").decode("latin-1") or None)
+        body: bytes | None = None
+        if media is None:
+            await self._fallback(scope, receive, send, None, "not a JSON response")
             return
-        body, complete = await _read_body(receive, _MAX_BODY)
-        if not complete:
-            await self._fallback(scope, receive, send, body, "body too large", more=True)
-            return
-        if too_deep(body, self.settings.max_json_depth):  # refused as the resolvers do
-            await json_too_deep(self.settings.max_json_depth).send(send)
-            return
+        if scope["method"] == "GET":
+            query_string = scope.get("query_string", b"").decode("latin-1")
+            if not query_string:
+                await self._fallback(scope, receive, send, None, "no query")
+                return
+            try:
+                request = decode_params(dict(parse_qsl(query_string)))
+            except HttpError:
+                await self._fallback(scope, receive, send, None, "bad query string")
+                return
+        else:
+            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if content_type != b"application/json":
+                await self._fallback(scope, receive, send, None, "not a JSON request")
+                return
+            body, complete = await _read_body(receive, _MAX_BODY)
+            if not complete:
+                await self._fallback(scope, receive, send, body, "body too large", more=True)
+                return
+            if too_deep(body, self.settings.max_json_depth):  # refused as the resolvers do
+                await json_too_deep(self.settings.max_json_depth).send(send)
+                return
+            try:
+                request = decode_body(body)
+            except HttpError:
+                await self._fallback(scope, receive, send, body, "body is not a JSON object")
+                return
         db = self.get_db(False)
         viewer = Viewer()
         header = headers.get(b"authorization")
@@ -132,11 +160,11 @@ class FastPath:
             await self._fallback(scope, receive, send, body, "a key is required")
             return
         try:
-            statement, cost = self.statement(body, viewer)
+            statement, cost = self.statement(self.persisted.request(request), viewer)
         except NotPlanned as exc:
             await self._fallback(scope, receive, send, body, str(exc))
             return
-        except Exception as exc:  # an argument error: the resolvers report it
+        except Exception as exc:  # an argument or request error: the resolvers report it
             await self._fallback(scope, receive, send, body, type(exc).__name__)
             return
         client = scope.get("client")
@@ -149,7 +177,7 @@ class FastPath:
         # Charged: should the resolvers answer after all (a merged record's id, a
         # database error), they do not charge again.
         scope[CHARGED] = decision
-        response_headers = [(b"content-type", b"application/json")]
+        response_headers = [(b"content-type", media.encode())]
         if decision is not None:
             response_headers += [(k.lower().encode(), v.encode()) for k, v in decision.headers()]
         run_on = db if not statement.generic else self.get_db(True)
@@ -176,21 +204,12 @@ class FastPath:
         tail = b',"extensions":' + orjson.dumps(extensions) + b"}"
         await _respond(send, response_headers, b'{"data":' + data + tail)
 
-    def statement(self, body: bytes, viewer: Viewer) -> tuple[Statement, Cost]:
-        """The planned statement for a request body and its cost; ``NotPlanned`` if there
-        is none (or the request breaks a limit: the resolvers report it)."""
-        try:
-            request = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise NotPlanned("body is not JSON") from exc
-        if not isinstance(request, dict):
-            raise NotPlanned("body is not an object")
-        query, name = request.get("query"), request.get("operationName")
-        variables = request.get("variables")
-        if not isinstance(query, str) or not (name is None or isinstance(name, str)):
+    def statement(self, request: GraphQLRequest, viewer: Viewer) -> tuple[Statement, Cost]:
+        """The planned statement for a request and its cost; ``NotPlanned`` if there is
+        none (or the request breaks a limit: the resolvers report it)."""
+        query, name, variables = request.query, request.operation_name, request.variables
+        if query is None:
             raise NotPlanned("no query")
-        if not (variables is None or isinstance(variables, dict)):
-            raise NotPlanned("variables are not an object")
         if variable_errors(variables, self.settings):
             raise NotPlanned("variables break a limit")
         key = None

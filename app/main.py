@@ -17,17 +17,21 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from app import errors
 from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
 from app.auth import viewer_for
 from app.body_limit import BodyLimit
+from app.cors import Cors
 from app.fastpath import FastPath
 from app.geojson import geojson_router
-from app.graphql_router import SitrepGraphQLRouter
+from app.graphql_http import GraphQLHttp
+from app.graphql_view import GraphQLView
+from app.http_cache import HttpCache
 from app.imports_http import import_router
+from app.persisted import Documents, load_documents
+from app.request_id import RequestId
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, PoolDb, create_pool
 from schema import build_schema
@@ -91,9 +95,16 @@ def create_app(
         return Context(request_db, settings, viewer)
 
     limiter = rate_limiter(settings)
-    schema = build_schema(settings, limiter)
-    graphql = SitrepGraphQLRouter(
+    schema = build_schema(settings, limiter, introspection=settings.introspection)
+    documents = Documents(
+        load_documents(settings.persisted_documents) if settings.persisted_documents else {},
+        persisted_only=settings.persisted_only,
+        apq_bytes=settings.apq_cache_bytes,
+    )
+    graphql = GraphQLView(
         schema,
+        documents=documents,
+        suggestions=settings.suggestions,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         multipart_uploads_enabled=True,
@@ -103,7 +114,9 @@ def create_app(
         title="Sitrep",
         description="GraphQL API for conflict and incident event data.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        openapi_url="/openapi.json" if settings.openapi else None,
+        docs_url="/docs" if settings.openapi and settings.docs else None,
+        redoc_url="/redoc" if settings.openapi and settings.redoc else None,
     )
     if db is not None:
         state["db"] = db
@@ -138,15 +151,26 @@ def create_app(
         }
 
     # Outside FastAPI's own middleware (innermost first): a planned read touches nothing
-    # else; no body is read before the size limit; errors of all of them are JSON.
+    # else; no body is read before the size limit; the method, Accept and Content-Type of
+    # /graphql are checked before either path; errors of all of them are JSON; CORS and
+    # the request id sit outside, so planned answers and errors carry them.
     app.outer = [
         lambda inner: FastPath(
-            inner, schema=schema, settings=settings, get_db=request_db, limiter=limiter
+            inner,
+            schema=schema,
+            settings=settings,
+            get_db=request_db,
+            documents=documents,
+            limiter=limiter,
         ),
+        lambda inner: HttpCache(inner, settings.persisted_cache_control, lambda: request_db(False)),
         lambda inner: BodyLimit(
             inner, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
         ),
+        GraphQLHttp,
         errors.JsonErrors,
+        *([lambda inner: Cors(inner, settings.cors_origins)] if settings.cors_origins else []),
+        RequestId,
         Metrics,
     ]
     return app

@@ -24,7 +24,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "SITREP_DATABASE_URL"),
         description="postgresql://user:pass@host:port/db; unset = embedded PostgreSQL",
     )
-    data_dir: Path = Field(Path(".sitrep"), description="Where the embedded PostgreSQL keeps data")
+    data_dir: Path | None = Field(
+        None,
+        description="Where the embedded PostgreSQL keeps data; unset = .sitrep in a source "
+        "checkout, else the user data directory (platformdirs)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     pool_min_size: int = Field(2, ge=1)
@@ -89,6 +93,31 @@ class Settings(BaseSettings):
         "always the resolvers",
     )
     graphiql: bool = Field(True, description="Serve the GraphiQL explorer at /graphql")
+    introspection: bool = Field(True, description="Answer __schema and __type queries")
+    field_suggestions: bool | None = Field(
+        None, description='"Did you mean …" in error messages; unset = as introspection'
+    )
+    docs: bool = Field(True, description="Serve Swagger UI at /docs")
+    redoc: bool = Field(True, description="Serve ReDoc at /redoc")
+    openapi: bool = Field(True, description="Serve /openapi.json (false also turns off both)")
+    cors_origins: list[str] = Field(
+        [], description='Origins browsers may call from, JSON: ["https://a.example"] or ["*"]'
+    )
+    persisted_documents: Path | None = Field(
+        None,
+        description="Registered documents: a directory of .graphql files or a JSON manifest "
+        "(Relay persisted-queries.json, GraphQL Codegen persisted-documents.json)",
+    )
+    persisted_only: bool = Field(
+        False, description="Allow-list mode: run registered documents only"
+    )
+    apq_cache_bytes: int = Field(
+        8 * 1024 * 1024, ge=0, description="Memory for automatic persisted queries, per process"
+    )
+    persisted_cache_control: str = Field(
+        "public, max-age=60",
+        description="Cache-Control of anonymous GET responses for a persisted document",
+    )
     require_key_for_reads: bool = Field(
         False, description="Refuse anonymous requests (401); by default they read published data"
     )
@@ -110,6 +139,11 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_json: bool = False
+
+    @property
+    def suggestions(self) -> bool:
+        """Whether error messages may say "Did you mean …" (as introspection, unless set)."""
+        return self.introspection if self.field_suggestions is None else self.field_suggestions
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -25,10 +25,13 @@ class RootQuery(Query, ChangesQuery):
     """The read API plus the changes feed and history (write path, schema/changes.py)."""
 
 
-def build_schema(limits: Limits, limiter: RateLimiter | None = None) -> Schema:
+def build_schema(
+    limits: Limits, limiter: RateLimiter | None = None, *, introspection: bool = True
+) -> Schema:
     """The schema with its guard: documents checked and cached by bytes (shared with the
     fast path as ``schema.documents``), cost, rate limit (when ``limiter`` is given) and
-    the time budget."""
+    the time budget. Without ``introspection`` the documents' validation refuses
+    ``__schema`` and ``__type``."""
     schema = Schema(
         query=RootQuery,
         mutation=Mutation,
@@ -40,6 +43,6 @@ def build_schema(limits: Limits, limiter: RateLimiter | None = None) -> Schema:
         ],
     )
     tokens = MaxTokensLimiter(max_token_count=limits.max_tokens)
-    documents = Documents(schema._schema, limits)
+    documents = Documents(schema._schema, limits, introspection=introspection)
     schema.documents = documents
     return schema

@@ -21,6 +21,7 @@ from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     parse,
     specified_rules,
@@ -99,9 +100,10 @@ def _weight(query: str, document: DocumentNode | None) -> int:
 class Documents:
     """Parses, checks and validates documents against ``schema``, cached by text."""
 
-    def __init__(self, schema: Any, limits: Limits) -> None:
+    def __init__(self, schema: Any, limits: Limits, *, introspection: bool = True) -> None:
         self.schema = schema  # the graphql-core schema
         self.limits = limits
+        self.rules = RULES if introspection else (*RULES, NoSchemaIntrospectionCustomRule)
         self.cache: SizedLru[str, Checked] = SizedLru(
             limits.document_cache_size, limits.document_cache_bytes
         )
@@ -121,7 +123,7 @@ class Documents:
             return Checked(None)
         errors = document_errors(document, self.limits)
         if not errors:
-            errors = [_coded(e) for e in validate(self.schema, document, RULES)]
+            errors = [_coded(e) for e in validate(self.schema, document, self.rules)]
         return checked(document, errors)
 
 

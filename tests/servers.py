@@ -1,4 +1,4 @@
-"""`sitrep serve` in a subprocess, for the tests that need the real server."""
+"""A real `sitrep serve` in a subprocess on a free port, for the tests that need one."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -23,35 +23,45 @@ def free_port() -> int:
 
 
 @contextmanager
-def sitrep_serve(
-    database_url: str, env: Mapping[str, str] | None = None, *args: str
-) -> Iterator[str]:
-    """`sitrep serve` against ``database_url`` with extra settings; yields its base URL."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SITREP_LOG_LEVEL": "WARNING",
-        **(env or {}),
-    }
+def serving(
+    command: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path = ROOT,
+    timeout: float = 120,
+    port: int | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``command + ["--port", PORT]`` (a free port unless given) until /healthz
+    answers; yield the base URL and the process; stop it at the end."""
+    port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", *args, "--port", str(port)],
-        cwd=ROOT,
-        env=environment,
+        [*command, "--port", str(port)],
+        cwd=cwd,
+        env={**os.environ, "SITREP_LOG_LEVEL": "WARNING", **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, proc)
-        yield base
+        wait_until_up(base, proc, timeout)
+        yield base, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=30)
+
+
+@contextmanager
+def sitrep_serve(
+    database_url: str, env: Mapping[str, str] | None = None, *args: str
+) -> Iterator[str]:
+    """`sitrep serve` against ``database_url`` with extra settings; yields its base URL."""
+    command = [sys.executable, "-m", "app.cli", "serve", *args]
+    with serving(command, {"DATABASE_URL": database_url, **(env or {})}) as (base, _):
+        yield base
 
 
 def wait_until_up(base: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:

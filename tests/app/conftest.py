@@ -1,4 +1,4 @@
-"""The real server, for the tests that need one: started once per session."""
+"""Fixtures for tests that need a real `sitrep serve` process."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import free_port as _free_port
-from tests.servers import sitrep_serve
+from tests.servers import ROOT, free_port, sitrep_serve
 
-__all__ = ["_free_port"]  # tests.app.test_embedded and others import it from here
+_free_port = free_port  # tests.app.test_embedded and others import it from here
+__all__ = ["ROOT", "_free_port", "free_port", "server"]
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.app.conftest import _free_port
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CREATE = (
@@ -40,7 +40,7 @@ def _post(port: int, query: str, token: str) -> dict:
 
 
 def _run_server(data_dir: Path, query: str, token: str) -> dict:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port)],
         cwd=ROOT,

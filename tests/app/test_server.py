@@ -37,12 +37,4 @@ def test_malformed_json_body_is_a_client_error(server: str) -> None:
     )
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {
-        "errors": [
-            {
-                "message": "The request is not valid JSON: Expecting property name enclosed in "
-                "double quotes: line 1 column 2 (char 1)",
-                "extensions": {"code": "INVALID_JSON"},
-            }
-        ]
-    }
+    assert response.json()["errors"][0]["extensions"] == {"code": "INVALID_JSON"}

@@ -97,9 +97,9 @@ FIRST = "query($n: Int!) { incidents(first: $n) { totalCount } }"
 async def test_a_bad_variable_value_says_where_in_the_value(
     gql: Gql, query: str, variables: dict[str, Any], message: str
 ) -> None:
-    """The error names the variable and the element or field that is wrong."""
+    """The error names the variable and the element or field that is wrong (a request
+    error: nothing ran, so there is no data entry)."""
     assert await gql(query, variables) == {
-        "data": None,
         "errors": [
             {
                 "message": message,
@@ -123,7 +123,9 @@ async def test_client_errors_are_not_logged(
     out, err = capfd.readouterr()
     # Only the fast path's debug line for each request, saying why the resolvers answered
     # (the oracle's second app, planner off, says nothing).
-    lines = [re.sub(r"^\S+ \S+ ", "", line) for line in out.splitlines()]
+    # Each line carries the request's id (app/request_id.py).
+    assert all(re.search(r" request_id=[0-9a-f]{32}$", line) for line in out.splitlines())
+    lines = [re.sub(r"^\S+ \S+ | request_id=\w+$", "", line) for line in out.splitlines()]
     assert [re.sub(r"\s+", " ", line) for line in lines] == [
         "[debug ] graphql.resolvers reason='variables have errors'",
         "[debug ] graphql.resolvers reason=PageSizeExceeded",
@@ -158,8 +160,8 @@ async def test_unexpected_errors_are_masked_and_logged_once(
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    """A real database failure (lock timeout) reaches the client as a masked error; the
-    details are logged once, with the traceback."""
+    """A real database failure (lock timeout) reaches the client as a masked error with
+    the request's id; the details are logged once, with the traceback and that id."""
     other = await asyncpg.connect(database_url)
     try:
         async with other.transaction():
@@ -171,6 +173,8 @@ async def test_unexpected_errors_are_masked_and_logged_once(
             body = await gql.resolvers_only()("{ incidents { edges { node { id } } } }")
     finally:
         await other.close()
+    request_id = body["errors"][0]["extensions"].get("requestId", "")
+    assert re.fullmatch("[0-9a-f]{32}", request_id)
     assert body == {
         "data": None,
         "errors": [
@@ -178,7 +182,7 @@ async def test_unexpected_errors_are_masked_and_logged_once(
                 "message": "Unexpected error.",
                 "locations": [{"line": 1, "column": 3}],
                 "path": ["incidents"],
-                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
             }
         ],
         # incidents 1 + edges 1 + 20 (the default page) x (node 1 + id 1)
@@ -187,5 +191,8 @@ async def test_unexpected_errors_are_masked_and_logged_once(
     assert [r for r in caplog.records if r.name.startswith("strawberry")] == []
     out, _ = capfd.readouterr()
     assert out.count("unexpected error") == 1
+    assert f"request_id={request_id}" in next(
+        line for line in out.splitlines() if "unexpected error" in line
+    )
     assert "Traceback" in out
     assert "LockNotAvailableError" in out
