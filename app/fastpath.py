@@ -4,13 +4,14 @@ A pure ASGI middleware in front of the FastAPI app. For ``POST /graphql`` with a
 body, or ``GET /graphql`` with a query string, whose document is given as text or as a
 persisted document's id (``app/persisted.py``), it checks the document through the
 schema's own cache (``schema/documents.py``: static limits, then validation), checks the
-variables, computes the static cost (``schema/cost.py``), plans the operation (``schema/plan.py`` → ``db/planner.py``, cached
-by document, operation, visibility level and variables, within a byte budget), charges
-the caller's rate limit, runs the one statement within the operation's time budget and
-splices PostgreSQL's JSON text into ``{"data": …, "extensions": {"cost": …}}``: no Python
-objects per field, no re-encoding. A statement that runs out of the time budget is
-cancelled and answered with ``TIMEOUT``, as the resolvers would. The response has the
-media type the ``Accept`` header negotiates (``app/graphql_http.py``).
+variables, computes the static cost (``schema/cost.py``), plans the operation
+(``schema/plan.py`` → ``db/planner.py``, cached by document, operation, visibility level
+and variables, within a byte budget), charges the caller's rate limit, runs the one
+statement within the operation's time budget and splices PostgreSQL's JSON text into
+``{"data": …, "extensions": {"cost": …}}``: no Python objects per field, no re-encoding.
+A statement that runs out of the time budget is cancelled and answered with ``TIMEOUT``,
+as the resolvers would. The response has the media type the ``Accept`` header negotiates
+(``app/graphql_http.py``).
 
 Anything it does not take — a mutation, a field the model does not describe, a malformed
 or unknown API key, a document, variable or argument with an error, a cost over the
