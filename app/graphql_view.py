@@ -34,6 +34,8 @@ from app.persisted import Documents
 
 _SUGGESTION = re.compile(r" ?Did you mean .*\?$")
 _REQUEST_ERROR = "sitrep_request_error"
+# Errors of an operation that started to run (its data is null, not absent).
+_EXECUTION_CODES = {"TIMEOUT"}
 
 
 class GraphQLView(SitrepGraphQLRouter):
@@ -94,7 +96,13 @@ class GraphQLView(SitrepGraphQLRouter):
         await super().process_result(request, result)  # DATABASE_UNAVAILABLE: a 503
         response = process_result(result)
         errors: list[dict[str, Any]] = response.get("errors") or []  # type: ignore[assignment]
-        if result.data is None and errors and all(e.get("path") is None for e in errors):
+        ran = {(e.get("extensions") or {}).get("code") for e in errors} & _EXECUTION_CODES
+        if (
+            result.data is None
+            and errors
+            and not ran
+            and all(e.get("path") is None for e in errors)
+        ):
             # A request error: nothing ran, so there is no data entry (the spec).
             response.pop("data", None)
             codes = {(e.get("extensions") or {}).get("code") for e in errors}

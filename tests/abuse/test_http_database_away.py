@@ -119,7 +119,10 @@ def test_database_away_is_503_everywhere_and_recovers(
     resolved = httpx.get(
         f"{base}/graphql", params={"query": "{ incidents { totalCount } }"}, timeout=10
     )
-    assert resolved.json() == {"data": {"incidents": {"totalCount": ROWS + 3}}}
+    assert resolved.json() == {
+        "data": {"incidents": {"totalCount": ROWS + 3}},
+        "extensions": {"cost": {"requested": 2, "limit": 50000}},
+    }
 
 
 def test_a_failure_after_the_export_started_breaks_the_transfer(

@@ -53,7 +53,10 @@ def test_two_first_starts_at_once(tmp_path: Path) -> None:
             json={"query": "{ incidents { totalCount } }"},
             timeout=10,
         )
-        assert count.json() == {"data": {"incidents": {"totalCount": 3}}}
+        assert count.json() == {
+            "data": {"incidents": {"totalCount": 3}},
+            "extensions": {"cost": {"requested": 2, "limit": 50000}},
+        }
     finally:
         outputs = []
         for proc in reversed(procs):  # the first stops the embedded server it started

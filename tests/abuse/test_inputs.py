@@ -27,7 +27,6 @@ async def test_a_4096_item_or_list_is_refused_before_conversion(gql: Gql) -> Non
     variables = {"f": {"or": [{"killed": {"gte": i}} for i in range(4096)]}}
     response, statements = await gql.post(FILTER, variables)
     assert response.json() == {
-        "data": None,
         "errors": [
             {
                 "message": "The variables hold more than 2000 values.",
@@ -62,9 +61,22 @@ def _nested(depth: int) -> dict[str, Any]:
 
 
 async def test_a_filter_nested_500_deep_in_variables_is_refused(gql: Gql) -> None:
-    body = await gql(FILTER, {"f": _nested(500)})
+    # 500 levels are past the JSON nesting limit: refused before the body is parsed.
+    response, _ = await gql.post(FILTER, {"f": _nested(500)})
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "errors": [
+                {
+                    "message": "JSON nests deeper than 64 levels.",
+                    "extensions": {"code": "JSON_TOO_DEEP", "maxDepth": 64},
+                }
+            ]
+        },
+    )
+    # 20 levels pass the JSON limit and meet the input-depth limit.
+    body = await gql(FILTER, {"f": _nested(20)})
     assert body == {
-        "data": None,
         "errors": [
             {
                 "message": "An input value is nested 17 deep; at most 16 is allowed.",

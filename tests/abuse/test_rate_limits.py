@@ -67,7 +67,6 @@ async def test_an_anonymous_address_gets_429_when_its_points_are_spent(
     assert refused.headers["ratelimit-remaining"] == "0"
     assert refused.headers["ratelimit-reset"] == str(reset)
     assert refused.json() == {
-        "data": None,
         "errors": [
             {
                 "message": f"Rate limit of 3 points per window reached; try again in {reset} s.",

@@ -33,7 +33,6 @@ async def test_fragment_doubling_is_refused_by_its_expanded_size(gql: Gql) -> No
     assert len(query) < 800
     response, statements = await gql.post(query)
     assert response.json() == {
-        "data": None,
         "errors": [
             {
                 "message": f"The document selects {2**18} fields once its fragments are "
@@ -71,7 +70,6 @@ async def test_an_unknown_fragment_is_a_validation_error(gql: Gql) -> None:
     """It was `{"message": "'Nope'"}` and a logged KeyError (the depth limiter's)."""
     response, _ = await gql.post("{ incidents { ...Nope } }")
     assert response.json() == {
-        "data": None,
         "errors": [
             {
                 "message": "Unknown fragment 'Nope'.",
@@ -86,7 +84,6 @@ async def test_an_unused_variable_is_a_validation_error(gql: Gql) -> None:
     """It was coded BAD_USER_INPUT."""
     body = await gql("query($x: Int) { __typename }", {"x": 1})
     assert body == {
-        "data": None,
         "errors": [
             {
                 "message": "Variable '$x' is never used.",

@@ -178,7 +178,8 @@ async def test_introspection_and_suggestions_can_be_switched_off(
     typo = {"query": "{ actorz }"}
     async with client_with() as http:
         assert (await post(http, schema_query)).json() == {
-            "data": {"__schema": {"queryType": {"name": "Query"}}}
+            "data": {"__schema": {"queryType": {"name": "Query"}}},
+            "extensions": {"cost": {"requested": 1, "limit": 50000}},
         }
         message = (await post(http, typo)).json()["errors"][0]["message"]
         assert (
@@ -195,7 +196,10 @@ async def test_introspection_and_suggestions_can_be_switched_off(
             ] * 2
             assert "introspection" in closed["errors"][0]["message"]
             typename = await post(http, {"query": "{ __typename }"})
-            assert typename.json() == {"data": {"__typename": "Query"}}
+            assert typename.json() == {
+                "data": {"__typename": "Query"},
+                "extensions": {"cost": {"requested": 1, "limit": 50000}},
+            }
             # Suggestions follow introspection unless set.
             message = (await post(http, typo)).json()["errors"][0]["message"]
             assert message == "Cannot query field 'actorz' on type 'Query'."

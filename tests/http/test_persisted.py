@@ -193,7 +193,10 @@ async def test_get_with_a_document_id_is_cacheable(
             'mutation { createActor(input: {name: "Cache Buster", kind: MILITIA}) { __typename } }'
         )
         wrote = await http.post("/graphql", json={"query": create}, headers=editor)
-        assert wrote.json() == {"data": {"createActor": {"__typename": "Actor"}}}
+        assert wrote.json() == {
+            "data": {"createActor": {"__typename": "Actor"}},
+            "extensions": {"cost": {"requested": 2, "limit": 50000}},
+        }
         changed = await http.get("/graphql", params=params, headers={"if-none-match": tag})
         assert changed.status_code == 200
         assert changed.headers["etag"] != tag
