@@ -14,12 +14,13 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from strawberry.fastapi import GraphQLRouter
 
 from app.auth import AuthError, auth_error_response, viewer_for
+from app.explorer import GraphQLRouterWithExplorer, add_pages
 from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
 from app.imports_http import import_router
+from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, PoolDb, create_pool
 from schema import build_schema
@@ -80,7 +81,7 @@ def create_app(
         return Context(request_db, settings, viewer)
 
     schema = build_schema(settings)
-    graphql = GraphQLRouter(
+    graphql = GraphQLRouterWithExplorer(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
@@ -91,6 +92,8 @@ def create_app(
         description="GraphQL API for conflict and incident event data.",
         lifespan=lifespan,
         default_response_class=ORJSONResponse,
+        docs_url=None,  # /docs is add_pages' Swagger UI, with its assets served from here
+        redoc_url=None,
     )
     if db is not None:
         state["db"] = db
@@ -98,6 +101,8 @@ def create_app(
     app.include_router(geojson_router(lambda: state["db"], settings))
     app.add_exception_handler(AuthError, auth_error_response)
     app.include_router(import_router(lambda: state["db"], settings))
+    add_pages(app, openapi_url=app.openapi_url)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", summary="Liveness and database check")
     async def healthz() -> dict[str, str]:
@@ -110,7 +115,13 @@ def create_app(
 
     @app.get("/", include_in_schema=False)
     async def root() -> dict[str, str]:
-        return {"graphql": "/graphql", "health": "/healthz", "metrics": "/metrics"}
+        return {
+            "graphql": "/graphql",
+            "explore": "/explore",
+            "docs": "/docs",
+            "health": "/healthz",
+            "metrics": "/metrics",
+        }
 
     # Outermost, before FastAPI's own middleware: a planned read touches nothing else.
     app.outer = [
