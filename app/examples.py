@@ -78,14 +78,18 @@ EXAMPLES: tuple[Example, ...] = (
         "relations comes from (README example 3)",
         """query AttacksIncludingFrontGroups {
   incidents(filter: {
-    participant: { actor: { name: "Kata'ib Hizballah" includeAffiliates: true } role: { in: [PERPETRATOR] } }
+    participant: {
+      actor: { name: "Kata'ib Hizballah" includeAffiliates: true }
+      role: { in: [PERPETRATOR] }
+    }
     or: [{ killed: { gte: 1 } }, { outcome: { in: [INTERCEPTED, STRUCK] } }]
   }) {
     totalCount
     edges { node { occurredOn location { name admin1 { code name } country { name } } } }
   }
   actors(filter: { name: "KH" }) {
-    edges { node { name aliases relations { kind subject { name } object { name } note sources { publisher } } } }
+    edges { node { name aliases
+      relations { kind subject { name } object { name } note sources { publisher } } } }
   }
 }
 """,

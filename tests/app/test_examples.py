@@ -68,7 +68,7 @@ async def test_front_groups(gql: Gql) -> None:
 async def test_stats_by_week(gql: Gql) -> None:
     data = await _run(gql, BY_NAME["DroneAttacksByWeek"])
     groups = data["incidentStats"]["groups"]
-    drones = await gql.data('{ incidents(filter: {weapon: {eq: DRONE}}) { totalCount } }')
+    drones = await gql.data("{ incidents(filter: {weapon: {eq: DRONE}}) { totalCount } }")
     assert sum(g["incidents"] for g in groups) == drones["incidents"]["totalCount"]
     assert {g["period"]["label"] for g in groups} == {"2023-W52", "2024-W01"}
 
