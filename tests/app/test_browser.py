@@ -60,3 +60,9 @@ def test_graphiql_runs_every_saved_example(server: str, tmp_path: Path) -> None:
 def test_docs_render_swagger_ui(server: str, tmp_path: Path) -> None:
     out = run_page_check("docs.mjs", server, tmp_path / "docs.png")
     assert "/docs renders Swagger UI" in out
+
+
+@pytest.mark.usefixtures("browser_tools")
+def test_explore_map_draws_the_headline_incidents(server: str, tmp_path: Path) -> None:
+    out = run_page_check("explore.mjs", server, tmp_path / "explore.png")
+    assert "/explore draws the headline's two incidents" in out

@@ -53,7 +53,8 @@ def test_policy_allows_only_this_origin() -> None:
 @pytest.mark.parametrize("path", PAGES)
 async def test_pages_load_only_their_own_assets(http: httpx.AsyncClient, path: str) -> None:
     html = (await _page(http, path)).text
-    urls = re.findall(r'(?:src|href)="([^"]*)"', html)
+    # What the page loads: scripts, stylesheets, the icon (links to other pages aside).
+    urls = re.findall(r'<(?:script|link)[^>]* (?:src|href)="([^"]*)"', html)
     assert urls, html
     assets = [url for url in urls if url.startswith("/static/")]
     assert [url for url in urls if url not in assets] == [url for url in urls if url == "data:,"]

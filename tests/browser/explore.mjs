@@ -1,0 +1,115 @@
+// /explore in headless Chromium with the network outside 127.0.0.1 blocked:
+// * the headline filter, given in the URL, draws exactly its two incidents (SVG circles
+//   carrying the incidents' global ids, the same ids GraphQL returns for that filter),
+//   the weekly bars add up to two, and a click on each opens its popup (date, place,
+//   participants, sources);
+// * the screenshot of the map is checked: sea (5 %) and land (20 %) colours cover it, and
+//   each incident's colour is there;
+// * without a filter, every demo incident with coordinates is on the map once, as a
+//   point or inside a cluster.
+//
+//   node explore.mjs BASE_URL SCREENSHOT_PATH
+
+import { Failure, open, pixelStats, run } from "./lib.mjs";
+
+const HEADLINE_FILTER = {
+  occurredOn: { gte: "2023-12-30", lte: "2024-01-05" },
+  weapon: { in: ["DRONE"] },
+  location: { hostsForcesOf: { name: "US forces" } },
+};
+const HEADLINE_BASES = ["Ain al-Asad Air Base", "Erbil International Airport"];
+
+async function graphql(page, origin, query, variables) {
+  const response = await page.request.post(`${origin}/graphql`, { data: { query, variables } });
+  const body = await response.json();
+  if (body.errors) throw new Failure(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function ready(page) {
+  try {
+    await page.locator('#map[data-state="ready"]').waitFor({ state: "attached" });
+  } catch {
+    throw new Failure(`the map never got ready; status: ${await page.locator("#status").innerText()}`);
+  }
+}
+
+const hex = (rgb) => `#${rgb.match(/\d+/g).slice(0, 3).map((v) => Number(v).toString(16).padStart(2, "0")).join("")}`;
+
+await run("explore", async (page, origin, screenshotPath) => {
+  const expected = await graphql(
+    page, origin,
+    "query($f: IncidentFilter) { incidents(filter: $f) { edges { node { id occurredOn location { name } } } } }",
+    { f: HEADLINE_FILTER },
+  );
+  const nodes = expected.incidents.edges.map((e) => e.node);
+  if (JSON.stringify(nodes.map((n) => n.location.name)) !== JSON.stringify(HEADLINE_BASES)) {
+    throw new Failure(`the headline filter matches ${JSON.stringify(nodes)}`);
+  }
+
+  await open(page, `${origin}/explore?filter=${encodeURIComponent(JSON.stringify(HEADLINE_FILTER))}`);
+  await ready(page);
+  const ids = await page.locator("#map circle.incident").evaluateAll((els) => els.map((e) => e.dataset.id));
+  const clustered = await page.locator("#map .cluster").count();
+  if (clustered !== 0 || JSON.stringify([...ids].sort()) !== JSON.stringify(nodes.map((n) => n.id).sort())) {
+    throw new Failure(`the map draws ${JSON.stringify(ids)} and ${clustered} clusters; expected ${JSON.stringify(nodes.map((n) => n.id))}`);
+  }
+  const status = await page.locator("#status").innerText();
+  if (!status.startsWith("2 incidents match.")) throw new Failure(`status: ${status}`);
+  const bars = await page.locator("#timeline rect.week").evaluateAll((els) => els.map((e) => Number(e.dataset.count)));
+  if (bars.reduce((a, b) => a + b, 0) !== 2) throw new Failure(`weekly bars ${JSON.stringify(bars)}`);
+
+  // Each incident's popup: its date, place, participants and sources.
+  for (const node of nodes) {
+    await page.locator(`#map circle.incident[data-id="${node.id}"]`).click();
+    const popup = page.locator(`#popup article[data-id="${node.id}"]`);
+    await popup.waitFor({ state: "visible" });
+    const heading = await popup.locator("h3").innerText();
+    if (!heading.startsWith(`${node.occurredOn} · ${node.location.name}`)) {
+      throw new Failure(`popup heading "${heading}" for ${node.location.name}`);
+    }
+    const participants = await popup.locator("ul.participants li").count();
+    const sources = await popup.locator("ul.sources li a").count();
+    if (participants < 2 || sources < 1) {
+      throw new Failure(`popup of ${node.location.name}: ${participants} participants, ${sources} sources`);
+    }
+    await page.locator("#popup .close").click();
+    await page.locator("#popup").waitFor({ state: "hidden" });
+  }
+
+  // The screenshot: the map is drawn (sea, land) and both incidents' colours show.
+  const colours = await page.evaluate(() => ({
+    sea: getComputedStyle(document.getElementById("map")).backgroundColor,
+    land: getComputedStyle(document.querySelector("#map .land")).fill,
+    dots: [...document.querySelectorAll("#map circle.incident")].map((c) => c.getAttribute("fill")),
+  }));
+  await page.screenshot({ path: screenshotPath });
+  const mapShot = await page.locator("#map").screenshot();
+  const wanted = [hex(colours.sea), hex(colours.land), ...new Set(colours.dots)];
+  const stats = await pixelStats(page.context(), mapShot, wanted);
+  const share = (c) => stats.counts[c] / stats.pixels;
+  if (share(wanted[0]) < 0.05 || share(wanted[1]) < 0.2) {
+    throw new Failure(`the map screenshot is not a map: ${JSON.stringify(stats)}`);
+  }
+  for (const dot of wanted.slice(2)) {
+    if (stats.counts[dot] < 30) throw new Failure(`incident colour ${dot} hardly on the map: ${JSON.stringify(stats)}`);
+  }
+
+  // No filter: every demo incident with coordinates exactly once (points + clusters).
+  const all = await graphql(
+    page, origin, "{ incidents(first: 100) { totalCount edges { node { id location { coordinates { latitude } } } } } }",
+  );
+  const placed = all.incidents.edges.filter((e) => e.node.location && e.node.location.coordinates).map((e) => e.node.id);
+  await open(page, `${origin}/explore`);
+  await ready(page);
+  const drawn = await page.evaluate(() => [
+    ...[...document.querySelectorAll("#map circle.incident")].map((c) => c.dataset.id),
+    ...[...document.querySelectorAll("#map .cluster")].flatMap((g) => g.dataset.ids.split(" ")),
+  ]);
+  if (JSON.stringify(drawn.sort()) !== JSON.stringify(placed.sort())) {
+    throw new Failure(`without a filter the map draws ${drawn.length} incidents, expected ${placed.length}`);
+  }
+  return `/explore draws the headline's two incidents (${HEADLINE_BASES.join(", ")}), `
+    + `${bars.length} weekly bars; all ${placed.length} demo incidents without a filter; `
+    + `map pixels ${JSON.stringify(stats.counts)} of ${stats.pixels}; screenshot ${screenshotPath}`;
+});
