@@ -1,22 +1,27 @@
 // /explore in headless Chromium with the network outside 127.0.0.1 blocked:
-// * the headline filter, given in the URL, draws exactly its two incidents (SVG circles
+// * the README's shareable /explore URL (the headline filter) draws exactly its two
+//   incidents (SVG circles
 //   carrying the incidents' global ids, the same ids GraphQL returns for that filter),
 //   the weekly bars add up to two, and a click on each opens its popup (date, place,
 //   participants, sources);
 // * the screenshot of the map is checked: sea (5 %) and land (20 %) colours cover it, and
 //   each incident's colour is there;
 // * without a filter, every demo incident with coordinates is on the map once, as a
-//   point or inside a cluster.
+//   point or inside a cluster;
+// * a filter typed into the form goes into the URL, and a bad one shows the error code.
 //
 //   node explore.mjs BASE_URL SCREENSHOT_PATH
 
+import { readFileSync } from "node:fs";
 import { Failure, open, pixelStats, run } from "./lib.mjs";
 
-const HEADLINE_FILTER = {
-  occurredOn: { gte: "2023-12-30", lte: "2024-01-05" },
-  weapon: { in: ["DRONE"] },
-  location: { hostsForcesOf: { name: "US forces" } },
-};
+// The README's example URL: http://127.0.0.1:8000/explore?filter=<JSON> on a line of its own.
+const README = new URL("../../README.md", import.meta.url);
+// The JSON is written as is (a browser's address bar encodes it); it is encoded here.
+const README_URL = /^\s*http:\/\/127\.0\.0\.1:8000\/explore\?filter=(\{.*\})$/m.exec(readFileSync(README, "utf8"));
+if (!README_URL) throw new Error("README.md has no /explore?filter= example URL");
+const HEADLINE_FILTER = JSON.parse(README_URL[1]);
+const README_PATH = `/explore?filter=${encodeURIComponent(README_URL[1])}`;
 const HEADLINE_BASES = ["Ain al-Asad Air Base", "Erbil International Airport"];
 
 async function graphql(page, origin, query, variables) {
@@ -47,7 +52,7 @@ await run("explore", async (page, origin, screenshotPath) => {
     throw new Failure(`the headline filter matches ${JSON.stringify(nodes)}`);
   }
 
-  await open(page, `${origin}/explore?filter=${encodeURIComponent(JSON.stringify(HEADLINE_FILTER))}`);
+  await open(page, `${origin}${README_PATH}`);
   await ready(page);
   const ids = await page.locator("#map circle.incident").evaluateAll((els) => els.map((e) => e.dataset.id));
   const clustered = await page.locator("#map .cluster").count();
@@ -109,6 +114,24 @@ await run("explore", async (page, origin, screenshotPath) => {
   if (JSON.stringify(drawn.sort()) !== JSON.stringify(placed.sort())) {
     throw new Failure(`without a filter the map draws ${drawn.length} incidents, expected ${placed.length}`);
   }
+  // A filter typed into the form goes into the URL; a bad one shows the API's error code.
+  await page.locator("#filter").fill('{"weapon": {"in": ["NOPE"]}}');
+  await page.locator("#filter-form button[type=submit]").click();
+  await page.locator('#map[data-state="error"]').waitFor({ state: "attached" });
+  const error = await page.locator("#status.error").innerText();
+  if (!error.startsWith("GRAPHQL_VALIDATION_FAILED: Variable '$filter' has invalid value")) {
+    throw new Failure(`a bad filter shows "${error}"`);
+  }
+  const shared = new URL(page.url()).searchParams.get("filter");
+  if (shared !== '{"weapon": {"in": ["NOPE"]}}') throw new Failure(`the URL holds ${page.url()}`);
+  if ((await page.locator("#map circle.incident, #map .cluster").count()) !== 0) {
+    throw new Failure("a bad filter left incidents on the map");
+  }
+  await page.locator("#filter").fill("{not json");
+  await page.locator("#filter-form button[type=submit]").click();
+  const notJson = await page.locator("#status.error").innerText();
+  if (!notJson.startsWith("The filter is not valid JSON")) throw new Failure(`invalid JSON shows "${notJson}"`);
+
   return `/explore draws the headline's two incidents (${HEADLINE_BASES.join(", ")}), `
     + `${bars.length} weekly bars; all ${placed.length} demo incidents without a filter; `
     + `map pixels ${JSON.stringify(stats.counts)} of ${stats.pixels}; screenshot ${screenshotPath}`;
