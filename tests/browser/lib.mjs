@@ -17,10 +17,12 @@ const DEADLINE_MS = 50_000; // the whole run, inside the pytest side's 60 s
 
 export class Failure extends Error {}
 
-// Runs `check(page, problems)` on a fresh browser. `problems` collects what went wrong
-// on the side (blocked requests, page errors, ...); any problem fails the run after
-// `check` returns. The screenshot is taken on failure too.
-export async function run(name, check) {
+// Runs `check(page, origin, screenshotPath, problems)` on a fresh browser. `problems`
+// collects what went wrong on the side (blocked requests, page errors, ...); any problem
+// fails the run after `check` returns. The screenshot is taken on failure too.
+// `knownConsoleErrors`: regular expressions for console errors that a vendored library
+// logs by design (each named and explained by its caller); any other fails.
+export async function run(name, check, { knownConsoleErrors = [] } = {}) {
   const [baseUrl, screenshotPath] = process.argv.slice(2);
   if (!baseUrl || !screenshotPath) {
     console.error(`usage: node ${name}.mjs BASE_URL SCREENSHOT_PATH`);
@@ -82,7 +84,9 @@ export async function run(name, check) {
     page.setDefaultTimeout(STEP_MS);
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
     page.on("console", (msg) => {
-      if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
+      if (msg.type() === "error" && !knownConsoleErrors.some((re) => re.test(msg.text()))) {
+        problems.push(`console error: ${msg.text()}`);
+      }
     });
     page.on("websocket", (ws) => {
       if (new URL(ws.url()).hostname !== "127.0.0.1") problems.push(`websocket to ${ws.url()}`);
