@@ -7,7 +7,9 @@
 // * the screenshot of the map is checked: sea (5 %) and land (20 %) colours cover it, and
 //   each incident's colour is there;
 // * without a filter, every demo incident with coordinates is on the map once, as a
-//   point or inside a cluster;
+//   point or inside a cluster (Erbil airport and the Peshmerga base are one cluster of
+//   two, which a click splits);
+// * colouring by event type changes the legend and is kept in the URL;
 // * a filter typed into the form goes into the URL, and a bad one shows the error code.
 //
 //   node explore.mjs BASE_URL SCREENSHOT_PATH
@@ -59,6 +61,10 @@ await run("explore", async (page, origin, screenshotPath) => {
   if (clustered !== 0 || JSON.stringify([...ids].sort()) !== JSON.stringify(nodes.map((n) => n.id).sort())) {
     throw new Failure(`the map draws ${JSON.stringify(ids)} and ${clustered} clusters; expected ${JSON.stringify(nodes.map((n) => n.id))}`);
   }
+  const labels = await page.locator("#map text.label").evaluateAll((els) => els.map((e) => e.textContent));
+  if (JSON.stringify(labels.sort()) !== JSON.stringify([...HEADLINE_BASES].sort())) {
+    throw new Failure(`the map labels ${JSON.stringify(labels)}`);
+  }
   const status = await page.locator("#status").innerText();
   if (!status.startsWith("2 incidents match.")) throw new Failure(`status: ${status}`);
   const bars = await page.locator("#timeline rect.week").evaluateAll((els) => els.map((e) => Number(e.dataset.count)));
@@ -102,7 +108,7 @@ await run("explore", async (page, origin, screenshotPath) => {
 
   // No filter: every demo incident with coordinates exactly once (points + clusters).
   const all = await graphql(
-    page, origin, "{ incidents(first: 100) { totalCount edges { node { id location { coordinates { latitude } } } } } }",
+    page, origin, "{ incidents(first: 100) { totalCount edges { node { id eventType location { coordinates { latitude } } } } } }",
   );
   const placed = all.incidents.edges.filter((e) => e.node.location && e.node.location.coordinates).map((e) => e.node.id);
   await open(page, `${origin}/explore`);
@@ -114,6 +120,29 @@ await run("explore", async (page, origin, screenshotPath) => {
   if (JSON.stringify(drawn.sort()) !== JSON.stringify(placed.sort())) {
     throw new Failure(`without a filter the map draws ${drawn.length} incidents, expected ${placed.length}`);
   }
+  // At this size Erbil airport and the Peshmerga base (about 20 km apart) are one
+  // cluster of two; clicking it zooms in until they are two points.
+  const cluster = page.locator("#map .cluster");
+  const members = await cluster.evaluateAll((gs) => gs.map((g) => g.dataset.ids.split(" ")));
+  if (members.length !== 1 || members[0].length !== 2) {
+    throw new Failure(`expected one cluster of two, got ${JSON.stringify(members)}`);
+  }
+  await cluster.locator("circle").click();
+  const split = await page.locator("#map circle.incident").evaluateAll((els) => els.map((e) => e.dataset.id));
+  if (!members[0].every((id) => split.includes(id)) || (await cluster.count()) !== 0) {
+    throw new Failure(`after a click on the cluster the map draws ${JSON.stringify(split)}`);
+  }
+  // Colour by event type: the legend lists the incidents' event types; the URL keeps it.
+  await page.locator("#colour").selectOption("eventType");
+  const legend = await page.locator("#legend li").evaluateAll((els) => els.map((e) => e.dataset.key));
+  const types = [...new Set(all.incidents.edges.map((e) => e.node.eventType))];
+  if (JSON.stringify(legend.sort()) !== JSON.stringify(types.sort())) {
+    throw new Failure(`legend by event type ${JSON.stringify(legend)}, expected ${JSON.stringify(types)}`);
+  }
+  if (new URL(page.url()).searchParams.get("colour") !== "eventType") {
+    throw new Failure(`the URL does not keep the colouring: ${page.url()}`);
+  }
+
   // A filter typed into the form goes into the URL; a bad one shows the API's error code.
   await page.locator("#filter").fill('{"weapon": {"in": ["NOPE"]}}');
   await page.locator("#filter-form button[type=submit]").click();

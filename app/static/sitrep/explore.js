@@ -14,6 +14,7 @@
   const PAGE_SIZE = 100;
   const MAX_PAGES = 10;
   const CLUSTER_PX = 16;
+  const MAX_LABELS = 25; // place names beside single incidents when this few are drawn
   const MIN_SPAN_DEGREES = 24; // so that a few nearby incidents show their region
   const MIN_WEEKS = 12; // the timeline spans at least this many weeks
   const PALETTE = ["#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b",
@@ -243,7 +244,9 @@
       svg.append(element("svg:path", { class: "borders", d: path(state.borders) || "" }));
     }
     const layer = element("svg:g", { class: "incidents" });
-    for (const group of clusters()) {
+    const groups = clusters();
+    const labelled = groups.length <= MAX_LABELS;
+    for (const group of groups) {
       if (group.members.length === 1) {
         const incident = group.members[0];
         const dot = element("svg:circle", {
@@ -253,6 +256,9 @@
         dot.append(element("svg:title", {}, `${incident.occurredOn} ${incident.location.name}`));
         dot.addEventListener("click", (event) => showPopup([incident], event));
         layer.append(dot);
+        if (labelled) {
+          layer.append(element("svg:text", { class: "label", x: group.x + 10, y: group.y }, incident.location.name));
+        }
       } else {
         const count = group.members.length;
         const ranked = new Map();
