@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 
 from app.examples import EXAMPLES
+from app.security_headers import GRAPHIQL_POLICY
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -55,7 +56,7 @@ class GraphQLRouterWithExplorer(GraphQLRouter[Any, Any]):
     instead of Strawberry's, which loads its scripts from a CDN."""
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(GRAPHIQL_HTML)
+        return HTMLResponse(GRAPHIQL_HTML, headers={"content-security-policy": GRAPHIQL_POLICY})
 
 
 def add_pages(app: FastAPI, *, openapi_url: str | None) -> None:

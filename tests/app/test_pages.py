@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from app.examples import EXAMPLES
-from app.security_headers import CONTENT_SECURITY_POLICY
+from app.security_headers import CONTENT_SECURITY_POLICY, GRAPHIQL_POLICY
 
 VENDOR = Path(__file__).resolve().parents[2] / "app" / "static" / "vendor"
 PAGES = ["/graphql", "/explore", "/docs"]
@@ -34,20 +34,25 @@ async def _page(http: httpx.AsyncClient, path: str) -> httpx.Response:
 @pytest.mark.parametrize("path", PAGES)
 async def test_pages_have_security_headers(http: httpx.AsyncClient, path: str) -> None:
     response = await _page(http, path)
-    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    policy = GRAPHIQL_POLICY if path == "/graphql" else CONTENT_SECURITY_POLICY
+    assert response.headers["content-security-policy"] == policy
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_policy_allows_only_this_origin() -> None:
-    directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
+@pytest.mark.parametrize("policy", [CONTENT_SECURITY_POLICY, GRAPHIQL_POLICY])
+def test_policies_allow_only_this_origin(policy: str) -> None:
+    directives = dict(d.split(" ", 1) for d in policy.split("; "))
     assert directives["default-src"] == "'none'"
     assert directives["script-src"] == "'self'"
     assert directives["connect-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
-    assert "unsafe-eval" not in CONTENT_SECURITY_POLICY
-    assert not re.search(r"https?:|\*", CONTENT_SECURITY_POLICY)
+    assert directives["style-src"] == (
+        "'self' 'unsafe-inline'" if policy is GRAPHIQL_POLICY else "'self'"
+    )
+    assert "unsafe-eval" not in policy
+    assert not re.search(r"https?:|\*", policy)
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -1,5 +1,6 @@
 // /docs (Swagger UI) renders from Sitrep's own assets with the network outside
-// 127.0.0.1 blocked: the API title and every path of /openapi.json are on the page.
+// 127.0.0.1 blocked: the API title and every path of /openapi.json are on the page, and
+// "Try it out" runs GET /healthz.
 //
 //   node docs.mjs BASE_URL SCREENSHOT_PATH
 
@@ -23,6 +24,16 @@ await run("docs", async (page, origin, screenshotPath) => {
   if (missing.length || expected.length === 0) {
     throw new Failure(`Swagger UI lists ${JSON.stringify(paths)}; missing ${JSON.stringify(missing)}`);
   }
+  // "Try it out" on GET /healthz: Swagger UI sends the request and shows the answer.
+  const block = page.locator("#operations-default-healthz_healthz_get");
+  await block.locator(".opblock-summary").click();
+  await block.locator("button.try-out__btn").click();
+  await block.locator("button.execute").click();
+  const answer = block.locator(".live-responses-table .response-col_description pre");
+  await answer.first().waitFor({ state: "visible" });
+  const body = JSON.parse(await answer.first().innerText());
+  if (body.status !== "ok") throw new Failure(`Try it out on /healthz shows ${JSON.stringify(body)}`);
   await page.screenshot({ path: screenshotPath });
-  return `/docs renders Swagger UI with all ${expected.length} paths; screenshot ${screenshotPath}`;
+  return `/docs renders Swagger UI with all ${expected.length} paths and runs GET /healthz; `
+    + `screenshot ${screenshotPath}`;
 });

@@ -3,7 +3,8 @@
 // question is the default tab, then clicks every saved example in the Examples panel
 // and requires its tab to run with data and no errors in the result pane. The headline's
 // two bases must each be visible on screen in the result pane (screenshot taken then).
-// Then the explorer plugin must show the schema's root fields.
+// Then GraphiQL's dialogs must open without a CSP violation, and the explorer plugin
+// must show the schema's root fields.
 //
 //   node graphiql.mjs BASE_URL SCREENSHOT_PATH
 
@@ -115,6 +116,15 @@ await run("graphiql", async (page, origin, screenshotPath) => {
   await nameOnScreen(page, HEADLINE_BASES[1]);
   await nameOnScreen(page, HEADLINE_BASES[0]);
   await page.screenshot({ path: screenshotPath });
+
+  // GraphiQL's dialogs add <style> elements: the page's policy must allow them (a CSP
+  // violation is a console error, which fails the run).
+  for (const label of ["Open settings dialog", "Open short keys dialog"]) {
+    await page.locator(`button[aria-label="${label}"]`).click();
+    await page.locator('[role="dialog"]').waitFor({ state: "visible" });
+    await page.keyboard.press("Escape");
+    await page.locator('[role="dialog"]').waitFor({ state: "detached" });
+  }
 
   // The explorer plugin: a clickable tree of the schema's root fields.
   await page.locator('button[aria-label="Show GraphiQL Explorer"]').click();
