@@ -4,6 +4,8 @@
 //   carrying the incidents' global ids, the same ids GraphQL returns for that filter),
 //   the weekly bars add up to two, and a click on each opens its popup (date, place,
 //   participants, sources);
+// * "Open this query in GraphiQL" opens GraphiQL with the same query and filter, which
+//   answers the same two incidents;
 // * the screenshot of the map is checked: sea (5 %) and land (20 %) colours cover it, and
 //   each incident's colour is there;
 // * without a filter, every demo incident with coordinates is on the map once, as a
@@ -86,6 +88,28 @@ await run("explore", async (page, origin, screenshotPath) => {
     }
     await page.locator("#popup .close").click();
     await page.locator("#popup").waitFor({ state: "hidden" });
+  }
+
+  // "Open this query in GraphiQL": the same query and filter, runnable there.
+  const graphiqlUrl = await page.locator("#graphiql-link").getAttribute("href");
+  const gq = await page.context().newPage();
+  try {
+    await open(gq, `${origin}${graphiqlUrl}`);
+    await gq.locator("button.graphiql-execute-button").waitFor({ state: "visible" });
+    const posted = gq.waitForResponse((r) => r.url() === `${origin}/graphql`
+      && r.request().method() === "POST"
+      && (r.request().postDataJSON()?.query ?? "").startsWith("query ExploreIncidents("));
+    await gq.locator("button.graphiql-execute-button").click();
+    const response = await posted;
+    const sent = response.request().postDataJSON();
+    const answer = await response.json();
+    const sameFilter = JSON.stringify(sent.variables.filter) === JSON.stringify(HEADLINE_FILTER);
+    const answered = answer.data ? answer.data.incidents.edges.map((e) => e.node.id).sort() : [];
+    if (!sameFilter || JSON.stringify(answered) !== JSON.stringify(nodes.map((n) => n.id).sort())) {
+      throw new Failure(`GraphiQL from /explore sent ${JSON.stringify(sent)} and got ${JSON.stringify(answer)}`);
+    }
+  } finally {
+    await gq.close();
   }
 
   // The screenshot: the map is drawn (sea, land) and both incidents' colours show.

@@ -80,22 +80,28 @@ export async function run(name, check, { knownConsoleErrors = [] } = {}) {
       problems.push(`request outside 127.0.0.1 attempted and blocked: ${url.href}`);
       return route.abort("blockedbyclient");
     });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(STEP_MS);
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    page.on("console", (msg) => {
-      if (msg.type() === "error" && !knownConsoleErrors.some((re) => re.test(msg.text()))) {
-        problems.push(`console error: ${msg.text()}`);
-      }
-    });
-    page.on("websocket", (ws) => {
-      if (new URL(ws.url()).hostname !== "127.0.0.1") problems.push(`websocket to ${ws.url()}`);
-    });
-    page.on("response", (response) => {
-      if (response.status() >= 400) {
-        problems.push(`${response.request().method()} ${response.url()} answered ${response.status()}`);
-      }
-    });
+    // Every page of the context is watched, the first and any the check opens.
+    const watch = (p) => {
+      p.setDefaultTimeout(STEP_MS);
+      p.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+      p.on("console", (msg) => {
+        if (msg.type() === "error" && !knownConsoleErrors.some((re) => re.test(msg.text()))) {
+          problems.push(`console error: ${msg.text()}`);
+        }
+      });
+      p.on("websocket", (ws) => {
+        if (new URL(ws.url()).hostname !== "127.0.0.1") problems.push(`websocket to ${ws.url()}`);
+      });
+      p.on("response", (response) => {
+        if (response.status() >= 400) {
+          problems.push(`${response.request().method()} ${response.url()} answered ${response.status()}`);
+        }
+      });
+    };
+    const first = context.pages()[0]; // the persistent context opens one at launch
+    if (first) watch(first);
+    context.on("page", watch);
+    page = first ?? (await context.newPage());
     const summary = await check(page, origin, screenshotPath, problems);
     if (problems.length) throw new Failure(problems.join("\n"));
     console.log(`ok: ${summary}`);
