@@ -20,6 +20,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from app import request_id
+from app.explorer import ExplorerPage
 from app.graphql_http import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -38,7 +39,7 @@ _REQUEST_ERROR = "sitrep_request_error"
 _EXECUTION_CODES = {"TIMEOUT"}
 
 
-class GraphQLView(SitrepGraphQLRouter):
+class GraphQLView(ExplorerPage, SitrepGraphQLRouter):
     def __init__(
         self, *args: Any, documents: Documents, suggestions: bool = True, **kwargs: Any
     ) -> None:

@@ -24,6 +24,7 @@ from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
 from app.auth import viewer_for
 from app.body_limit import BodyLimit
 from app.cors import Cors
+from app.explorer import add_pages
 from app.fastpath import FastPath
 from app.geojson import geojson_router
 from app.graphql_http import GraphQLHttp
@@ -32,6 +33,7 @@ from app.http_cache import HttpCache
 from app.imports_http import import_router
 from app.persisted import Documents, load_documents
 from app.request_id import RequestId
+from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, PoolDb, create_pool
 from schema import build_schema
@@ -115,8 +117,8 @@ def create_app(
         description="GraphQL API for conflict and incident event data.",
         lifespan=lifespan,
         openapi_url="/openapi.json" if settings.openapi else None,
-        docs_url="/docs" if settings.openapi and settings.docs else None,
-        redoc_url="/redoc" if settings.openapi and settings.redoc else None,
+        docs_url=None,  # /docs is add_pages' Swagger UI, with its assets served from here
+        redoc_url=None,  # ReDoc loads from a CDN: not served
     )
     if db is not None:
         state["db"] = db
@@ -124,6 +126,8 @@ def create_app(
     app.include_router(geojson_router(lambda: state["db"], settings))
     app.include_router(import_router(lambda: state["db"], settings))
     errors.install(app)
+    add_pages(app, openapi_url=app.openapi_url if settings.docs else None)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", summary="Liveness: 200 while the process serves (no database check)")
     async def healthz() -> dict[str, str]:
@@ -145,6 +149,8 @@ def create_app(
     async def root() -> dict[str, str]:
         return {
             "graphql": "/graphql",
+            "explore": "/explore",
+            "docs": "/docs",
             "health": "/healthz",
             "ready": "/readyz",
             "metrics": "/metrics",

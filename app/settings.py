@@ -98,7 +98,6 @@ class Settings(BaseSettings):
         None, description='"Did you mean …" in error messages; unset = as introspection'
     )
     docs: bool = Field(True, description="Serve Swagger UI at /docs")
-    redoc: bool = Field(True, description="Serve ReDoc at /redoc")
     openapi: bool = Field(True, description="Serve /openapi.json (false also turns off both)")
     cors_origins: list[str] = Field(
         [], description='Origins browsers may call from, JSON: ["https://a.example"] or ["*"]'
