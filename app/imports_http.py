@@ -7,7 +7,6 @@ line by line, so a large file is not held in memory.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -16,7 +15,9 @@ from fastapi.responses import JSONResponse
 
 from app.auth import AuthError, viewer_for
 from app.settings import Settings
-from db.imports.run import FORMATS, import_lines
+from db.imports.rows import InvalidFile
+from db.imports.run import FORMATS
+from db.imports.run import import_file as import_upload
 
 
 def import_router(get_db: Callable[[], Any], settings: Settings) -> APIRouter:
@@ -53,8 +54,14 @@ def import_router(get_db: Callable[[], Any], settings: Settings) -> APIRouter:
                 },
                 status_code=413,
             )
-        text = io.TextIOWrapper(file.file, encoding="utf-8", newline="")
-        report = await import_lines(db, fmt, text, viewer)
+        # import-fidelity: a file that is not UTF-8 text or not the format is a 400
+        try:
+            report = await import_upload(db, fmt, file.file, viewer)
+        except InvalidFile as exc:
+            return JSONResponse(
+                {"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]},
+                status_code=400,
+            )
         return JSONResponse(report.as_dict())
 
     return router
