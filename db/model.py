@@ -271,6 +271,24 @@ def _deployments_by(column: str) -> Rows:
     )
 
 
+def _all_null(columns: tuple[str, ...]) -> str:
+    return " and ".join(f"{{t}}.{c} is null" for c in columns)
+
+
+# The incident's columns from imported rows: a struct is null when all its columns are.
+PLACE_COLUMNS = (
+    "place_name", "latitude", "geo_precision", "country_name", "region", "admin1_name",
+    "admin1_code", "admin2_name", "admin3_name", "where_description",
+)  # fmt: skip
+ACLED_COLUMNS = (
+    "disorder_type", "inter1", "inter2", "interaction", "civilian_targeting", "source_scale",
+)  # fmt: skip
+UCDP_COLUMNS = (
+    "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "date_prec", "where_prec",
+    "event_clarity", "conflict_id", "dyad_id", "side_a_id", "side_b_id", "relid",
+    "number_of_sources",
+)  # fmt: skip
+
 _STATEMENT_ORDER = "{x}.stated_on nulls last, {x}.id"
 _COUNTRY = Struct("Country", null_if="{t}.country_code is null")
 
@@ -295,6 +313,9 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         "summary": _col("summary"),
         "notes": _col("notes"),
         "tags": Value("to_json({t}.tags)", "json"),
+        "place": Struct("IncidentPlace", null_if=_all_null(PLACE_COLUMNS)),
+        "acled": Struct("AcledCoding", null_if=_all_null(ACLED_COLUMNS)),
+        "ucdp": Struct("UcdpCoding", null_if=_all_null(UCDP_COLUMNS)),
         "externalIds": Rows(
             "ExternalId",
             "from incident_external_id {x} where {x}.incident_id = {t}.id",
@@ -320,6 +341,9 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         "role": _col("role"),
         "basis": _col("basis"),
         "note": _col("note"),
+        "associated": _col("associated"),
+        "side": _col("side"),
+        "reportedName": _col("reported_name"),
         "actor": Ref("Actor", "{t}.actor_id"),
         "attributedBy": Ref("Actor", "{t}.attributed_by_actor_id"),
         "source": Ref("Source", "{t}.source_id"),
@@ -335,7 +359,47 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         "best": _col("injured_best"),
         "high": _col("injured_high"),
     },
-    "ExternalId": {"system": _col("system"), "id": _col("external_id")},
+    "ExternalId": {
+        "system": _col("system"),
+        "id": _col("external_id"),
+        "version": Value("{t}.source_version::text"),
+    },
+    "IncidentPlace": {
+        "name": _col("place_name"),
+        "latitude": _col("latitude", "float"),
+        "longitude": _col("longitude", "float"),
+        "geoPrecision": _col("geo_precision"),
+        "countryName": _col("country_name"),
+        "region": _col("region"),
+        "admin1": _col("admin1_name"),
+        "admin1Code": _col("admin1_code"),
+        "admin2": _col("admin2_name"),
+        "admin3": _col("admin3_name"),
+        "description": _col("where_description"),
+    },
+    "AcledCoding": {
+        "disorderType": _col("disorder_type"),
+        "inter1": _col("inter1"),
+        "inter2": _col("inter2"),
+        "interaction": _col("interaction"),
+        "civilianTargeting": _col("civilian_targeting"),
+        "sourceScale": _col("source_scale"),
+    },
+    "UcdpCoding": {
+        "deathsA": _col("deaths_a"),
+        "deathsB": _col("deaths_b"),
+        "deathsCivilians": _col("deaths_civilians"),
+        "deathsUnknown": _col("deaths_unknown"),
+        "datePrecision": _col("date_prec"),
+        "wherePrecision": _col("where_prec"),
+        "eventClarity": _col("event_clarity"),
+        "conflictId": _col("conflict_id"),
+        "dyadId": _col("dyad_id"),
+        "sideAId": _col("side_a_id"),
+        "sideBId": _col("side_b_id"),
+        "relid": _col("relid"),
+        "numberOfSources": _col("number_of_sources"),
+    },
     "Country": {
         "code": _col("country_code"),
         "name": Value(
@@ -499,7 +563,6 @@ NOT_SERVED: dict[str, dict[str, str]] = {
     "incident_external_id": {
         "created_at": "bookkeeping",
         "updated_at": "bookkeeping",
-        "source_version": "the import's own bookkeeping of the upstream record version",
     },
 }
 
@@ -544,6 +607,32 @@ def _estimate(name: str) -> tuple[Writable, ...]:
     return tuple(Writable(f"{name}_{p}", input=f"{name}.{p}") for p in ("low", "best", "high"))
 
 
+def _nested(name: str, fields: dict[str, str]) -> tuple[Writable, ...]:
+    """Columns set from the fields of a nested input (``place.name`` → place_name)."""
+    return tuple(Writable(column, input=f"{name}.{f}") for f, column in fields.items())
+
+
+# The nested inputs of what imported rows say: input field → column (the read side's
+# IncidentPlace, AcledCoding and UcdpCoding).
+PLACE_INPUT = {
+    "name": "place_name", "latitude": "latitude", "longitude": "longitude",
+    "geoPrecision": "geo_precision", "countryName": "country_name", "region": "region",
+    "admin1": "admin1_name", "admin1Code": "admin1_code", "admin2": "admin2_name",
+    "admin3": "admin3_name", "description": "where_description",
+}  # fmt: skip
+ACLED_INPUT = {
+    "disorderType": "disorder_type", "inter1": "inter1", "inter2": "inter2",
+    "interaction": "interaction", "civilianTargeting": "civilian_targeting",
+    "sourceScale": "source_scale",
+}  # fmt: skip
+UCDP_INPUT = {
+    "deathsA": "deaths_a", "deathsB": "deaths_b", "deathsCivilians": "deaths_civilians",
+    "deathsUnknown": "deaths_unknown", "datePrecision": "date_prec",
+    "wherePrecision": "where_prec", "eventClarity": "event_clarity",
+    "conflictId": "conflict_id", "dyadId": "dyad_id", "sideAId": "side_a_id",
+    "sideBId": "side_b_id", "relid": "relid", "numberOfSources": "number_of_sources",
+}  # fmt: skip
+
 _PERIOD = ("valid_from", "valid_to")
 
 # Entity → the columns a write may set, in input order.
@@ -569,6 +658,9 @@ WRITES: dict[str, tuple[Writable, ...]] = {
         "notes",
         "tags",
         "status",
+        *_nested("place", PLACE_INPUT),
+        *_nested("acled", ACLED_INPUT),
+        *_nested("ucdp", UCDP_INPUT),
     ),
     "Actor": _writes(_required("name"), _required("kind"), "country_code", "description", "status"),
     "Location": _writes(

@@ -71,7 +71,7 @@ UPGRADE = [
     "create index incident_civilian_targeting_idx on incident (occurred_on) "
     "where civilian_targeting",
     "alter table incident_participant add column associated boolean not null default false, "
-    "add column side smallint check (side in (1, 2)), add column reported_name text",
+    "add column side smallint check (side between 1 and 2), add column reported_name text",
     "alter table incident_participant drop constraint incident_participant_role_check",
     f"alter table incident_participant add constraint incident_participant_role_check "
     f"check (role in ({ROLES}))",

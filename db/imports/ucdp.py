@@ -136,9 +136,7 @@ def parse_row(line: int, raw: dict[str, str]) -> EventRow | Rejected:
     if bad:
         return Rejected(line, f"{', '.join(bad)} must not be negative")
     checks = {"date_prec": 5, "where_prec": 7, "event_clarity": 2}
-    out_of_range = [
-        c for c, top in checks.items() if numbers[c] is not None and not 1 <= numbers[c] <= top
-    ]  # type: ignore[operator]
+    out_of_range = [c for c, top in checks.items() if not 1 <= (numbers[c] or 1) <= top]
     if out_of_range:
         return Rejected(line, f"{', '.join(out_of_range)} out of range")
     event_type, sub, role_a, role_b = VIOLENCE[violence]
