@@ -29,7 +29,7 @@ from db.imports.rows import LocationSpec, PossibleDuplicate, Report, SourceSpec
 from db.transaction import Tx
 
 CROSSWALK = Path(__file__).with_name("actor_crosswalk.csv")
-SIMILAR = 0.5
+SIMILAR = 0.7
 # kinds a later row may replace: no kind at all, or the rebel group an old import gave a
 # government (replaced by state forces only)
 _WEAK_KINDS = {"OTHER": None, "REBEL_GROUP": "STATE_FORCES"}
