@@ -15,8 +15,7 @@ from tests.imports.helpers import ADMIN, participants, run
 
 async def _actor(conn: asyncpg.Connection, name: str) -> asyncpg.Record:
     rows = await conn.fetch(
-        "select id, name, kind, country_code from actor where name = $1 and status <> "
-        "'RETRACTED'",
+        "select id, name, kind, country_code from actor where name = $1 and status <> 'RETRACTED'",
         name,
     )
     assert len(rows) == 1, (name, rows)
@@ -46,7 +45,11 @@ async def test_dataset_spellings_resolve_to_one_actor(
     # demo's Kataib Hezbollah; Harakat Hezbollah al Nujaba is Harakat al-Nujaba
     kh = await _actor(conn, d.KH)
     han = await _actor(conn, d.HAN)
-    assert (await participants(conn, "acled", "IRQ33205"))[0][:3] == (d.KH, "MILITIA", "PERPETRATOR")
+    assert (await participants(conn, "acled", "IRQ33205"))[0][:3] == (
+        d.KH,
+        "MILITIA",
+        "PERPETRATOR",
+    )
     assert (await participants(conn, "ucdp", "512303"))[1][0] == d.KH
     assert (await participants(conn, "acled", "IRQ33220"))[1][0] == d.HAN
     # the Iraqi state's forces: ACLED's "Military Forces of Iraq (2022-)" and UCDP's
@@ -75,9 +78,7 @@ async def test_dataset_spellings_resolve_to_one_actor(
     assert (kh["kind"], han["kind"]) == ("MILITIA", "MILITIA")
     created = {
         r[0]
-        for r in await conn.fetch(
-            "select name from actor order by id offset $1", actors_before
-        )
+        for r in await conn.fetch("select name from actor order by id offset $1", actors_before)
     }
     assert created == {
         "Military Forces of Iraq", "Military Forces of Iran", "Military Forces of Israel",
@@ -106,11 +107,14 @@ async def test_look_alikes_are_reported_not_merged(
     # what the command does: the typo's incident moves to the actor, the name stays findable
     await merge_actors(db, ADMIN, new["id"], iri["id"])
     assert (await participants(conn, "acled", "IRQ33290"))[0][:2] == (d.IRI, "UMBRELLA_GROUP")
-    assert await conn.fetchval(
-        "select count(*) from actor_alias where actor_id = $1 and alias = $2",
-        iri["id"],
-        "Islamic Resistence in Iraq",
-    ) == 1
+    assert (
+        await conn.fetchval(
+            "select count(*) from actor_alias where actor_id = $1 and alias = $2",
+            iri["id"],
+            "Islamic Resistence in Iraq",
+        )
+        == 1
+    )
 
 
 async def test_kinds_from_labels_codes_and_later_rows(
@@ -151,7 +155,10 @@ async def test_kinds_from_labels_codes_and_later_rows(
     # numeric codes (exports before 2024)
     await run(db, "acled", "acled_2023_numeric_codes.csv")
     assert (await _actor(conn, "Ashab al-Kahf"))["kind"] == "MILITIA"
-    assert (await participants(conn, "acled", "IRQ31002"))[1][:2] == ("Civilians (Iraq)", "CIVILIANS")
+    assert (await participants(conn, "acled", "IRQ31002"))[1][:2] == (
+        "Civilians (Iraq)",
+        "CIVILIANS",
+    )
     # UCDP governments are state forces, and correct the rebel-group kind an earlier
     # import gave one
     await conn.execute(
@@ -175,6 +182,6 @@ async def test_user_aliases_extend_the_crosswalk(
     assert report.added == 1
     await run(db, "acled", "acled_iraq_syria.csv")
     assert (await participants(conn, "acled", "IRQ33295"))[0][:2] == (d.IRI, "UMBRELLA_GROUP")
-    assert await conn.fetchval(
-        "select count(*) from actor where name = 'Saraya Awliya al-Dam'"
-    ) == 0
+    assert (
+        await conn.fetchval("select count(*) from actor where name = 'Saraya Awliya al-Dam'") == 0
+    )
