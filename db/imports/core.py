@@ -137,16 +137,7 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
     # Statistics lag behind a fast-growing table: JIT-compiling these short statements
     # costs more than running them.
     await tx.db.execute("set local jit = off")
-    # 1. references
-    wanted: dict[str, str] = {}
-    for r in rows:
-        for p in r.participants:
-            if wanted.get(p.name, "OTHER") == "OTHER":
-                wanted[p.name] = p.kind
-    await actor_ids(tx, caches, wanted, report)
-    await location_ids(tx, caches, [r.location for r in rows])
-    await source_ids(tx, caches, [s for r in rows for s in r.sources])
-    # 2. which rows are new, newer, or unchanged (the last row wins within a file)
+    # 1. which rows are new, newer, or unchanged (the last row wins within a file)
     latest: dict[tuple[str, str], EventRow] = {}
     for r in rows:
         key = (r.system, r.external_id)
@@ -164,6 +155,16 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
         if k in existing and r.own_id is None and _is_newer(r, existing[k][1])
     ]
     report.unchanged += len(latest) - len(new) - len(newer)
+    # 2. references of the rows that are written (an unchanged row creates nothing)
+    written = new + [r for _, r in newer]
+    wanted: dict[str, str] = {}
+    for r in written:
+        for p in r.participants:
+            if wanted.get(p.name, "OTHER") == "OTHER":
+                wanted[p.name] = p.kind
+    await actor_ids(tx, caches, wanted, report)
+    await location_ids(tx, caches, [r.location for r in written])
+    await source_ids(tx, caches, [s for r in written for s in r.sources])
     # 3. incidents
     new_ids: list[int] = []
     if new:
