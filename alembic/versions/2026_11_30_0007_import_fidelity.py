@@ -11,6 +11,7 @@
   the dataset's actor1/side_a or actor2/side_b) and ``reported_name`` (the name as the
   dataset spells it, for a lossless export); roles ``PARTICIPANT``, ``SIDE_A``, ``SIDE_B``.
 * ``incident_source.position``: the order of a row's sources (ACLED ``source`` lists).
+* GiST trigram indexes on actor names and aliases: the nearest known name of a new actor.
 
 Revision ID: 0007
 Revises: 0006
@@ -76,9 +77,16 @@ UPGRADE = [
     f"alter table incident_participant add constraint incident_participant_role_check "
     f"check (role in ({ROLES}))",
     "alter table incident_source add column position smallint",
+    # nearest names (trigram distance, `<->`) for the imports' possible duplicates: a GiST
+    # index answers "the closest name" without rechecking every similar one
+    "create index actor_name_trgm_gist on actor using gist (sitrep_norm(name) gist_trgm_ops)",
+    "create index actor_alias_trgm_gist on actor_alias "
+    "using gist (sitrep_norm(alias) gist_trgm_ops)",
 ]
 
 DOWNGRADE = [
+    "drop index actor_alias_trgm_gist",
+    "drop index actor_name_trgm_gist",
     "alter table incident_source drop column position",
     "delete from incident_participant where role in ('PARTICIPANT', 'SIDE_A', 'SIDE_B')",
     "alter table incident_participant drop constraint incident_participant_role_check",

@@ -71,6 +71,18 @@ class Caches:
     sources: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
+async def _indexed(tx: Tx, sql: str, *args: Any) -> list[Any]:
+    """Run a lookup by normalised name with index scans, whatever the statistics say:
+    they lag behind tables that grow during an import, and a small-looking table would
+    be scanned, normalising every name (``unaccent``) for every name looked up; a bitmap
+    scan would pick the trigram index, slow for equality."""
+    await tx.db.execute("set local enable_seqscan = off; set local enable_bitmapscan = off")
+    try:
+        return list(await tx.db.fetch(sql, *args))
+    finally:
+        await tx.db.execute("set local enable_seqscan = on; set local enable_bitmapscan = on")
+
+
 async def _norms(tx: Tx, names: list[str]) -> dict[str, str]:
     rows = await tx.db.fetch("select x, sitrep_norm(x) as k from unnest($1::text[]) x", names)
     return {r["x"]: r["k"] for r in rows}
@@ -86,24 +98,27 @@ async def _crosswalk(tx: Tx, caches: Caches) -> dict[str, tuple[CrosswalkEntry, 
 
 _FIND_ACTORS = """
 select k, id, kind from (
-  select sitrep_norm(a.name) as k, a.id, a.kind from actor a
-  where sitrep_norm(a.name) = any($1::text[]) and a.status <> 'RETRACTED'
+  select w.k, a.id, a.kind from unnest($1::text[]) w(k)
+  join actor a on sitrep_norm(a.name) = w.k where a.status <> 'RETRACTED'
   union all
-  select sitrep_norm(x.alias), a.id, a.kind from actor_alias x join actor a on a.id = x.actor_id
-  where sitrep_norm(x.alias) = any($1::text[]) and a.status <> 'RETRACTED'
+  select w.k, a.id, a.kind from unnest($1::text[]) w(k)
+  join actor_alias x on sitrep_norm(x.alias) = w.k join actor a on a.id = x.actor_id
+  where a.status <> 'RETRACTED'
 ) m order by id"""
 
 _SIMILAR_ACTORS = """
-select n.id, n.name, c.id as cid, c.name as cname, c.s from actor n
+select w.id, w.name, c.id as cid, c.name as cname, c.s
+from (select id, name, sitrep_norm(name) as k from actor where id = any($1::bigint[])) w
 cross join lateral (
-  select a.id, a.name, similarity(sitrep_norm(a.name), sitrep_norm(n.name)) as s from actor a
-  where a.id <> n.id and a.status <> 'RETRACTED' and sitrep_norm(a.name) % sitrep_norm(n.name)
-  union all
-  select a.id, a.name, similarity(sitrep_norm(x.alias), sitrep_norm(n.name)) from actor_alias x
-  join actor a on a.id = x.actor_id
-  where a.id <> n.id and a.status <> 'RETRACTED' and sitrep_norm(x.alias) % sitrep_norm(n.name)
-  order by s desc, id limit 1
-) c where n.id = any($1::bigint[]) and c.s >= $2 order by n.id"""
+  select * from (
+    (select a.id, a.name, 1 - (sitrep_norm(a.name) <-> w.k) as s from actor a
+     where a.id <> w.id and a.status <> 'RETRACTED' order by sitrep_norm(a.name) <-> w.k limit 1)
+    union all
+    (select a.id, a.name, 1 - (sitrep_norm(x.alias) <-> w.k) from actor_alias x
+     join actor a on a.id = x.actor_id where a.id <> w.id and a.status <> 'RETRACTED'
+     order by sitrep_norm(x.alias) <-> w.k limit 1)
+  ) m order by s desc, id limit 1
+) c where c.s >= $2 order by w.id"""
 
 
 def better_kind(current: str, offered: str) -> bool:
@@ -136,7 +151,7 @@ async def actor_ids(tx: Tx, caches: Caches, wanted: dict[str, str], report: Repo
             if hit:
                 entries[keys[n]] = hit[0]
         found: dict[str, tuple[int, str]] = {}
-        for r in await tx.db.fetch(_FIND_ACTORS, sorted(set(keys.values()))):
+        for r in await _indexed(tx, _FIND_ACTORS, sorted(set(keys.values()))):
             found.setdefault(r["k"], (r["id"], r["kind"]))
         new: dict[str, tuple[str, str, str | None]] = {}
         for n in missing:
@@ -165,7 +180,8 @@ async def actor_ids(tx: Tx, caches: Caches, wanted: dict[str, str], report: Repo
                 aliases.setdefault((found[k][0], norms[n]), n)
         plain_new = [found[k][0] for k in new if k not in entries]
         if plain_new:
-            for r in await tx.db.fetch(_SIMILAR_ACTORS, plain_new, SIMILAR):
+            # the GiST index gives each new name its nearest known one
+            for r in await _indexed(tx, _SIMILAR_ACTORS, plain_new, SIMILAR):
                 report.possible_duplicates.append(
                     PossibleDuplicate(r["id"], r["name"], r["cid"], r["cname"], float(r["s"]))
                 )
@@ -220,8 +236,11 @@ select w.x, w.k, l.id, l.country_code, l.latitude, l.longitude
 from (select x, sitrep_norm(x) as k from unnest($1::text[]) x) w
 left join lateral (
   select l.id, l.country_code, l.latitude, l.longitude from location l
-  where l.status <> 'RETRACTED' and (sitrep_norm(l.name) = w.k or l.id in
-    (select location_id from location_alias where sitrep_norm(alias) = w.k))
+  where sitrep_norm(l.name) = w.k and l.status <> 'RETRACTED'
+  union
+  select l.id, l.country_code, l.latitude, l.longitude from location_alias a
+  join location l on l.id = a.location_id
+  where sitrep_norm(a.alias) = w.k and l.status <> 'RETRACTED'
 ) l on true order by l.id"""
 
 
@@ -265,7 +284,7 @@ async def location_ids(tx: Tx, caches: Caches, specs: list[LocationSpec]) -> Non
         return
     names = sorted({s.name for s in todo if s.name not in caches.place_norms})
     if names:
-        for r in await tx.db.fetch(_FIND_PLACES, names):
+        for r in await _indexed(tx, _FIND_PLACES, names):
             caches.place_norms[r["x"]] = r["k"]
             known = caches.places.setdefault(r["k"], [])
             if r["id"] is not None and all(p[0] != r["id"] for p in known):
