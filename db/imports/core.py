@@ -61,6 +61,14 @@ _TYPES = (
     "int",
 )  # fmt: skip
 _DEFAULTS = {"outcome": "UNKNOWN"}
+# Statistics lag behind tables that grow during an import. JIT-compiling these short
+# statements costs more than running them; a small-looking table would be scanned,
+# normalising every name (``unaccent``) for every name looked up, instead of using the
+# ``sitrep_norm`` btree indexes (a bitmap scan would pick the trigram index, slow for
+# equality). Every statement of an import finds its rows by key or normalised name.
+PLANNER_SETTINGS = (
+    "set local jit = off; set local enable_seqscan = off; set local enable_bitmapscan = off"
+)
 
 Progress = Callable[[int], None]
 __all__ = [
@@ -134,9 +142,7 @@ async def _existing(tx: Tx, latest: dict[tuple[str, str], EventRow]) -> dict[Any
 
 
 async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -> None:
-    # Statistics lag behind a fast-growing table: JIT-compiling these short statements
-    # costs more than running them.
-    await tx.db.execute("set local jit = off")
+    await tx.db.execute(PLANNER_SETTINGS)
     # 1. which rows are new, newer, or unchanged (the last row wins within a file)
     latest: dict[tuple[str, str], EventRow] = {}
     for r in rows:

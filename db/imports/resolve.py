@@ -13,6 +13,9 @@
   ``places``); otherwise a new one is created with the row's own data, admin codes, and
   the known division or country as its parent. A known location is never changed.
 * **Sources.** By publisher and title, case-insensitive.
+
+Lookups by normalised name rely on the import transaction's planner settings
+(``core.PLANNER_SETTINGS``): index scans, whatever the lagging statistics say.
 """
 
 from __future__ import annotations
@@ -69,18 +72,6 @@ class Caches:
     )
     parents: dict[tuple[str, str], int | None] = field(default_factory=dict)
     sources: dict[tuple[str, str], int] = field(default_factory=dict)
-
-
-async def _indexed(tx: Tx, sql: str, *args: Any) -> list[Any]:
-    """Run a lookup by normalised name with index scans, whatever the statistics say:
-    they lag behind tables that grow during an import, and a small-looking table would
-    be scanned, normalising every name (``unaccent``) for every name looked up; a bitmap
-    scan would pick the trigram index, slow for equality."""
-    await tx.db.execute("set local enable_seqscan = off; set local enable_bitmapscan = off")
-    try:
-        return list(await tx.db.fetch(sql, *args))
-    finally:
-        await tx.db.execute("set local enable_seqscan = on; set local enable_bitmapscan = on")
 
 
 async def _norms(tx: Tx, names: list[str]) -> dict[str, str]:
@@ -151,7 +142,7 @@ async def actor_ids(tx: Tx, caches: Caches, wanted: dict[str, str], report: Repo
             if hit:
                 entries[keys[n]] = hit[0]
         found: dict[str, tuple[int, str]] = {}
-        for r in await _indexed(tx, _FIND_ACTORS, sorted(set(keys.values()))):
+        for r in await tx.db.fetch(_FIND_ACTORS, sorted(set(keys.values()))):
             found.setdefault(r["k"], (r["id"], r["kind"]))
         new: dict[str, tuple[str, str, str | None]] = {}
         for n in missing:
@@ -181,7 +172,7 @@ async def actor_ids(tx: Tx, caches: Caches, wanted: dict[str, str], report: Repo
         plain_new = [found[k][0] for k in new if k not in entries]
         if plain_new:
             # the GiST index gives each new name its nearest known one
-            for r in await _indexed(tx, _SIMILAR_ACTORS, plain_new, SIMILAR):
+            for r in await tx.db.fetch(_SIMILAR_ACTORS, plain_new, SIMILAR):
                 report.possible_duplicates.append(
                     PossibleDuplicate(r["id"], r["name"], r["cid"], r["cname"], float(r["s"]))
                 )
@@ -284,7 +275,7 @@ async def location_ids(tx: Tx, caches: Caches, specs: list[LocationSpec]) -> Non
         return
     names = sorted({s.name for s in todo if s.name not in caches.place_norms})
     if names:
-        for r in await _indexed(tx, _FIND_PLACES, names):
+        for r in await tx.db.fetch(_FIND_PLACES, names):
             caches.place_norms[r["x"]] = r["k"]
             known = caches.places.setdefault(r["k"], [])
             if r["id"] is not None and all(p[0] != r["id"] for p in known):
