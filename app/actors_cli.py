@@ -9,11 +9,15 @@ for a possible duplicate.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.database import run_on_data
+
+if TYPE_CHECKING:
+    from db.imports.aliases import AliasReport
+    from db.viewer import Viewer
 
 actors_cli = typer.Typer(help="Actor equivalences: aliases for imports, merges.")
 alias_cli = typer.Typer(help="Aliases: dataset spellings that name a known actor.")
@@ -22,13 +26,13 @@ actors_cli.add_typer(alias_cli, name="alias")
 CLI_VIEWER_NAME = "sitrep actors (CLI)"
 
 
-def _viewer():  # type: ignore[no-untyped-def]
+def _viewer() -> Viewer:
     from db.viewer import Viewer
 
     return Viewer(can_see_drafts=True, role="admin", name=CLI_VIEWER_NAME)
 
 
-def _done(report) -> None:  # type: ignore[no-untyped-def]
+def _done(report: AliasReport) -> None:
     typer.echo(f"added {report.added}, already known {report.unchanged}")
     for p in report.problems:
         typer.echo(f"  {p}", err=True)

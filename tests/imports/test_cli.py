@@ -63,10 +63,8 @@ def test_cli_imports_aliases_and_merges(fresh_database: Callable[..., str], tmp_
     assert "created 18, updated 0, unchanged 0, rejected 0" in done.stdout
     [line] = [x for x in done.stdout.splitlines() if "sitrep actors merge" in x]
     new_id, into = map(int, re.findall(r"sitrep actors merge (\d+) --into (\d+)", line)[0])
-    names = dict(
-        (r[0], r[1])
-        for r in _fetch(url, "select id, name from actor where id = any($1)", [new_id, into])
-    )
+    rows = _fetch(url, "select id, name from actor where id = any($1)", [new_id, into])
+    names = {r[0]: r[1] for r in rows}
     assert names == {new_id: "Islamic Resistence in Iraq", into: "Islamic Resistance in Iraq"}
     merged = _sitrep(url, "actors", "merge", str(new_id), "--into", str(into))
     assert merged.returncode == 0, merged.stderr

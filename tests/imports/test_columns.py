@@ -9,7 +9,7 @@ import asyncpg
 
 from db.core import ConnectionDb
 from tests.client import Gql
-from tests.imports.helpers import incident, run
+from tests.imports.helpers import run
 
 FIELDS = """
   externalIds { system id version }
@@ -108,7 +108,8 @@ async def test_ucdp_columns_read_back(conn: asyncpg.Connection, db: ConnectionDb
             "publisher": "Reuters",
             "title": "US airstrikes hit Kataib Hezbollah sites in Jurf al-Sakhar",
             "publishedAt": "2024-01-24T00:00:00+00:00",
-            "note": '"US airstrikes hit Kataib Hezbollah sites in Jurf al-Sakhar",Reuters,2024-01-24',
+            "note": '"US airstrikes hit Kataib Hezbollah sites in Jurf al-Sakhar",Reuters,'
+            "2024-01-24",
         },
         {
             "publisher": "Al Sumaria",
