@@ -275,19 +275,40 @@ def _all_null(columns: tuple[str, ...]) -> str:
     return " and ".join(f"{{t}}.{c} is null" for c in columns)
 
 
-# The incident's columns from imported rows: a struct is null when all its columns are.
-PLACE_COLUMNS = (
-    "place_name", "latitude", "geo_precision", "country_name", "region", "admin1_name",
-    "admin1_code", "admin2_name", "admin3_name", "where_description",
-)  # fmt: skip
-ACLED_COLUMNS = (
-    "disorder_type", "inter1", "inter2", "interaction", "civilian_targeting", "source_scale",
-)  # fmt: skip
-UCDP_COLUMNS = (
-    "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "date_prec", "where_prec",
-    "event_clarity", "conflict_id", "dyad_id", "side_a_id", "side_b_id", "relid",
-    "number_of_sources",
-)  # fmt: skip
+# The incident's columns from imported rows: a struct is null when all its columns are
+# (the mappings field → column are below, with the writes).
+# What imported rows say, as GraphQL field → incident column: the read types
+# IncidentPlace, AcledCoding and UcdpCoding, and the nested inputs that write them.
+PLACE_INPUT = {
+    "name": "place_name", "latitude": "latitude", "longitude": "longitude",
+    "geoPrecision": "geo_precision", "countryName": "country_name", "region": "region",
+    "admin1": "admin1_name", "admin1Code": "admin1_code", "admin2": "admin2_name",
+    "admin3": "admin3_name", "description": "where_description",
+}  # fmt: skip
+ACLED_INPUT = {
+    "disorderType": "disorder_type", "inter1": "inter1", "inter2": "inter2",
+    "interaction": "interaction", "civilianTargeting": "civilian_targeting",
+    "sourceScale": "source_scale",
+}  # fmt: skip
+UCDP_INPUT = {
+    "deathsA": "deaths_a", "deathsB": "deaths_b", "deathsCivilians": "deaths_civilians",
+    "deathsUnknown": "deaths_unknown", "datePrecision": "date_prec",
+    "wherePrecision": "where_prec", "eventClarity": "event_clarity",
+    "conflictId": "conflict_id", "dyadId": "dyad_id", "sideAId": "side_a_id",
+    "sideBId": "side_b_id", "relid": "relid", "numberOfSources": "number_of_sources",
+}  # fmt: skip
+
+PLACE_COLUMNS = tuple(PLACE_INPUT.values())
+ACLED_COLUMNS = tuple(ACLED_INPUT.values())
+UCDP_COLUMNS = tuple(UCDP_INPUT.values())
+
+
+def _struct_fields(fields: dict[str, str]) -> dict[str, FieldSpec]:
+    return {
+        f: _col(c, "float" if c in ("latitude", "longitude") else "plain")
+        for f, c in fields.items()
+    }
+
 
 _STATEMENT_ORDER = "{x}.stated_on nulls last, {x}.id"
 _COUNTRY = Struct("Country", null_if="{t}.country_code is null")
@@ -364,42 +385,9 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         "id": _col("external_id"),
         "version": Value("{t}.source_version::text"),
     },
-    "IncidentPlace": {
-        "name": _col("place_name"),
-        "latitude": _col("latitude", "float"),
-        "longitude": _col("longitude", "float"),
-        "geoPrecision": _col("geo_precision"),
-        "countryName": _col("country_name"),
-        "region": _col("region"),
-        "admin1": _col("admin1_name"),
-        "admin1Code": _col("admin1_code"),
-        "admin2": _col("admin2_name"),
-        "admin3": _col("admin3_name"),
-        "description": _col("where_description"),
-    },
-    "AcledCoding": {
-        "disorderType": _col("disorder_type"),
-        "inter1": _col("inter1"),
-        "inter2": _col("inter2"),
-        "interaction": _col("interaction"),
-        "civilianTargeting": _col("civilian_targeting"),
-        "sourceScale": _col("source_scale"),
-    },
-    "UcdpCoding": {
-        "deathsA": _col("deaths_a"),
-        "deathsB": _col("deaths_b"),
-        "deathsCivilians": _col("deaths_civilians"),
-        "deathsUnknown": _col("deaths_unknown"),
-        "datePrecision": _col("date_prec"),
-        "wherePrecision": _col("where_prec"),
-        "eventClarity": _col("event_clarity"),
-        "conflictId": _col("conflict_id"),
-        "dyadId": _col("dyad_id"),
-        "sideAId": _col("side_a_id"),
-        "sideBId": _col("side_b_id"),
-        "relid": _col("relid"),
-        "numberOfSources": _col("number_of_sources"),
-    },
+    "IncidentPlace": _struct_fields(PLACE_INPUT),
+    "AcledCoding": _struct_fields(ACLED_INPUT),
+    "UcdpCoding": _struct_fields(UCDP_INPUT),
     "Country": {
         "code": _col("country_code"),
         "name": Value(
@@ -611,27 +599,6 @@ def _nested(name: str, fields: dict[str, str]) -> tuple[Writable, ...]:
     """Columns set from the fields of a nested input (``place.name`` → place_name)."""
     return tuple(Writable(column, input=f"{name}.{f}") for f, column in fields.items())
 
-
-# The nested inputs of what imported rows say: input field → column (the read side's
-# IncidentPlace, AcledCoding and UcdpCoding).
-PLACE_INPUT = {
-    "name": "place_name", "latitude": "latitude", "longitude": "longitude",
-    "geoPrecision": "geo_precision", "countryName": "country_name", "region": "region",
-    "admin1": "admin1_name", "admin1Code": "admin1_code", "admin2": "admin2_name",
-    "admin3": "admin3_name", "description": "where_description",
-}  # fmt: skip
-ACLED_INPUT = {
-    "disorderType": "disorder_type", "inter1": "inter1", "inter2": "inter2",
-    "interaction": "interaction", "civilianTargeting": "civilian_targeting",
-    "sourceScale": "source_scale",
-}  # fmt: skip
-UCDP_INPUT = {
-    "deathsA": "deaths_a", "deathsB": "deaths_b", "deathsCivilians": "deaths_civilians",
-    "deathsUnknown": "deaths_unknown", "datePrecision": "date_prec",
-    "wherePrecision": "where_prec", "eventClarity": "event_clarity",
-    "conflictId": "conflict_id", "dyadId": "dyad_id", "sideAId": "side_a_id",
-    "sideBId": "side_b_id", "relid": "relid", "numberOfSources": "number_of_sources",
-}  # fmt: skip
 
 _PERIOD = ("valid_from", "valid_to")
 

@@ -3,11 +3,16 @@ ACLED's coding and UCDP's coding, each null when the incident has none of it."""
 
 from __future__ import annotations
 
+import re
+from typing import TypeVar
+
 import strawberry
 
 from db.incidents import IncidentRow
-from db.model import ACLED_COLUMNS, PLACE_COLUMNS, UCDP_COLUMNS
+from db.model import ACLED_INPUT, PLACE_INPUT, UCDP_INPUT
 from schema.enums import GeoPrecision
+
+T = TypeVar("T")
 
 
 @strawberry.type(
@@ -63,56 +68,28 @@ class UcdpCoding:
     number_of_sources: int | None = strawberry.field(description="Sources UCDP used.")
 
 
-def _none(r: IncidentRow, columns: tuple[str, ...]) -> bool:
-    return all(getattr(r, c) is None for c in columns)
+def _struct(cls: type[T], r: IncidentRow, fields: dict[str, str]) -> T | None:
+    """The struct of the row's columns (GraphQL field → column), None when all are null."""
+    values = {_snake(f): getattr(r, c) for f, c in fields.items()}
+    if all(v is None for v in values.values()):
+        return None
+    return cls(**values)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), name)
 
 
 def place_of(r: IncidentRow) -> IncidentPlace | None:
-    if _none(r, PLACE_COLUMNS):
-        return None
-    return IncidentPlace(
-        name=r.place_name,
-        latitude=r.latitude,
-        longitude=r.longitude,
-        geo_precision=GeoPrecision(r.geo_precision) if r.geo_precision else None,
-        country_name=r.country_name,
-        region=r.region,
-        admin1=r.admin1_name,
-        admin1_code=r.admin1_code,
-        admin2=r.admin2_name,
-        admin3=r.admin3_name,
-        description=r.where_description,
-    )
+    place = _struct(IncidentPlace, r, PLACE_INPUT)
+    if place is not None and place.geo_precision is not None:
+        place.geo_precision = GeoPrecision(place.geo_precision)
+    return place
 
 
 def acled_of(r: IncidentRow) -> AcledCoding | None:
-    if _none(r, ACLED_COLUMNS):
-        return None
-    return AcledCoding(
-        disorder_type=r.disorder_type,
-        inter1=r.inter1,
-        inter2=r.inter2,
-        interaction=r.interaction,
-        civilian_targeting=r.civilian_targeting,
-        source_scale=r.source_scale,
-    )
+    return _struct(AcledCoding, r, ACLED_INPUT)
 
 
 def ucdp_of(r: IncidentRow) -> UcdpCoding | None:
-    if _none(r, UCDP_COLUMNS):
-        return None
-    return UcdpCoding(
-        deaths_a=r.deaths_a,
-        deaths_b=r.deaths_b,
-        deaths_civilians=r.deaths_civilians,
-        deaths_unknown=r.deaths_unknown,
-        date_precision=r.date_prec,
-        where_precision=r.where_prec,
-        event_clarity=r.event_clarity,
-        conflict_id=r.conflict_id,
-        dyad_id=r.dyad_id,
-        side_a_id=r.side_a_id,
-        side_b_id=r.side_b_id,
-        relid=r.relid,
-        number_of_sources=r.number_of_sources,
-    )
+    return _struct(UcdpCoding, r, UCDP_INPUT)

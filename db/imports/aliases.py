@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from db import changelog, images
+from db import images
 from db.core import Db
+from db.imports.resolve import record_actor_changes
 from db.imports.rows import InvalidFile
 from db.transaction import transaction
 from db.viewer import Viewer
@@ -75,16 +76,7 @@ async def add_aliases(db: Db, viewer: Viewer, pairs: Iterable[tuple[int, str, st
                     report.unchanged += 1
                 else:
                     report.added += 1
-        changed = [
-            pk
-            for pk, a in (await images.snapshots(tx.db, "Actor", sorted(wanted))).items()
-            if a != befores[pk]
-        ]
-        if changed:
-            await tx.db.execute(
-                "update actor set version = version + 1 where id = any($1::bigint[])", changed
-            )
-            await changelog.record_differences(tx, {"Actor": {pk: befores[pk] for pk in changed}})
+        await record_actor_changes(tx, befores)
     return report
 
 

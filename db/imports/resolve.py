@@ -210,11 +210,14 @@ async def _update_actors(
             [pk for pk, _ in aliases],
             list(aliases.values()),
         )
-    changed = [
-        pk
-        for pk, image in (await images.snapshots(tx.db, "Actor", sorted(befores))).items()
-        if image != befores[pk]
-    ]
+    await record_actor_changes(tx, befores)
+
+
+async def record_actor_changes(tx: Tx, befores: dict[int, Any]) -> None:
+    """Actors whose image differs from ``befores``: a new version and an update in the
+    change log (those as they were get neither)."""
+    after = await images.snapshots(tx.db, "Actor", sorted(befores))
+    changed = [pk for pk, image in after.items() if image != befores[pk]]
     if changed:
         await tx.db.execute(
             "update actor set version = version + 1 where id = any($1::bigint[])", changed
