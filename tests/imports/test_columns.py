@@ -149,3 +149,29 @@ async def test_filters_on_imported_columns(db: ConnectionDb, gql: Gql) -> None:
     others = await _ids(gql, {"civilianTargeting": False})
     assert len(others) == 18 + 5 - 3
     assert {"IRQ33231", "IRQ33260", "IRQ33270"} & set(others) == set()
+
+
+async def test_headline_question_on_imported_data(db: ConnectionDb, gql: Gql) -> None:
+    """Drone attacks on bases hosting US forces: the imported ACLED and UCDP events at the
+    demo's bases count (one location per base, one actor for the US)."""
+    await run(db, "acled", "acled_iraq_syria.csv")
+    await run(db, "ucdp", "ged_24_1.csv")
+    found = await _ids(
+        gql,
+        {
+            "occurredOn": {"gte": "2023-12-20", "lte": "2024-01-31"},
+            "weapon": {"in": ["DRONE"]},
+            "location": {"hostsForcesOf": {"name": "US forces"}},
+        },
+    )
+    assert found == ["512304", "IRQ33201", "IRQ33210", "IRQ33290"]
+    targeted = await _ids(
+        gql,
+        {
+            "participant": {
+                "actor": {"name": "Military Forces of the United States (2021-)"},
+                "role": {"in": ["TARGET"]},
+            }
+        },
+    )
+    assert targeted == ["IRQ33201", "IRQ33205", "IRQ33290", "IRQ33295", "SYR22100"]
