@@ -155,3 +155,37 @@ async def test_missing_optional_columns_stay_null(
     line = next(x for x in out.getvalue().splitlines() if x.startswith("IRQ40001,"))
     values = dict(zip(out.getvalue().splitlines()[0].split(","), line.split(","), strict=False))
     assert (values["fatalities"], values["civilian_targeting"], values["inter1"]) == ("", "", "")
+
+
+async def test_graphql_upload_of_a_latin1_file_is_invalid_file(
+    conn: asyncpg.Connection, http: httpx.AsyncClient
+) -> None:
+    import orjson
+
+    token = await make_key(conn, "admin")
+    operations = {
+        "query": "mutation($file: Upload!) { importFile(format: ACLED, file: $file) "
+        "{ created possibleDuplicates { merge } } }",
+        "variables": {"file": None},
+    }
+    content = (DATA / "acled_iraq_syria.csv").read_text().replace("Sulaymaniyah", "Süleymaniye")
+    r = await http.post(
+        "/graphql",
+        data={
+            "operations": orjson.dumps(operations).decode(),
+            "map": orjson.dumps({"0": ["variables.file"]}).decode(),
+        },
+        files={"0": ("events.csv", content.encode("latin-1"), "text/csv")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    body = r.json()
+    assert body["data"] is None
+    assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (
+            "not UTF-8 text: invalid byte 0xfc on line 9 (save the file as CSV UTF-8)",
+            "INVALID_FILE",
+        )
+    ]
+    assert (
+        await conn.fetchval("select count(*) from incident_external_id where system = 'acled'") == 0
+    )
