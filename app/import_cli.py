@@ -8,7 +8,6 @@ with rate and ETA (rich), and end with a report: created, updated, unchanged, re
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -24,17 +23,13 @@ CLI_VIEWER_NAME = "sitrep import (CLI)"
 
 
 def register(cli: typer.Typer) -> None:
+    from app.actors_cli import actors_cli
     from app.keys_cli import keys_cli
 
     cli.add_typer(keys_cli, name="keys")
+    cli.add_typer(actors_cli, name="actors")
     cli.add_typer(import_cli, name="import")
     cli.add_typer(export_cli, name="export")
-
-
-def _counting(f: IO[str], advance: Any) -> Iterator[str]:
-    for line in f:
-        advance(len(line.encode()))
-        yield line
 
 
 async def _import(db: Db, fmt: str, path: Path, size: int, batch: int) -> Any:
@@ -48,7 +43,7 @@ async def _import(db: Db, fmt: str, path: Path, size: int, batch: int) -> Any:
         TransferSpeedColumn,
     )
 
-    from db.imports.run import import_lines
+    from db.imports.run import import_file
     from db.viewer import Viewer
 
     viewer = Viewer(can_see_drafts=True, role="admin", name=CLI_VIEWER_NAME)
@@ -62,24 +57,27 @@ async def _import(db: Db, fmt: str, path: Path, size: int, batch: int) -> Any:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with (
-        Progress(*columns, transient=False) as bar,
-        path.open(newline="", encoding="utf-8") as f,
-    ):
+    with Progress(*columns, transient=False) as bar, path.open("rb") as raw:
         task = bar.add_task(f"import {fmt}", total=size, rows=0, rate=0.0)
 
         def progress(n: int) -> None:
             nonlocal rows
             rows += n
             elapsed = bar.tasks[task].elapsed or 1e-9
-            bar.update(task, rows=rows, rate=rows / elapsed)
+            # the file position is read ahead by a batch: near enough for a progress bar
+            bar.update(task, rows=rows, rate=rows / elapsed, completed=raw.tell())
 
-        lines = _counting(f, lambda n: bar.advance(task, n))
-        return await import_lines(db, fmt, lines, viewer, batch_size=batch, progress=progress)
+        return await import_file(db, fmt, raw, viewer, batch_size=batch, progress=progress)
 
 
 def _run(fmt: str, path: Path, batch: int, show: int) -> None:
-    report = run_on_data(lambda db: _import(db, fmt, path, path.stat().st_size, batch))
+    from db.imports.rows import InvalidFile
+
+    try:
+        report = run_on_data(lambda db: _import(db, fmt, path, path.stat().st_size, batch))
+    except InvalidFile as exc:
+        typer.echo(f"error: {path}: {exc}", err=True)
+        raise typer.Exit(2) from None
     rate = report.rows / report.seconds if report.seconds else 0.0
     typer.echo(
         f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
@@ -90,6 +88,13 @@ def _run(fmt: str, path: Path, batch: int, show: int) -> None:
         typer.echo(f"  line {r.line}: {r.reason}", err=True)
     if len(report.rejected) > show:
         typer.echo(f"  … and {len(report.rejected) - show} more", err=True)
+    if report.possible_duplicates:
+        typer.echo(f"possible duplicates ({len(report.possible_duplicates)}), not merged:")
+        for d in report.possible_duplicates[:show]:
+            typer.echo(
+                f"  {d.name!r} (new, {d.actor_id}) ~ {d.candidate!r} ({d.candidate_id}), "
+                f"similarity {d.similarity:.2f}: {d.command}"
+            )
 
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file.")]

@@ -11,7 +11,6 @@ of ``app.errors``; a request without the ``file`` field gets 400 ``BAD_USER_INPU
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +22,9 @@ from starlette.formparsers import MultiPartException
 from app.auth import AuthError, viewer_for
 from app.errors import HttpError
 from app.settings import Settings
-from db.imports.run import FORMATS, import_lines
+from db.imports.rows import InvalidFile
+from db.imports.run import FORMATS
+from db.imports.run import import_file as import_upload
 
 _FORM = {
     "requestBody": {
@@ -67,10 +68,12 @@ def import_router(get_db: Callable[[], Any], settings: Settings) -> APIRouter:
                         "The form field `file` (the file to import) is missing.",
                         "BAD_USER_INPUT",
                     )
-                text = io.TextIOWrapper(file.file, encoding="utf-8", newline="")
-                report = await import_lines(db, fmt, text, viewer)
+                # A file that is not UTF-8 text or not the format is refused whole: a 400.
+                report = await import_upload(db, fmt, file.file, viewer)
         except MultiPartException as exc:
             raise HttpError(400, f"Malformed upload: {exc.message}", "BAD_USER_INPUT") from exc
+        except InvalidFile as exc:
+            raise HttpError(400, str(exc), exc.code) from exc
         return JSONResponse(report.as_dict())
 
     return router

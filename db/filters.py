@@ -148,6 +148,14 @@ class IncidentFilter:
     tags_all: tuple[str, ...] | None = None
     external_id: ExternalIdMatch | None = None
     updated_since: dt.datetime | None = None
+    # what imported rows say (ACLED, UCDP coding)
+    civilian_targeting: bool | None = None
+    disorder_types: tuple[str, ...] | None = None
+    interactions: tuple[str, ...] | None = None
+    geo_precisions: tuple[str, ...] | None = None
+    deaths: tuple[tuple[str, IntRange], ...] = ()  # (column, range)
+    where_prec: IntRange | None = None
+    date_prec: IntRange | None = None
     and_: tuple[IncidentFilter, ...] = ()
     or_: tuple[IncidentFilter, ...] = ()
     not_: IncidentFilter | None = None
@@ -365,6 +373,13 @@ def _in(c: Compiler, column: str, values: tuple[str, ...] | None, conds: _Conds)
         conds.add(f"{column} = any({c.enums(values)})")
 
 
+# integer columns an incident filter may compare (from the code, never from input)
+_RANGE_COLUMNS = {
+    "killed_best", "injured_best", "deaths_a", "deaths_b", "deaths_civilians",
+    "deaths_unknown", "where_prec", "date_prec",
+}  # fmt: skip
+
+
 def incident_where(f: IncidentFilter, c: Compiler, i: str) -> str:
     conds = _Conds()
     if f.ids is not None:
@@ -391,12 +406,24 @@ def incident_where(f: IncidentFilter, c: Compiler, i: str) -> str:
     _in(c, f"{i}.outcome", f.outcomes, conds)
     _in(c, f"{i}.claim_status", f.claim_statuses, conds)
     _in(c, f"{i}.time_precision", f.time_precisions, conds)
-    for column, rng in (("killed_best", f.killed), ("injured_best", f.injured)):
+    ranges = [("killed_best", f.killed), ("injured_best", f.injured), *f.deaths]
+    ranges += [("where_prec", f.where_prec), ("date_prec", f.date_prec)]
+    for column, rng in ranges:
+        assert column in _RANGE_COLUMNS
         if rng is not None:
             if rng.gte is not None:
                 conds.add(f"{i}.{column} >= {c(rng.gte)}")
             if rng.lte is not None:
                 conds.add(f"{i}.{column} <= {c(rng.lte)}")
+    if f.civilian_targeting is not None:
+        conds.add(f"coalesce({i}.civilian_targeting, false) = {c(f.civilian_targeting)}")
+    if f.disorder_types is not None:
+        wanted = sorted({x.lower() for x in f.disorder_types})
+        conds.add(f"lower({i}.disorder_type) = any({c(wanted)}::text[])")
+    if f.interactions is not None:
+        wanted = sorted({x.lower() for x in f.interactions})
+        conds.add(f"lower({i}.interaction) = any({c(wanted)}::text[])")
+    _in(c, f"{i}.geo_precision", f.geo_precisions, conds)
     if f.participant is not None:
         conds.add(_participant(f.participant, c, i))
     if f.location is not None:

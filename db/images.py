@@ -34,6 +34,7 @@ _PARTICIPANT = ", ".join(
     f"'{c}', p.{c}"
     for c in (
         "actor_id", "role", "basis", "attributed_by_actor_id", "source_id", "statement_id", "note",
+        "associated", "side", "reported_name",
     )
 )  # fmt: skip
 
@@ -46,7 +47,7 @@ select i.id, {_published_by("i")}, to_jsonb(i) || jsonb_build_object(
      order by e.system, e.external_id)
      from incident_external_id e where e.incident_id = i.id), '[]'::jsonb),
   'sources', coalesce((select jsonb_agg(jsonb_build_object('source_id', x.source_id,
-     'note', x.note) order by x.source_id) from incident_source x
+     'note', x.note, 'position', x.position) order by x.source_id) from incident_source x
      where x.incident_id = i.id), '[]'::jsonb),
   'participants', coalesce((select jsonb_agg(jsonb_build_object({_PARTICIPANT})
      order by p.actor_id, p.role) from incident_participant p where p.incident_id = i.id),

@@ -40,6 +40,36 @@ class IncidentRow:
     summary: str
     notes: str | None
     tags: list[str]
+    latitude: float | None
+    longitude: float | None
+    geo_precision: str | None
+    admin1_code: str | None
+    admin1_name: str | None
+    admin2_name: str | None
+    admin3_name: str | None
+    place_name: str | None
+    country_name: str | None
+    region: str | None
+    where_description: str | None
+    disorder_type: str | None
+    inter1: str | None
+    inter2: str | None
+    interaction: str | None
+    civilian_targeting: bool | None
+    source_scale: str | None
+    deaths_a: int | None
+    deaths_b: int | None
+    deaths_civilians: int | None
+    deaths_unknown: int | None
+    date_prec: int | None
+    where_prec: int | None
+    event_clarity: int | None
+    conflict_id: int | None
+    dyad_id: int | None
+    side_a_id: int | None
+    side_b_id: int | None
+    relid: str | None
+    number_of_sources: int | None
     external_ids: list[dict[str, str]]
     status: str
     version: int
@@ -48,7 +78,8 @@ class IncidentRow:
 
 
 EXTERNAL_IDS = """coalesce((select json_agg(json_build_object('system', e.system,
-  'id', e.external_id) order by e.system, e.external_id) from incident_external_id e
+  'id', e.external_id, 'version', e.source_version::text) order by e.system, e.external_id)
+  from incident_external_id e
   where e.incident_id = {t}.id), '[]'::json)"""
 
 TABLE: listing.Table[IncidentRow, IncidentFilter] = listing.Table.of(
@@ -86,6 +117,9 @@ class ParticipantRow:
     source_id: int | None
     statement_id: int | None
     note: str | None
+    associated: bool
+    side: int | None
+    reported_name: str | None
 
 
 async def participants(
@@ -95,7 +129,8 @@ async def participants(
     c = Compiler(viewer)
     sql = (
         "select p.id, p.incident_id, p.actor_id, p.role, p.basis, p.attributed_by_actor_id, "
-        "p.source_id, p.statement_id, p.note from incident_participant p "
+        "p.source_id, p.statement_id, p.note, p.associated, p.side, p.reported_name "
+        "from incident_participant p "
         f"where p.incident_id = any({c(list(incident_ids))}::bigint[]) "
         f"and {participant_visible(c, 'p')} "
         "order by p.incident_id, p.role, p.id"

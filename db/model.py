@@ -276,6 +276,45 @@ def _deployments_by(column: str) -> Rows:
     )
 
 
+def _all_null(columns: tuple[str, ...]) -> str:
+    return " and ".join(f"{{t}}.{c} is null" for c in columns)
+
+
+# The incident's columns from imported rows: a struct is null when all its columns are
+# (the mappings field → column are below, with the writes).
+# What imported rows say, as GraphQL field → incident column: the read types
+# IncidentPlace, AcledCoding and UcdpCoding, and the nested inputs that write them.
+PLACE_INPUT = {
+    "name": "place_name", "latitude": "latitude", "longitude": "longitude",
+    "geoPrecision": "geo_precision", "countryName": "country_name", "region": "region",
+    "admin1": "admin1_name", "admin1Code": "admin1_code", "admin2": "admin2_name",
+    "admin3": "admin3_name", "description": "where_description",
+}  # fmt: skip
+ACLED_INPUT = {
+    "disorderType": "disorder_type", "inter1": "inter1", "inter2": "inter2",
+    "interaction": "interaction", "civilianTargeting": "civilian_targeting",
+    "sourceScale": "source_scale",
+}  # fmt: skip
+UCDP_INPUT = {
+    "deathsA": "deaths_a", "deathsB": "deaths_b", "deathsCivilians": "deaths_civilians",
+    "deathsUnknown": "deaths_unknown", "datePrecision": "date_prec",
+    "wherePrecision": "where_prec", "eventClarity": "event_clarity",
+    "conflictId": "conflict_id", "dyadId": "dyad_id", "sideAId": "side_a_id",
+    "sideBId": "side_b_id", "relid": "relid", "numberOfSources": "number_of_sources",
+}  # fmt: skip
+
+PLACE_COLUMNS = tuple(PLACE_INPUT.values())
+ACLED_COLUMNS = tuple(ACLED_INPUT.values())
+UCDP_COLUMNS = tuple(UCDP_INPUT.values())
+
+
+def _struct_fields(fields: dict[str, str]) -> dict[str, FieldSpec]:
+    return {
+        f: _col(c, "float" if c in ("latitude", "longitude") else "plain")
+        for f, c in fields.items()
+    }
+
+
 _STATEMENT_ORDER = "{x}.stated_on nulls last, {x}.id"
 _COUNTRY = Struct("Country", null_if="{t}.country_code is null")
 
@@ -300,6 +339,9 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         "summary": _col("summary"),
         "notes": _col("notes"),
         "tags": Value("to_json({t}.tags)", "json"),
+        "place": Struct("IncidentPlace", null_if=_all_null(PLACE_COLUMNS)),
+        "acled": Struct("AcledCoding", null_if=_all_null(ACLED_COLUMNS)),
+        "ucdp": Struct("UcdpCoding", null_if=_all_null(UCDP_COLUMNS)),
         "externalIds": Rows(
             "ExternalId",
             "from incident_external_id {x} where {x}.incident_id = {t}.id",
@@ -325,6 +367,9 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         "role": _col("role"),
         "basis": _col("basis"),
         "note": _col("note"),
+        "associated": _col("associated"),
+        "side": _col("side"),
+        "reportedName": _col("reported_name"),
         "actor": Ref("Actor", "{t}.actor_id"),
         "attributedBy": Ref("Actor", "{t}.attributed_by_actor_id"),
         "source": Ref("Source", "{t}.source_id"),
@@ -340,7 +385,14 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
         "best": _col("injured_best"),
         "high": _col("injured_high"),
     },
-    "ExternalId": {"system": _col("system"), "id": _col("external_id")},
+    "ExternalId": {
+        "system": _col("system"),
+        "id": _col("external_id"),
+        "version": Value("{t}.source_version::text"),
+    },
+    "IncidentPlace": _struct_fields(PLACE_INPUT),
+    "AcledCoding": _struct_fields(ACLED_INPUT),
+    "UcdpCoding": _struct_fields(UCDP_INPUT),
     "Country": {
         "code": _col("country_code"),
         "name": Value(
@@ -504,7 +556,6 @@ NOT_SERVED: dict[str, dict[str, str]] = {
     "incident_external_id": {
         "created_at": "bookkeeping",
         "updated_at": "bookkeeping",
-        "source_version": "the import's own bookkeeping of the upstream record version",
     },
 }
 
@@ -549,6 +600,11 @@ def _estimate(name: str) -> tuple[Writable, ...]:
     return tuple(Writable(f"{name}_{p}", input=f"{name}.{p}") for p in ("low", "best", "high"))
 
 
+def _nested(name: str, fields: dict[str, str]) -> tuple[Writable, ...]:
+    """Columns set from the fields of a nested input (``place.name`` → place_name)."""
+    return tuple(Writable(column, input=f"{name}.{f}") for f, column in fields.items())
+
+
 _PERIOD = ("valid_from", "valid_to")
 
 # Entity → the columns a write may set, in input order.
@@ -574,6 +630,9 @@ WRITES: dict[str, tuple[Writable, ...]] = {
         "notes",
         "tags",
         "status",
+        *_nested("place", PLACE_INPUT),
+        *_nested("acled", ACLED_INPUT),
+        *_nested("ucdp", UCDP_INPUT),
     ),
     "Actor": _writes(_required("name"), _required("kind"), "country_code", "description", "status"),
     "Location": _writes(

@@ -38,6 +38,11 @@ class Estimate:
 class ExternalId:
     system: str = strawberry.field(description="The dataset, e.g. acled, ucdp, sitrep-demo.")
     id: str = strawberry.field(description="The identifier there, e.g. IRQ12345.")
+    version: str | None = strawberry.field(
+        default=None,
+        description="The record's version there, as last imported: ACLED's `timestamp` (Unix "
+        "seconds); for UCDP, which has none, a hash of the row's values.",
+    )
 
 
 @lru_cache(maxsize=512)

@@ -150,6 +150,15 @@ class ParticipantRole(Enum):
     VICTIM = ev("VICTIM", description="Suffered harm without being the intended target.")
     RESPONDER = ev("RESPONDER", description="Responded afterwards (investigation, retaliation).")
     OTHER = ev("OTHER", description="Another role, described in the note.")
+    PARTICIPANT = ev(
+        "PARTICIPANT", description="Took part in a protest or riot (ACLED protesters, rioters)."
+    )
+    SIDE_A = ev(
+        "SIDE_A",
+        description="One side of a fight whose datasets do not say who attacked (UCDP side_a, "
+        "ACLED battles' actor1).",
+    )
+    SIDE_B = ev("SIDE_B", description="The other side of such a fight (UCDP side_b).")
 
 
 @strawberry.enum(description="On what basis a participation or relation is stated.")

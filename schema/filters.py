@@ -17,6 +17,7 @@ from schema.enums import (
     ClaimStatus,
     DateMatch,
     EventType,
+    GeoPrecision,
     LocationKind,
     Outcome,
     ParticipantRole,
@@ -91,6 +92,25 @@ class IntRangeFilter:
 
     def to_db(self) -> f.IntRange:
         return f.IntRange(self.gte, self.lte)
+
+
+@strawberry.input(description="UCDP deaths by side (best estimates); all given must hold.")
+class DeathsFilter:
+    side_a: IntRangeFilter | None = strawberry.field(default=None, description="deaths_a.")
+    side_b: IntRangeFilter | None = strawberry.field(default=None, description="deaths_b.")
+    civilians: IntRangeFilter | None = strawberry.field(
+        default=None, description="deaths_civilians."
+    )
+    unknown: IntRangeFilter | None = strawberry.field(default=None, description="deaths_unknown.")
+
+    def to_db(self) -> tuple[tuple[str, f.IntRange], ...]:
+        given = (
+            ("deaths_a", self.side_a),
+            ("deaths_b", self.side_b),
+            ("deaths_civilians", self.civilians),
+            ("deaths_unknown", self.unknown),
+        )
+        return tuple((column, r.to_db()) for column, r in given if r is not None)
 
 
 @strawberry.input(description="A timestamp range; both ends inclusive.")
@@ -374,6 +394,32 @@ class IncidentFilter:
     updated_since: dt.datetime | None = strawberry.field(
         default=None, description="Changed at or after this time (for sync)."
     )
+    civilian_targeting: bool | None = strawberry.field(
+        default=None,
+        description="ACLED civilian targeting: true = civilians were the target; false = "
+        "the others (incidents without the column count as false).",
+    )
+    disorder_type: list[str] | None = strawberry.field(
+        default=None,
+        description='ACLED disorder_type, one of these (ignoring case), e.g. "Political violence".',
+    )
+    interaction: list[str] | None = strawberry.field(
+        default=None,
+        description="ACLED interaction, one of these as ACLED gives it (ignoring case), e.g. "
+        '"State forces-Political militia" or "13".',
+    )
+    geo_precision: EnumFilter[GeoPrecision] | None = strawberry.field(
+        default=None, description="Precision of the imported row's point."
+    )
+    deaths: DeathsFilter | None = strawberry.field(
+        default=None, description="UCDP deaths by side; incidents without them never match."
+    )
+    where_precision: IntRangeFilter | None = strawberry.field(
+        default=None, description="UCDP where_prec (1 exact … 7)."
+    )
+    date_precision: IntRangeFilter | None = strawberry.field(
+        default=None, description="UCDP date_prec (1 day … 5)."
+    )
     and_: list[IncidentFilter] | None = strawberry.field(
         default=None, name="and", description="All of these."
     )
@@ -408,6 +454,13 @@ class IncidentFilter:
                 else None
             ),
             updated_since=self.updated_since,
+            civilian_targeting=self.civilian_targeting,
+            disorder_types=tuple(self.disorder_type) if self.disorder_type is not None else None,
+            interactions=tuple(self.interaction) if self.interaction is not None else None,
+            geo_precisions=_values(self.geo_precision),
+            deaths=self.deaths.to_db() if self.deaths else (),
+            where_prec=self.where_precision.to_db() if self.where_precision else None,
+            date_prec=self.date_precision.to_db() if self.date_precision else None,
             and_=tuple(x.to_db() for x in self.and_ or ()),
             or_=tuple(x.to_db() for x in self.or_ or ()),
             not_=self.not_.to_db() if self.not_ else None,

@@ -30,6 +30,14 @@ from schema.enums import (
 )
 from schema.filters import IncidentFilter
 from schema.ids import to_global_id
+from schema.incident_coding import (
+    AcledCoding,
+    IncidentPlace,
+    UcdpCoding,
+    acled_of,
+    place_of,
+    ucdp_of,
+)
 from schema.loaders import IncidentLink
 from schema.pagination import (
     Connection,
@@ -69,6 +77,15 @@ class Participant:
     role: ParticipantRole = strawberry.field(description="What the actor did or suffered.")
     basis: Basis = strawberry.field(description="On what basis this is stated.")
     note: str | None = strawberry.field(description="Free-text qualification.")
+    associated: bool = strawberry.field(
+        description="An associated actor (ACLED assoc_actor_1/2) rather than a principal one."
+    )
+    side: int | None = strawberry.field(
+        description="The dataset's side: 1 = ACLED actor1 or UCDP side_a, 2 = actor2 or side_b."
+    )
+    reported_name: str | None = strawberry.field(
+        description="The actor's name as the dataset spells it (before name resolution)."
+    )
     row: strawberry.Private[ParticipantRow]
 
     @strawberry.field(description="The actor (null only if it is not visible to you).")
@@ -109,7 +126,15 @@ class Participant:
 
     @classmethod
     def from_row(cls, row: ParticipantRow) -> Participant:
-        return cls(role=ParticipantRole(row.role), basis=Basis(row.basis), note=row.note, row=row)
+        return cls(
+            role=ParticipantRole(row.role),
+            basis=Basis(row.basis),
+            note=row.note,
+            associated=row.associated,
+            side=row.side,
+            reported_name=row.reported_name,
+            row=row,
+        )
 
 
 @strawberry.type(
@@ -142,6 +167,11 @@ class Incident(Node):
     external_ids: list[ExternalId] = strawberry.field(
         description="Identifiers in other datasets (unique per system)."
     )
+    place: IncidentPlace | None = strawberry.field(
+        description="The place as an imported row gives it (point, precision, divisions)."
+    )
+    acled: AcledCoding | None = strawberry.field(description="ACLED's coding, if imported.")
+    ucdp: UcdpCoding | None = strawberry.field(description="UCDP GED's coding, if imported.")
     status: RecordStatus = strawberry.field(description="Publication state.")
     version: int = strawberry.field(description="Increases with every change.")
     created_at: dt.datetime = strawberry.field(description="When recorded in Sitrep.")
@@ -173,7 +203,13 @@ class Incident(Node):
             summary=row.summary,
             notes=row.notes,
             tags=list(row.tags),
-            external_ids=[ExternalId(system=e["system"], id=e["id"]) for e in row.external_ids],
+            external_ids=[
+                ExternalId(system=e["system"], id=e["id"], version=e.get("version"))
+                for e in row.external_ids
+            ],
+            place=place_of(row),
+            acled=acled_of(row),
+            ucdp=ucdp_of(row),
             status=RecordStatus(row.status),
             version=row.version,
             created_at=row.created_at,

@@ -1,63 +1,44 @@
 """ACLED CSV (the 31-column export as published) → ``EventRow``s, streamed.
 
-Mapping: ``event_id_cnty`` → external id ``acled``; ``timestamp`` → its version (a
-newer one updates the incident); ``event_type``/``sub_event_type`` → the taxonomy;
-``time_precision`` 1/2/3 → DAY/WEEK/MONTH with the matching date range; ``actor1`` and
-``assoc_actor_1`` → perpetrators, ``actor2`` and ``assoc_actor_2`` → targets (``;``
-lists); ``inter1``/``inter2`` → the kind of a new actor; ``location`` with
-``latitude``/``longitude``/``geo_precision``/``iso``/``admin1``/``admin2`` → a location;
-``source`` (``;`` list) → sources; ``fatalities`` → killed; ``tags`` (``;``) → tags.
+Mapping (the README has the full table): ``event_id_cnty`` → external id ``acled`` (a
+Sitrep export's ``SITREP<id>`` is that incident); ``timestamp`` → its version (a newer
+one updates the incident); ``event_type``/``sub_event_type`` → the taxonomy; weapon and
+outcome from the sub-event type and the notes (``taxonomy``); ``time_precision``
+1/2/3 → DAY/WEEK/MONTH with the matching date range; ``actor1``/``assoc_actor_1`` (side
+1) and ``actor2``/``assoc_actor_2`` (side 2) → participants whose role depends on the
+event type (``ROLES``), associated actors marked as such; ``inter1``/``inter2`` (text or
+numeric codes) → the actors' kinds; the row's point, precision, admin levels, place,
+country and region → the incident (and a location, reused only when it is the same
+place); ``disorder_type``, ``inter1``/``inter2``/``interaction``,
+``civilian_targeting``, ``source_scale`` → kept as given; ``source`` (``;`` list) →
+sources in order; ``fatalities`` → killed; ``tags`` (``;``) → tags.
 """
 
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
-import pycountry
-
-from db.imports.core import EventRow, LocationSpec, Rejected, SourceSpec
+from db.imports import files
+from db.imports.places import admin1_code, country_code, kind_of
+from db.imports.rows import EventRow, LocationSpec, ParticipantSpec, Rejected, SourceSpec
+from db.imports.taxonomy import weapon_and_outcome
 from db.writes.validate import MIN_DATE, today
 
+__all__ = ["COLUMNS", "country_code", "parse", "parse_date"]
+
 COLUMNS = [
-    "event_id_cnty",
-    "event_date",
-    "year",
-    "time_precision",
-    "disorder_type",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "assoc_actor_1",
-    "inter1",
-    "actor2",
-    "assoc_actor_2",
-    "inter2",
-    "interaction",
-    "civilian_targeting",
-    "iso",
-    "region",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "source",
-    "source_scale",
-    "notes",
-    "fatalities",
-    "tags",
-    "timestamp",
-]
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2",
+    "inter2", "interaction", "civilian_targeting", "iso", "region", "country", "admin1",
+    "admin2", "admin3", "location", "latitude", "longitude", "geo_precision", "source",
+    "source_scale", "notes", "fatalities", "tags", "timestamp",
+]  # fmt: skip
 REQUIRED = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "country", "location")
 
+# ACLED's actor types, by numeric inter code (before 2024) and by label (since)
 INTER_KINDS = {
     "1": "STATE_FORCES",
     "2": "REBEL_GROUP",
@@ -67,38 +48,65 @@ INTER_KINDS = {
     "6": "OTHER",
     "7": "CIVILIANS",
     "8": "OTHER",
+    "state forces": "STATE_FORCES",
+    "rebel group": "REBEL_GROUP",
+    "rebel groups": "REBEL_GROUP",
+    "political militia": "MILITIA",
+    "political militias": "MILITIA",
+    "identity militia": "MILITIA",
+    "identity militias": "MILITIA",
+    "rioters": "OTHER",
+    "protesters": "OTHER",
+    "civilians": "CIVILIANS",
+    "external/other forces": "OTHER",
+    "external/other force": "OTHER",
 }
+_STATE_NAME = re.compile(r"^(military|police) forces of |^government of ", re.I)
+
+
+def actor_kind(inter: str, name: str) -> str:
+    """An actor's kind from its inter code or label; an unmarked ``Military/Police
+    Forces of X`` or ``Government of X`` is state forces."""
+    kind = INTER_KINDS.get(inter.strip().lower(), "OTHER")
+    if kind == "OTHER" and _STATE_NAME.search(name):
+        return "STATE_FORCES"
+    return kind
+
+
+_CIVILIANS = {"7", "civilians"}
+
+# (side 1 role, side 2 role) by event type, then by sub-event type where it differs
+ROLES = {
+    "BATTLES": ("SIDE_A", "SIDE_B"),
+    "EXPLOSIONS_REMOTE_VIOLENCE": ("PERPETRATOR", "TARGET"),
+    "VIOLENCE_AGAINST_CIVILIANS": ("PERPETRATOR", "TARGET"),
+    "PROTESTS": ("PARTICIPANT", "RESPONDER"),
+    "RIOTS": ("PARTICIPANT", "RESPONDER"),
+    "STRATEGIC_DEVELOPMENTS": ("OTHER", "OTHER"),
+}
+SUB_EVENT_ROLES = {
+    "PEACEFUL_PROTEST": ("PARTICIPANT", "OTHER"),
+    "EXCESSIVE_FORCE_AGAINST_PROTESTERS": ("TARGET", "PERPETRATOR"),
+    "MOB_VIOLENCE": ("PARTICIPANT", "TARGET"),
+    "DISRUPTED_WEAPONS_USE": ("INTERCEPTOR", "PERPETRATOR"),
+}
+
+
+def roles(event_type: str, sub_event_type: str, inter2: str) -> tuple[str, str]:
+    side1, side2 = SUB_EVENT_ROLES.get(sub_event_type) or ROLES[event_type]
+    if event_type == "RIOTS" and inter2.strip().lower() in _CIVILIANS:
+        side2 = "TARGET"  # rioters attacking civilians
+    return side1, side2
+
+
 GEO_PRECISION = {"1": "EXACT", "2": "NEAR", "3": "ADMIN1"}
 PRECISION = {"1": "DAY", "2": "WEEK", "3": "MONTH"}
-WEAPONS = {
-    "ARMED_CLASH": "SMALL_ARMS",
-    "SHELLING_ARTILLERY_MISSILE_ATTACK": "ARTILLERY",
-    "REMOTE_EXPLOSIVE_LANDMINE_IED": "IED",
-    "SUICIDE_BOMB": "IED",
-    "GRENADE": "OTHER",
-    "CHEMICAL_WEAPON": "OTHER",
-}
+_OWN_ID = re.compile(r"^SITREP(\d+)$")
 
 
 def code(label: str) -> str:
     """ACLED label → enum code: "Explosions/Remote violence" → EXPLOSIONS_REMOTE_VIOLENCE."""
     return re.sub(r"[^A-Z0-9]+", "_", label.strip().upper()).strip("_")
-
-
-SUB_EVENT_ALIASES = {"CHANGE_TO_GROUP_ACTIVITY": "CHANGE_TO_GROUP_ACTIVITY"}
-
-
-@lru_cache(maxsize=1024)
-def country_code(iso_numeric: str, name: str) -> str | None:
-    found = None
-    if iso_numeric.strip().isdigit():
-        found = pycountry.countries.get(numeric=iso_numeric.strip().zfill(3))
-    if found is None and name.strip():
-        try:
-            found = pycountry.countries.lookup(name.strip())
-        except LookupError:
-            found = None
-    return str(found.alpha_2) if found is not None else None
 
 
 def split_list(value: str) -> list[str]:
@@ -133,6 +141,33 @@ def _float(value: str, low: float, high: float, what: str) -> float | None:
     return x
 
 
+def _optional(row: dict[str, str], column: str) -> str | None:
+    """A column's value; None when the column is missing or empty."""
+    return row.get(column) or None
+
+
+def _int(row: dict[str, str], column: str) -> int | None:
+    value = row.get(column, "")
+    return int(value) if value else None
+
+
+def _participants(row: dict[str, str], event_type: str, sub: str) -> list[ParticipantSpec]:
+    inter1, inter2 = row.get("inter1", ""), row.get("inter2", "")
+    role1, role2 = roles(event_type, sub, inter2)
+    out = []
+    for side, role, inter, principal, assoc in (
+        (1, role1, inter1, "actor1", "assoc_actor_1"),
+        (2, role2, inter2, "actor2", "assoc_actor_2"),
+    ):
+        if row.get(principal):
+            name = row[principal]
+            out.append(ParticipantSpec(name, actor_kind(inter, name), role, side))
+        for name in split_list(row.get(assoc, "")):
+            # an associated actor's own type is not given: only the obvious state forces
+            out.append(ParticipantSpec(name, actor_kind("", name), role, side, associated=True))
+    return out
+
+
 def parse_row(line: int, raw: dict[str, str], taxonomy: dict[str, str]) -> EventRow | Rejected:
     """One CSV record → an EventRow, or a rejection saying why."""
     row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
@@ -151,8 +186,8 @@ def parse_row(line: int, raw: dict[str, str], taxonomy: dict[str, str]) -> Event
     try:
         lat = _float(row.get("latitude", ""), -90, 90, "latitude")
         lon = _float(row.get("longitude", ""), -180, 180, "longitude")
-        fatalities = int(row["fatalities"]) if row.get("fatalities") else None
-        version = int(row["timestamp"]) if row.get("timestamp") else None
+        fatalities = _int(row, "fatalities")
+        version = _int(row, "timestamp")
     except ValueError as exc:
         return Rejected(line, str(exc))
     if (lat is None) != (lon is None):
@@ -163,26 +198,18 @@ def parse_row(line: int, raw: dict[str, str], taxonomy: dict[str, str]) -> Event
     earliest, latest = date_range(day, precision)
     cc = country_code(row.get("iso", ""), row["country"])
     notes = row.get("notes") or None
-    weapon = WEAPONS.get(sub, "UNKNOWN")
-    if sub == "AIR_DRONE_STRIKE":
-        weapon = "DRONE" if notes and "drone" in notes.lower() else "AIRSTRIKE"
-    kind1 = INTER_KINDS.get(row.get("inter1", ""), "OTHER")
-    kind2 = INTER_KINDS.get(row.get("inter2", ""), "OTHER")
-    participants = [
-        (name, kind1, "PERPETRATOR")
-        for name in [row.get("actor1", ""), *split_list(row.get("assoc_actor_1", ""))]
-        if name
-    ] + [
-        (name, kind2, "TARGET")
-        for name in [row.get("actor2", ""), *split_list(row.get("assoc_actor_2", ""))]
-        if name
-    ]
-    summary = notes or f"{row['sub_event_type']} in {row['location']}, {row['country']}"
+    weapon, outcome = weapon_and_outcome(sub, notes)
+    geo = GEO_PRECISION.get(row.get("geo_precision", ""), "UNKNOWN")
+    a1 = _optional(row, "admin1")
+    a1_code = admin1_code(cc, a1)
+    targeting = row.get("civilian_targeting")
+    own = _OWN_ID.match(row["event_id_cnty"])
     return EventRow(
         line=line,
-        system="acled",
-        external_id=row["event_id_cnty"],
+        system="sitrep" if own else "acled",
+        external_id=own.group(1) if own else row["event_id_cnty"],
         version=version,
+        own_id=int(own.group(1)) if own else None,
         incident={
             "occurred_on": day,
             "date_earliest": earliest,
@@ -191,36 +218,49 @@ def parse_row(line: int, raw: dict[str, str], taxonomy: dict[str, str]) -> Event
             "event_type": event_type,
             "sub_event_type": sub,
             "weapon": weapon,
+            "outcome": outcome,
             "killed_low": fatalities,
             "killed_best": fatalities,
             "killed_high": fatalities,
-            "summary": summary,
+            "summary": notes or f"{row['sub_event_type']} in {row['location']}, {row['country']}",
             "notes": notes,
             "tags": split_list(row.get("tags", "")),
+            "latitude": lat,
+            "longitude": lon,
+            "geo_precision": geo,
+            "admin1_code": a1_code,
+            "admin1_name": a1,
+            "admin2_name": _optional(row, "admin2"),
+            "admin3_name": _optional(row, "admin3"),
+            "place_name": row["location"],
+            "country_name": row["country"],
+            "region": _optional(row, "region"),
+            "disorder_type": _optional(row, "disorder_type"),
+            "inter1": _optional(row, "inter1"),
+            "inter2": _optional(row, "inter2"),
+            "interaction": _optional(row, "interaction"),
+            "civilian_targeting": None if targeting is None else bool(targeting),
+            "source_scale": _optional(row, "source_scale"),
         },
         location=LocationSpec(
             name=row["location"],
             country_code=cc,
             latitude=lat,
             longitude=lon,
-            geo_precision=GEO_PRECISION.get(row.get("geo_precision", ""), "UNKNOWN"),
-            admin1_name=row.get("admin1") or None,
-            admin2_name=row.get("admin2") or None,
+            geo_precision=geo,
+            admin1_code=a1_code,
+            admin1_name=a1,
+            admin2_name=_optional(row, "admin2"),
+            kind=kind_of(row["location"]),
         ),
-        participants=participants,
+        participants=_participants(row, event_type, sub),
         sources=[SourceSpec(publisher=p) for p in split_list(row.get("source", ""))],
     )
 
 
 def parse(lines: Iterable[str], taxonomy: dict[str, str]) -> Iterator[EventRow | Rejected]:
     """Stream a CSV text (an open file) into rows; line numbers are the file's lines."""
-    reader = csv.DictReader(lines)
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        yield Rejected(1, f"not an ACLED CSV: missing columns {', '.join(missing)}")
-        return
-    start = 2
-    for raw in reader:
-        yield parse_row(start, raw, taxonomy)
-        start = reader.line_num + 1
+    reader = files.dict_reader(lines)
+    files.require(reader, REQUIRED, "an ACLED CSV")
+    for line, raw in files.records(reader):
+        yield parse_row(line, raw, taxonomy)

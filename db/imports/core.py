@@ -3,27 +3,37 @@
 Parsers turn each CSV row into an ``EventRow`` (or a rejection with its line number).
 ``import_events`` consumes them as a stream, in batches; each batch is one transaction
 of set-based statements (``unnest``), so memory stays flat and the rate does not
-depend on per-row round trips. Actors, locations and sources already known are reused
-(by name or alias; locations also by coordinates), and an incident already imported
-(same ``(system, external_id)``) is updated only when the row's ``version`` (ACLED
-``timestamp``) is newer: re-importing the same file changes nothing. Every created or
-updated record is recorded in the change log, like a mutation.
+depend on per-row round trips. References are resolved by ``db/imports/resolve.py``
+(actors through the crosswalk and ``sitrep_norm``, locations by name and distance,
+sources by publisher and title). An incident already imported (same ``(system,
+external_id)``) is updated only when the row's ``version`` is newer (ACLED
+``timestamp``) or, for datasets without one (UCDP), different: re-importing the same
+file changes nothing. Every created or updated record is recorded in the change log,
+like a mutation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 
 from db import changelog, images
 from db.core import Db
+from db.imports.resolve import Caches, actor_ids, location_ids, source_ids
+from db.imports.rows import (  # re-exported: the parsers' and importers' types
+    EventRow,
+    InvalidFile,
+    LocationSpec,
+    ParticipantSpec,
+    Rejected,
+    Report,
+    SourceSpec,
+)
 from db.transaction import Tx, transaction
 from db.viewer import Viewer
 
@@ -31,220 +41,40 @@ BATCH_SIZE = 1000
 
 INCIDENT_COLUMNS = (
     "occurred_on", "date_earliest", "date_latest", "time_precision", "location_id",
-    "event_type", "sub_event_type", "weapon", "killed_low", "killed_best", "killed_high",
-    "summary", "notes", "tags", "status",
+    "event_type", "sub_event_type", "weapon", "outcome", "killed_low", "killed_best",
+    "killed_high", "summary", "notes", "tags", "status",
+    "latitude", "longitude", "geo_precision", "admin1_code", "admin1_name", "admin2_name",
+    "admin3_name", "place_name", "country_name", "region", "where_description",
+    "disorder_type", "inter1", "inter2", "interaction", "civilian_targeting", "source_scale",
+    "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "date_prec", "where_prec",
+    "event_clarity", "conflict_id", "dyad_id", "side_a_id", "side_b_id", "relid",
+    "number_of_sources",
 )  # fmt: skip
 _TYPES = (
-    "date", "date", "date", "text", "bigint", "text", "text", "text", "int", "int", "int",
-    "text", "text", "text", "text",
+    "date", "date", "date", "text", "bigint", "text", "text", "text", "text", "int", "int",
+    "int", "text", "text", "text", "text",
+    "float8", "float8", "text", "text", "text", "text",
+    "text", "text", "text", "text", "text",
+    "text", "text", "text", "text", "boolean", "text",
+    "int", "int", "int", "int", "smallint", "smallint",
+    "smallint", "int", "int", "int", "int", "text",
+    "int",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class LocationSpec:
-    name: str
-    country_code: str | None
-    latitude: float | None
-    longitude: float | None
-    geo_precision: str = "UNKNOWN"
-    admin1_name: str | None = None
-    admin2_name: str | None = None
-    kind: str = "TOWN"
-
-    def match_keys(self) -> list[tuple[Any, ...]]:
-        out: list[tuple[Any, ...]] = [("name", self.name.lower(), self.country_code)]
-        if self.latitude is not None and self.longitude is not None:
-            out.append(("xy", round(self.latitude, 4), round(self.longitude, 4), self.country_code))
-        return out
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    publisher: str
-    title: str | None = None
-    note: str | None = None
-    published_at: dt.datetime | None = None
-    kind: str = "NEWS_ARTICLE"
-
-    def key(self) -> tuple[str, str]:
-        return (self.publisher.lower(), (self.title or "").lower())
-
-
-@dataclass(frozen=True)
-class EventRow:
-    line: int
-    system: str
-    external_id: str
-    version: int | None
-    incident: dict[str, Any]  # INCIDENT_COLUMNS except location_id and status
-    location: LocationSpec
-    participants: list[tuple[str, str, str]]  # (actor name, actor kind, role)
-    sources: list[SourceSpec]
-
-
-@dataclass(frozen=True)
-class Rejected:
-    line: int
-    reason: str
-
-
-@dataclass
-class Report:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def rows(self) -> int:
-        return self.created + self.updated + self.unchanged + len(self.rejected)
-
-    def as_dict(self, max_rejections: int = 1000) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": len(self.rejected),
-            "rejections": [
-                {"line": r.line, "reason": r.reason} for r in self.rejected[:max_rejections]
-            ],
-        }
-
+_DEFAULTS = {"outcome": "UNKNOWN"}
+# Statistics lag behind tables that grow during an import. JIT-compiling these short
+# statements costs more than running them; a small-looking table would be scanned,
+# normalising every name (``unaccent``) for every name looked up, instead of using the
+# ``sitrep_norm`` btree indexes (a bitmap scan would pick the trigram index, slow for
+# equality). Every statement of an import finds its rows by key or normalised name.
+PLANNER_SETTINGS = (
+    "set local jit = off; set local enable_seqscan = off; set local enable_bitmapscan = off"
+)
 
 Progress = Callable[[int], None]
-
-
-@dataclass
-class _Caches:
-    actors: dict[str, int] = field(default_factory=dict)
-    locations: dict[tuple[Any, ...], int] = field(default_factory=dict)
-    sources: dict[tuple[str, str], int] = field(default_factory=dict)
-
-
-async def _actor_ids(tx: Tx, caches: _Caches, wanted: dict[str, str]) -> None:
-    """Resolve actor names (name or alias, case-insensitive); create the unknown ones."""
-    missing = [n for n in wanted if n.lower() not in caches.actors]
-    if not missing:
-        return
-    lowered = sorted({n.lower() for n in missing})
-    for r in await tx.db.fetch(
-        "select lower(name) as k, min(id) as id from actor where lower(name) = any($1::text[]) "
-        "and status <> 'RETRACTED' group by 1 union all "
-        "select lower(x.alias), min(x.actor_id) from actor_alias x join actor a on a.id = "
-        "x.actor_id where lower(x.alias) = any($1::text[]) and a.status <> 'RETRACTED' group by 1",
-        lowered,
-    ):
-        caches.actors.setdefault(r["k"], r["id"])
-    new: dict[str, tuple[str, str]] = {}
-    for n in missing:
-        if n.lower() not in caches.actors:
-            new.setdefault(n.lower(), (n, wanted[n]))
-    if not new:
-        return
-    names = [v[0] for v in new.values()]
-    kinds = [v[1] for v in new.values()]
-    rows = await tx.db.fetch(
-        "insert into actor (name, kind) select * from unnest($1::text[], $2::text[]) "
-        "returning id, lower(name) as k",
-        names,
-        kinds,
-    )
-    for r in rows:
-        caches.actors[r["k"]] = r["id"]
-    await _record_created(tx, "Actor", [r["id"] for r in rows])
-
-
-async def _location_ids(tx: Tx, caches: _Caches, specs: list[LocationSpec]) -> None:
-    todo = [s for s in specs if not any(k in caches.locations for k in s.match_keys())]
-    if not todo:
-        return
-    names = sorted({s.name.lower() for s in todo})
-    for r in await tx.db.fetch(
-        "select l.id, lower(l.name) as k, l.country_code, l.latitude, l.longitude from location l "
-        "where l.status <> 'RETRACTED' and (lower(l.name) = any($1::text[]) or l.id in "
-        "(select location_id from location_alias where lower(alias) = any($1::text[]))) "
-        "order by l.id",
-        names,
-    ):
-        caches.locations.setdefault(("name", r["k"], r["country_code"]), r["id"])
-        if r["latitude"] is not None:
-            xy = ("xy", round(r["latitude"], 4), round(r["longitude"], 4), r["country_code"])
-            caches.locations.setdefault(xy, r["id"])
-    aliases = await tx.db.fetch(
-        "select x.location_id, lower(x.alias) as k, l.country_code from location_alias x "
-        "join location l on l.id = x.location_id where lower(x.alias) = any($1::text[]) "
-        "and l.status <> 'RETRACTED'",
-        names,
-    )
-    for r in aliases:
-        caches.locations.setdefault(("name", r["k"], r["country_code"]), r["location_id"])
-    create: dict[tuple[Any, ...], LocationSpec] = {}
-    for s in todo:
-        if not any(k in caches.locations for k in s.match_keys()):
-            create.setdefault(s.match_keys()[0], s)
-    if not create:
-        return
-    specs_new = list(create.values())
-    rows = await tx.db.fetch(
-        "insert into location (name, kind, country_code, latitude, longitude, geo_precision, "
-        "admin1_name, admin2_name) select a, b, c, d, e, f, g, h from unnest($1::text[], "
-        "$2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[], "
-        "$8::text[]) with ordinality as u(a, b, c, d, e, f, g, h, n) order by n returning id",
-        [s.name for s in specs_new],
-        [s.kind for s in specs_new],
-        [s.country_code for s in specs_new],
-        [s.latitude for s in specs_new],
-        [s.longitude for s in specs_new],
-        [s.geo_precision for s in specs_new],
-        [s.admin1_name for s in specs_new],
-        [s.admin2_name for s in specs_new],
-    )
-    # RETURNING follows the insertion order of the ordered select.
-    for s, r in zip(specs_new, rows, strict=True):
-        for k in s.match_keys():
-            caches.locations.setdefault(k, r["id"])
-    await _record_created(tx, "Location", [r["id"] for r in rows])
-
-
-def _location_id(caches: _Caches, spec: LocationSpec) -> int:
-    for k in spec.match_keys():
-        if k in caches.locations:
-            return caches.locations[k]
-    raise KeyError(spec)
-
-
-async def _source_ids(tx: Tx, caches: _Caches, specs: list[SourceSpec]) -> None:
-    todo = {s.key(): s for s in specs if s.key() not in caches.sources}
-    if not todo:
-        return
-    for r in await tx.db.fetch(
-        "select min(id) as id, lower(publisher) as p, lower(coalesce(title, '')) as t "
-        "from source where lower(publisher) = any($1::text[]) and status <> 'RETRACTED' "
-        "group by 2, 3",
-        sorted({k[0] for k in todo}),
-    ):
-        caches.sources.setdefault((r["p"], r["t"]), r["id"])
-    new = [s for k, s in todo.items() if k not in caches.sources]
-    if not new:
-        return
-    rows = await tx.db.fetch(
-        "insert into source (kind, publisher, title, note, published_at) select a, b, c, d, e "
-        "from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) "
-        "with ordinality as u(a, b, c, d, e, n) order by n returning id",
-        [s.kind for s in new],
-        [s.publisher for s in new],
-        [s.title for s in new],
-        [s.note for s in new],
-        [s.published_at for s in new],
-    )
-    for s, r in zip(new, rows, strict=True):
-        caches.sources[s.key()] = r["id"]
-    await _record_created(tx, "Source", [r["id"] for r in rows])
-
-
-async def _record_created(tx: Tx, entity: str, ids: list[int]) -> None:
-    changelog.record_deferred(tx, entity, ids, "CREATE")
+__all__ = [
+    "BATCH_SIZE", "EventRow", "InvalidFile", "LocationSpec", "ParticipantSpec", "Progress",
+    "Rejected", "Report", "SourceSpec", "chunks", "import_events",
+]  # fmt: skip
 
 
 def _columns(rows: list[EventRow], location_ids: list[int]) -> list[list[Any]]:
@@ -258,7 +88,8 @@ def _columns(rows: list[EventRow], location_ids: list[int]) -> list[list[Any]]:
             # text[][] cannot be ragged: pass each list as one text and split it in SQL.
             cols.append(["\x1f".join(r.incident.get("tags") or []) for r in rows])
         else:
-            cols.append([r.incident.get(c) for r in rows])
+            default = _DEFAULTS.get(c)
+            cols.append([r.incident.get(c, default) for r in rows])
     return cols
 
 
@@ -278,29 +109,16 @@ def _select(first_param: int) -> str:
 _VALUES = ", ".join(f"v.c{n}" for n in range(len(INCIDENT_COLUMNS)))
 
 
-async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) -> None:
-    # Statistics lag behind a fast-growing table: JIT-compiling these short statements
-    # costs more than running them.
-    await tx.db.execute("set local jit = off")
-    # 1. references
-    wanted: dict[str, str] = {}
-    for r in rows:
-        for name, kind, _ in r.participants:
-            wanted.setdefault(name, kind)
-    await _actor_ids(tx, caches, wanted)
-    await _location_ids(tx, caches, [r.location for r in rows])
-    await _source_ids(tx, caches, [s for r in rows for s in r.sources])
-    # 2. which rows are new, newer, or unchanged (the last row wins within a file)
-    latest: dict[tuple[str, str], EventRow] = {}
-    for r in rows:
-        key = (r.system, r.external_id)
-        if key in latest and (latest[key].version or 0) > (r.version or 0):
-            report.unchanged += 1
-            continue
-        if key in latest:
-            report.unchanged += 1
-        latest[key] = r
-    existing = {
+def _is_newer(row: EventRow, stored: int | None) -> bool:
+    if row.version_is_hash:
+        return row.version is not None and row.version != stored
+    return (row.version or 0) > (stored or 0)
+
+
+async def _existing(tx: Tx, latest: dict[tuple[str, str], EventRow]) -> dict[Any, Any]:
+    """(system, external id) → (incident id, stored version) of rows already imported;
+    a Sitrep export's own ids are this database's incidents."""
+    found = {
         (x["system"], x["external_id"]): (x["incident_id"], x["source_version"])
         for x in await tx.db.fetch(
             "select e.system, e.external_id, e.incident_id, e.source_version "
@@ -310,13 +128,49 @@ async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) 
             [k[1] for k in latest],
         )
     }
+    own = {k: r.own_id for k, r in latest.items() if r.own_id is not None and k not in found}
+    if own:
+        known = {
+            x[0]
+            for x in await tx.db.fetch(
+                "select id from incident where id = any($1::bigint[])", list(own.values())
+            )
+        }
+        # our own export: the incident is what it was; the row changes nothing
+        found.update({k: (pk, None) for k, pk in own.items() if pk in known})
+    return found
+
+
+async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -> None:
+    await tx.db.execute(PLANNER_SETTINGS)
+    # 1. which rows are new, newer, or unchanged (the last row wins within a file)
+    latest: dict[tuple[str, str], EventRow] = {}
+    for r in rows:
+        key = (r.system, r.external_id)
+        if key in latest and not _is_newer(r, latest[key].version):
+            report.unchanged += 1
+            continue
+        if key in latest:
+            report.unchanged += 1
+        latest[key] = r
+    existing = await _existing(tx, latest)
     new = [r for k, r in latest.items() if k not in existing]
     newer = [
         (existing[k][0], r)
         for k, r in latest.items()
-        if k in existing and (r.version or 0) > (existing[k][1] or 0)
+        if k in existing and r.own_id is None and _is_newer(r, existing[k][1])
     ]
     report.unchanged += len(latest) - len(new) - len(newer)
+    # 2. references of the rows that are written (an unchanged row creates nothing)
+    written = new + [r for _, r in newer]
+    wanted: dict[str, str] = {}
+    for r in written:
+        for p in r.participants:
+            if wanted.get(p.name, "OTHER") == "OTHER":
+                wanted[p.name] = p.kind
+    await actor_ids(tx, caches, wanted, report)
+    await location_ids(tx, caches, [r.location for r in written])
+    await source_ids(tx, caches, [s for r in written for s in r.sources])
     # 3. incidents
     new_ids: list[int] = []
     if new:
@@ -328,7 +182,7 @@ async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) 
                 len(new),
             )
         ]
-        loc_ids = [_location_id(caches, r.location) for r in new]
+        loc_ids = [caches.locations[r.location] for r in new]
         await tx.db.execute(
             f"insert into incident (id, {', '.join(INCIDENT_COLUMNS)}) overriding system value "
             f"select k.id, {_VALUES} from unnest($1::bigint[]) with ordinality k(id, n) "
@@ -355,15 +209,15 @@ async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) 
             f"from unnest($1::bigint[]) with ordinality k(id, n) join ({_select(2)}) v using (n) "
             "where i.id = k.id",
             ids,
-            *_columns(rows_, [_location_id(caches, r.location) for r in rows_]),
+            *_columns(rows_, [caches.locations[r.location] for r in rows_]),
         )
         await tx.db.execute(
             "update incident_external_id e set source_version = v.version from "
-            "unnest($1::bigint[], $2::bigint[]) v(id, version) where e.incident_id = v.id "
-            "and e.system = $3",
+            "unnest($1::bigint[], $2::bigint[], $3::text[]) v(id, version, system) "
+            "where e.incident_id = v.id and e.system = v.system",
             ids,
             [r.version for r in rows_],
-            rows_[0].system,
+            [r.system for r in rows_],
         )
         await tx.db.execute(
             "delete from incident_participant where incident_id = any($1::bigint[])", ids
@@ -373,34 +227,40 @@ async def _batch(tx: Tx, caches: _Caches, rows: list[EventRow], report: Report) 
         )
     # 4. participants and sources of new and updated incidents
     pairs = list(zip(new_ids, new, strict=True)) + newer
-    p_inc, p_actor, p_role = [], [], []
-    s_inc, s_src = [], []
+    p_cols: list[list[Any]] = [[], [], [], [], [], []]
+    s_inc, s_src, s_pos = [], [], []
     for pk, r in pairs:
         seen: set[tuple[int, str]] = set()
-        for name, _, role in r.participants:
-            link = (caches.actors[name.lower()], role)
+        for p in r.participants:
+            link = (caches.actors[p.name], p.role)
             if link not in seen:
                 seen.add(link)
-                p_inc.append(pk)
-                p_actor.append(link[0])
-                p_role.append(role)
-        for sid in sorted({caches.sources[s.key()] for s in r.sources}):
-            s_inc.append(pk)
-            s_src.append(sid)
-    if p_inc:
+                for col, v in zip(
+                    p_cols, (pk, link[0], p.role, p.side, p.associated, p.name), strict=True
+                ):
+                    col.append(v)
+        taken: set[int] = set()
+        for position, s in enumerate(r.sources, start=1):
+            sid = caches.sources[s.key()]
+            if sid not in taken:
+                taken.add(sid)
+                s_inc.append(pk)
+                s_src.append(sid)
+                s_pos.append(position)
+    if p_cols[0]:
         await tx.db.execute(
-            "insert into incident_participant (incident_id, actor_id, role) "
-            "select * from unnest($1::bigint[], $2::bigint[], $3::text[])",
-            p_inc,
-            p_actor,
-            p_role,
+            "insert into incident_participant (incident_id, actor_id, role, side, associated, "
+            "reported_name) select * from unnest($1::bigint[], $2::bigint[], $3::text[], "
+            "$4::smallint[], $5::boolean[], $6::text[])",
+            *p_cols,
         )
     if s_inc:
         await tx.db.execute(
-            "insert into incident_source (incident_id, source_id) "
-            "select * from unnest($1::bigint[], $2::bigint[])",
+            "insert into incident_source (incident_id, source_id, position) "
+            "select * from unnest($1::bigint[], $2::bigint[], $3::smallint[])",
             s_inc,
             s_src,
+            s_pos,
         )
     # 5. history: the after images are taken by the change-log insert itself (flush)
     changelog.record_deferred(tx, "Incident", new_ids, "CREATE")
@@ -453,7 +313,7 @@ async def import_events(
 
     start = time.perf_counter()
     report = Report()
-    caches = _Caches()
+    caches = Caches()
     async for batch in _batches(items, batch_size):
         good = [x for x in batch if isinstance(x, EventRow)]
         report.rejected.extend(x for x in batch if isinstance(x, Rejected))
@@ -464,13 +324,13 @@ async def import_events(
             except (asyncpg.PostgresError, KeyError):
                 # The batch failed as a whole (a row the parser let through but the
                 # database refused): redo it row by row, rejecting only the bad rows.
-                caches = _Caches()
+                caches = Caches()
                 for row in good:
                     try:
                         async with transaction(db, viewer) as tx:
                             await _batch(tx, caches, [row], report)
                     except (asyncpg.PostgresError, KeyError) as exc:
-                        caches = _Caches()
+                        caches = Caches()
                         report.rejected.append(Rejected(row.line, f"database: {exc}"))
         if progress is not None:
             progress(len(batch))

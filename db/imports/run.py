@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import IO
 
 from db.core import Db
 from db.imports import acled, taxonomy, ucdp
 from db.imports.core import BATCH_SIZE, Progress, Report, import_events
+from db.imports.files import text_lines
 from db.viewer import Viewer
 
 FORMATS = ("acled", "ucdp", "json")
@@ -33,3 +35,23 @@ async def import_lines(
     else:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return await import_events(db, items, viewer=viewer, batch_size=batch_size, progress=progress)
+
+
+async def import_file(
+    db: Db,
+    fmt: str,
+    raw: IO[bytes],
+    viewer: Viewer,
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> Report:
+    """Import a binary (seekable) file: checked to be UTF-8 text first, so a file that is
+    not is refused as a whole (``InvalidFile``) before anything is written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    text = text_lines(raw)
+    try:
+        return await import_lines(db, fmt, text, viewer, batch_size=batch_size, progress=progress)
+    finally:
+        text.detach()  # the caller owns (and closes) the binary file

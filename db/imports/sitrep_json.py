@@ -107,8 +107,8 @@ _PARTS_SQL: dict[str, list[str]] = {
         "select e->>'system', e->>'external_id', (r->>'id')::bigint, "
         "(e->>'source_version')::bigint from jsonb_array_elements($1::jsonb) r, "
         "jsonb_array_elements(r->'external_ids') e on conflict do nothing",
-        "insert into incident_source (incident_id, source_id, note) select "
-        "(r->>'id')::bigint, (s->>'source_id')::bigint, s->>'note' "
+        "insert into incident_source (incident_id, source_id, note, position) select "
+        "(r->>'id')::bigint, (s->>'source_id')::bigint, s->>'note', (s->>'position')::smallint "
         "from jsonb_array_elements($1::jsonb) r, jsonb_array_elements(r->'sources') s "
         "on conflict do nothing",
     ],
@@ -141,9 +141,11 @@ async def _participants(tx: Tx, records: list[dict[str, Any]], report: Report) -
     befores = await snapshots(tx.db, "Incident", ids)
     await tx.db.execute(
         "insert into incident_participant (incident_id, actor_id, role, basis, "
-        "attributed_by_actor_id, source_id, statement_id, note) select "
-        "(r->>'incident_id')::bigint, p.actor_id, p.role, p.basis, p.attributed_by_actor_id, "
-        "p.source_id, p.statement_id, p.note from jsonb_array_elements($1::jsonb) r, "
+        "attributed_by_actor_id, source_id, statement_id, note, associated, side, "
+        "reported_name) select (r->>'incident_id')::bigint, p.actor_id, p.role, p.basis, "
+        "p.attributed_by_actor_id, p.source_id, p.statement_id, p.note, "
+        "coalesce(p.associated, false), p.side, p.reported_name "
+        "from jsonb_array_elements($1::jsonb) r, "
         "jsonb_populate_recordset(null::incident_participant, r->'list') p "
         "on conflict do nothing",
         records,

@@ -101,6 +101,16 @@ def incident(v: Mapping[str, Any], errors: Errors) -> None:
     estimate(v, errors, "killed")
     estimate(v, errors, "injured")
     non_negative(v, errors, "projectile_count")
+    # what imported rows say (writable as the place, acled and ucdp inputs)
+    coordinates(v, errors)
+    non_negative(v, errors, "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")
+    non_negative(v, errors, "number_of_sources")
+    for column, top in (("date_prec", 5), ("where_prec", 7), ("event_clarity", 2)):
+        if v.get(column) is not None and not 1 <= v[column] <= top:
+            errors.add(column, "OUT_OF_RANGE", f"Must be between 1 and {top}.")
+    code = v.get("admin1_code")
+    if code is not None and not ADMIN1.match(code):
+        errors.add("admin1_code", "INVALID_VALUE", "Expected an ISO 3166-2 code like IQ-AR.")
 
 
 def actor(v: Mapping[str, Any], errors: Errors) -> None:

@@ -161,6 +161,8 @@ def columns(obj: Any, entity: str) -> dict[str, Any]:
             continue
         if outer:
             v = None if v is None else getattr(v, _attribute(inner))
+            if isinstance(v, Enum):
+                v = value(v)
         elif spec.ref is not None:
             v = ref(v, spec.ref, ("input", field))
         elif isinstance(v, Enum):

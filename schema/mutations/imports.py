@@ -9,8 +9,10 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.file_uploads import Upload
 
-from db.imports.run import import_lines
+from db.imports.rows import InvalidFile
+from db.imports.run import import_file
 from schema.context import Info
+from schema.errors import SitrepError
 from schema.mutations.common import require
 
 
@@ -27,6 +29,17 @@ class ImportRejection:
     reason: str = strawberry.field(description="Why it was rejected.")
 
 
+@strawberry.type(
+    description="A new actor whose name is close to a known one's: not merged; the command "
+    "merges it if it is the same."
+)
+class PossibleDuplicate:
+    name: str = strawberry.field(description="The new actor's name.")
+    candidate: str = strawberry.field(description="The known actor it resembles.")
+    similarity: float = strawberry.field(description="Trigram similarity of the names, 0-1.")
+    merge: str = strawberry.field(description="The command that merges the two.")
+
+
 @strawberry.type(description="What an import did.")
 class ImportReport:
     created: int = strawberry.field(description="Records created.")
@@ -35,6 +48,9 @@ class ImportReport:
     rejected: int = strawberry.field(description="Rows rejected.")
     rejections: list[ImportRejection] = strawberry.field(
         description="The rejected rows (at most 1000), by line."
+    )
+    possible_duplicates: list[PossibleDuplicate] = strawberry.field(
+        description="New actors whose names resemble known ones (trigram similarity)."
     )
 
 
@@ -54,8 +70,10 @@ class ImportMutations:
         ctx = info.context
         raw: Any = file
         stream = raw.file if hasattr(raw, "file") else io.BytesIO(bytes(raw))
-        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-        report = await import_lines(ctx.db, str(format.value), text, ctx.viewer)
+        try:
+            report = await import_file(ctx.db, str(format.value), stream, ctx.viewer)
+        except InvalidFile as exc:
+            raise SitrepError(str(exc), code=exc.code) from None
         d = report.as_dict()
         return ImportReport(
             created=d["created"],
@@ -64,5 +82,14 @@ class ImportMutations:
             rejected=d["rejected"],
             rejections=[
                 ImportRejection(line=r["line"], reason=r["reason"]) for r in d["rejections"]
+            ],
+            possible_duplicates=[
+                PossibleDuplicate(
+                    name=x["name"],
+                    candidate=x["candidate"],
+                    similarity=x["similarity"],
+                    merge=x["merge"],
+                )
+                for x in d["possibleDuplicates"]
             ],
         )

@@ -16,6 +16,7 @@ from schema.enums import (
     ClaimStatus,
     Damage,
     EventType,
+    GeoPrecision,
     Outcome,
     ParticipantRole,
     RecordStatus,
@@ -37,6 +38,52 @@ class EstimateInput:
     low: int | None = strawberry.field(default=None, description="Lowest credible figure.")
     best: int | None = strawberry.field(default=None, description="Best estimate.")
     high: int | None = strawberry.field(default=None, description="Highest credible figure.")
+
+
+@strawberry.input(description="The place as a dataset gives it (replaces all of it).")
+class IncidentPlaceInput:
+    name: str | None = strawberry.field(default=None, description="Place name as given.")
+    latitude: float | None = strawberry.field(default=None, description="Latitude.")
+    longitude: float | None = strawberry.field(default=None, description="Longitude.")
+    geo_precision: GeoPrecision | None = strawberry.field(
+        default=None, description="Precision of the point."
+    )
+    country_name: str | None = strawberry.field(default=None, description="Country as named.")
+    region: str | None = strawberry.field(default=None, description="World region.")
+    admin1: str | None = strawberry.field(default=None, description="First-level division.")
+    admin1_code: str | None = strawberry.field(default=None, description="ISO 3166-2 code.")
+    admin2: str | None = strawberry.field(default=None, description="Second-level division.")
+    admin3: str | None = strawberry.field(default=None, description="Third-level division.")
+    description: str | None = strawberry.field(default=None, description="Place in words.")
+
+
+@strawberry.input(description="ACLED's coding (replaces all of it).")
+class AcledCodingInput:
+    disorder_type: str | None = strawberry.field(default=None, description="disorder_type.")
+    inter1: str | None = strawberry.field(default=None, description="inter1.")
+    inter2: str | None = strawberry.field(default=None, description="inter2.")
+    interaction: str | None = strawberry.field(default=None, description="interaction.")
+    civilian_targeting: bool | None = strawberry.field(
+        default=None, description="civilian_targeting."
+    )
+    source_scale: str | None = strawberry.field(default=None, description="source_scale.")
+
+
+@strawberry.input(description="UCDP GED's coding (replaces all of it).")
+class UcdpCodingInput:
+    deaths_a: int | None = strawberry.field(default=None, description="deaths_a.")
+    deaths_b: int | None = strawberry.field(default=None, description="deaths_b.")
+    deaths_civilians: int | None = strawberry.field(default=None, description="deaths_civilians.")
+    deaths_unknown: int | None = strawberry.field(default=None, description="deaths_unknown.")
+    date_precision: int | None = strawberry.field(default=None, description="date_prec, 1-5.")
+    where_precision: int | None = strawberry.field(default=None, description="where_prec, 1-7.")
+    event_clarity: int | None = strawberry.field(default=None, description="event_clarity, 1-2.")
+    conflict_id: int | None = strawberry.field(default=None, description="conflict_new_id.")
+    dyad_id: int | None = strawberry.field(default=None, description="dyad_new_id.")
+    side_a_id: int | None = strawberry.field(default=None, description="side_a_new_id.")
+    side_b_id: int | None = strawberry.field(default=None, description="side_b_new_id.")
+    relid: str | None = strawberry.field(default=None, description="relid.")
+    number_of_sources: int | None = strawberry.field(default=None, description="number_of_sources.")
 
 
 @strawberry.input(description="An identifier of the incident in another dataset.")
@@ -114,6 +161,11 @@ class IncidentInput:
     notes: str | None = strawberry.field(default=UNSET, description="Longer notes.")
     tags: list[str] | None = strawberry.field(default=UNSET, description="Free tags.")
     status: RecordStatus | None = fields.status()
+    place: IncidentPlaceInput | None = strawberry.field(
+        default=UNSET, description="The place as a dataset gives it."
+    )
+    acled: AcledCodingInput | None = strawberry.field(default=UNSET, description="ACLED coding.")
+    ucdp: UcdpCodingInput | None = strawberry.field(default=UNSET, description="UCDP coding.")
     external_ids: list[ExternalIdInput] | None = strawberry.field(
         default=UNSET, description="Identifiers in other datasets (replaces the list)."
     )

@@ -22,7 +22,7 @@ STORED: dict[str, list[tuple[str, str]]] = {
     "ChangeOperation": [("change_log", "operation")],
     "ClaimStatus": [("incident", "claim_status")],
     "Damage": [("incident", "damage")],
-    "GeoPrecision": [("location", "geo_precision")],
+    "GeoPrecision": [("location", "geo_precision"), ("incident", "geo_precision")],
     "LocationKind": [("location", "kind")],
     "MediaKind": [("source_media", "kind")],
     "Outcome": [("incident", "outcome")],

@@ -57,18 +57,25 @@ async def test_acled_import_reimport_and_newer_rows(
         'On 4 January 2024, the Islamic Resistance in Iraq launched a drone at "Ain al-Asad" '
         "base; intercepted."
     )  # the CSV's doubled quotes, unquoted
-    assert (inc["loc"], inc["country_code"]) == ("Ain al-Asad Airbase", "IQ")
+    # the demo's air base (alias "Ain Al Asad airbase", 1.6 km away) is the same place
+    assert (inc["loc"], inc["country_code"]) == (d.AIN_AL_ASAD, "IQ")
+    assert (inc["place_name"], inc["latitude"], inc["admin2_name"]) == (
+        "Ain al-Asad Airbase",
+        33.8003,
+        "Heet",
+    )
     roles = await conn.fetch(
-        "select a.name, p.role from incident_participant p join actor a on a.id = p.actor_id "
-        "where p.incident_id = $1 order by a.name",
+        "select a.name, p.role, p.associated from incident_participant p join actor a "
+        "on a.id = p.actor_id where p.incident_id = $1 order by a.name",
         inc["id"],
     )
-    # "Kata'ib Hizballah" is an alias of the demo actor: reused, not duplicated
+    # "Kata'ib Hizballah" is an alias of the demo actor, ACLED's US forces are the demo's
+    # through the crosswalk: reused, not duplicated
     assert [tuple(r) for r in roles] == [
-        ("Harakat al-Nujaba", "PERPETRATOR"),
-        ("Islamic Resistance in Iraq", "PERPETRATOR"),
-        (d.KH, "PERPETRATOR"),
-        ("Military Forces of the United States (2021-)", "TARGET"),
+        ("Harakat al-Nujaba", "PERPETRATOR", True),
+        ("Islamic Resistance in Iraq", "PERPETRATOR", False),
+        (d.KH, "PERPETRATOR", True),
+        (d.US_FORCES, "TARGET", False),
     ]
     assert await conn.fetchval("select count(*) from actor where name = 'Kata''ib Hizballah'") == 0
     week = await conn.fetchrow(
@@ -194,10 +201,6 @@ async def test_csv_export_in_acled_order(conn: asyncpg.Connection, db: Connectio
     published = await conn.fetchval("select count(*) from incident where status = 'PUBLISHED'")
     assert n == len(rows) == published
     (row,) = [dict(zip(header, r, strict=True)) for r in rows if r[0] == "IRQ90001"]
-    updated = await conn.fetchval(
-        "select extract(epoch from i.updated_at)::bigint from incident i join incident_external_id "
-        "e on e.incident_id = i.id where e.system = 'acled' and e.external_id = 'IRQ90001'"
-    )
     notes = 'On 4 January 2024, the Islamic Resistance in Iraq launched a drone at "Ain al-Asad"'
     assert row == {
         **dict.fromkeys(header, ""),
@@ -207,10 +210,15 @@ async def test_csv_export_in_acled_order(conn: asyncpg.Connection, db: Connectio
         "time_precision": "1",
         "event_type": "Explosions/Remote violence",
         "sub_event_type": "Air/drone strike",
+        "disorder_type": "Political violence",
         "actor1": "Islamic Resistance in Iraq",
-        "assoc_actor_1": f"{d.KH}; Harakat al-Nujaba",
+        "assoc_actor_1": "Kata'ib Hizballah; Harakat al-Nujaba",
+        "inter1": "3",
         "actor2": "Military Forces of the United States (2021-)",
+        "inter2": "8",
+        "interaction": "38",
         "iso": "368",
+        "region": "Middle East",
         "country": "Iraq",
         "admin1": "Al Anbar",
         "admin2": "Heet",
@@ -219,9 +227,10 @@ async def test_csv_export_in_acled_order(conn: asyncpg.Connection, db: Connectio
         "longitude": "42.4411",
         "geo_precision": "1",
         "source": "Reuters; Al Mayadeen",
+        "source_scale": "International-National",
         "notes": notes + " base; intercepted.",
         "fatalities": "0",
-        "timestamp": str(updated),
+        "timestamp": "1704500000",  # ACLED's own, not Sitrep's last change
     }
 
 

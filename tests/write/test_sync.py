@@ -181,7 +181,7 @@ async def _image(
         image["sources"] = [
             dict(r)
             for r in await conn.fetch(
-                "select source_id, note from incident_source where incident_id = $1 "
+                "select source_id, note, position from incident_source where incident_id = $1 "
                 "and source_id = any($2::bigint[]) order by source_id",
                 pk,
                 sources,
@@ -467,6 +467,9 @@ async def test_removing_a_cited_statement_updates_the_citing_incident(gql: Gql) 
             "source_id": None,
             "statement_id": None,
             "note": None,
+            "associated": False,
+            "side": None,
+            "reported_name": None,
         }
     ]
 
