@@ -43,9 +43,7 @@ def _near_source(q: NearQuery, c: Compiler) -> tuple[str, str]:
         f"(select l.id, {dist} as distance_km from location l "
         f"where {c.visible('l')} and {within}) d"
     )
-    where = c.visible("i")
-    if q.filter is not None:
-        where += " and " + incident_where(q.filter, c, "i")
+    where = c.visible("i") + " and " + incident_where(q.filter or IncidentFilter(), c, "i")
     return f"incident i join {near} on d.id = i.location_id", where
 
 
@@ -112,9 +110,7 @@ class FeatureRow:
 
 def features_sql(c: Compiler, f: IncidentFilter | None) -> str:
     """Visible incidents matching ``f``, newest first, with their visible location."""
-    where = c.visible("i")
-    if f is not None:
-        where += " and " + incident_where(f, c, "i")
+    where = c.visible("i") + " and " + incident_where(f or IncidentFilter(), c, "i")
     return (
         "select i.id, i.occurred_on, i.date_earliest, i.date_latest, i.event_type, "
         "i.sub_event_type, i.weapon, i.outcome, i.claim_status, i.projectile_count, "

@@ -116,3 +116,21 @@ async def source_ids(db: Db, viewer: Viewer, incident_ids: Sequence[int]) -> dic
     for r in await db.fetch(sql, *c.params.args):
         out.setdefault(r["incident_id"], []).append(r["source_id"])
     return out
+
+
+async def same_event_ids(
+    db: Db, viewer: Viewer, incident_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    """The other visible records of each incident's event (its cluster), canonical first."""
+    c = Compiler(viewer)
+    sql = (
+        "select m.incident_id as parent, o.incident_id from event_cluster_member m "
+        "join event_cluster_member o on o.cluster_id = m.cluster_id "
+        "and o.incident_id <> m.incident_id join incident x on x.id = o.incident_id "
+        f"where m.incident_id = any({c(list(incident_ids))}::bigint[]) and {c.visible('x')} "
+        "order by m.incident_id, o.rank"
+    )
+    out: dict[int, list[int]] = {}
+    for r in await db.fetch(sql, *c.params.args):
+        out.setdefault(r["parent"], []).append(r["incident_id"])
+    return out

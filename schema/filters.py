@@ -16,6 +16,7 @@ from schema.enums import (
     Basis,
     ClaimStatus,
     DateMatch,
+    Duplicates,
     EventType,
     LocationKind,
     Outcome,
@@ -374,6 +375,11 @@ class IncidentFilter:
     updated_since: dt.datetime | None = strawberry.field(
         default=None, description="Changed at or after this time (for sync)."
     )
+    duplicates: Duplicates = strawberry.field(
+        default=Duplicates.COLLAPSE,
+        description="Records linked as one event (`Incident.sameEventAs`): counted once "
+        "(COLLAPSE, the default) or each (INCLUDE). Read at the top level of a filter only.",
+    )
     and_: list[IncidentFilter] | None = strawberry.field(
         default=None, name="and", description="All of these."
     )
@@ -408,6 +414,7 @@ class IncidentFilter:
                 else None
             ),
             updated_since=self.updated_since,
+            duplicates=self.duplicates.value,
             and_=tuple(x.to_db() for x in self.and_ or ()),
             or_=tuple(x.to_db() for x in self.or_ or ()),
             not_=self.not_.to_db() if self.not_ else None,
