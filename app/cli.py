@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from app.import_cli import register as _register_write_path_commands
+from app.sync_cli import register as _register_sync_commands
 from app.settings import get_settings
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ demo_cli = typer.Typer(help="The demo dataset from the seed article.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
 _register_write_path_commands(cli)
+_register_sync_commands(cli)
 
 
 def _server_url() -> str:

@@ -35,7 +35,9 @@ DATE_SLACK_DAYS = 1
 THRESHOLD = 0.6
 VIOLENT = frozenset({"BATTLES", "EXPLOSIONS_REMOTE_VIOLENCE", "VIOLENCE_AGAINST_CIVILIANS"})
 # Which member ranks first (the canonical record): hand-entered, then ACLED, then UCDP.
+# Any other external-id system (or none) counts as hand-entered.
 ORIGIN_ORDER = ("hand", "acled", "ucdp", "ucdp_candidate")
+DATASETS = ORIGIN_ORDER[1:]
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,7 @@ class Cluster:
 
     def ranked(self) -> list[Record]:
         def key(r: Record) -> tuple[bool, int, int]:
-            origin = ORIGIN_ORDER.index(r.origin) if r.origin in ORIGIN_ORDER else 99
-            return (not r.published, origin, r.id)
+            return (not r.published, ORIGIN_ORDER.index(r.origin), r.id)
 
         return sorted(self.members, key=key)
 

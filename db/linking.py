@@ -31,13 +31,13 @@ _TOLERANCE = (
     unknown=link_score.TOLERANCE_KM["UNKNOWN"],
 )
 
-# The records to judge: not retracted, with a point; origin = the first external-id
-# system (or "hand"); actors by id and by normalised name; one affiliation hop.
+# The records to judge: not retracted, with a point; origin = the first dataset among
+# its external-id systems (or "hand"); actors by id and by normalised name; one affiliation hop.
 _RECORDS = f"""
 select i.id, i.status = 'PUBLISHED' as published, i.occurred_on, i.date_earliest,
        i.date_latest, i.event_type, i.killed_best,
        coalesce((select min(e.system) from incident_external_id e
-                 where e.incident_id = i.id), 'hand') as origin,
+                 where e.incident_id = i.id and e.system = any($3::text[])), 'hand') as origin,
        l.latitude, l.longitude, {_TOLERANCE} as tolerance,
        coalesce((select array_agg(distinct '#' || p.actor_id) || array_agg(distinct
                  sitrep_norm(a.name)) from incident_participant p join actor a
@@ -122,7 +122,10 @@ async def _candidates(
 ) -> tuple[dict[int, Record], list[tuple[int, int, float]]]:
     pairs = await db.fetch(_PAIRS, ids)
     involved = sorted({p["a"] for p in pairs} | {p["b"] for p in pairs})
-    records = {r["id"]: _record(r) for r in await db.fetch(_RECORDS, involved, list(AFFILIATIONS))}
+    records = {
+        r["id"]: _record(r)
+        for r in await db.fetch(_RECORDS, involved, list(AFFILIATIONS), list(link_score.DATASETS))
+    }
     scored = []
     for p in pairs:
         a, b = records.get(p["a"]), records.get(p["b"])
@@ -159,9 +162,7 @@ async def _store(
         "where incident_id = any($1::bigint[])) order by cluster_id, rank",
         ids,
     ):
-        existing.setdefault(r["cluster_id"], []).append(
-            (r["incident_id"], r["rank"], r["score"])
-        )
+        existing.setdefault(r["cluster_id"], []).append((r["incident_id"], r["rank"], r["score"]))
     wanted = {
         tuple((m.id, rank, c.scores.get(m.id)) for rank, m in enumerate(c.ranked())) for c in found
     }

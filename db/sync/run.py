@@ -188,9 +188,7 @@ async def retract_deleted(db: Db, viewer: Viewer, deleted: list[dict[str, Any]])
         if str(stamp or "").isdigit():
             at = f" at {dt.datetime.fromtimestamp(int(str(stamp)), dt.UTC):%Y-%m-%d %H:%M} UTC"
         async with transaction(db, viewer) as tx:
-            await records.retract(
-                tx, "Incident", r["incident_id"], None, f"deleted by ACLED{at}"
-            )
+            await records.retract(tx, "Incident", r["incident_id"], None, f"deleted by ACLED{at}")
     return len(found)
 
 

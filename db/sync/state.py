@@ -53,7 +53,5 @@ async def save(db: Db, state: State) -> None:
 
 
 async def all_states(db: Db) -> list[State]:
-    rows = await db.fetch(
-        f"select {', '.join(_FIELDS)} from sync_state order by source, version"
-    )
+    rows = await db.fetch(f"select {', '.join(_FIELDS)} from sync_state order by source, version")
     return [State(**dict(r)) for r in rows]
