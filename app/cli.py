@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from app.import_cli import register as _register_write_path_commands
-from app.sync_cli import register as _register_sync_commands
 from app.settings import get_settings
+from app.sync_cli import register as _register_sync_commands
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

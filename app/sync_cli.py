@@ -38,9 +38,10 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-async def _with_bar(
-    description: str, work: Callable[[Callable[[int, int | None], None]], Awaitable[Any]]
-) -> Any:
+Progress = Callable[[int, int | None], None]
+
+
+async def _with_bar(description: str, work: Callable[[Progress], Awaitable[Any]]) -> Any:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -120,20 +121,17 @@ def sync_acled(
 ) -> None:
     """Events changed since the last run (ACLED `timestamp`), then deletions (retracted)."""
     settings = get_settings()
-    if not settings.acled_username or settings.acled_password is None:
+    username, password = settings.acled_username, settings.acled_password
+    if not username or password is None:
         _fail("set SITREP_ACLED_USERNAME and SITREP_ACLED_PASSWORD (your myACLED account)", 2)
-    assert settings.acled_password is not None and settings.acled_username is not None
+        return
 
     async def work(db: ConnectionDb) -> Any:
         from db.sync.acled_api import AcledApi, OAuth
         from db.sync.run import sync_acled
 
         async with _client(settings) as client:
-            auth = OAuth(
-                settings.acled_token_url,
-                settings.acled_username or "",
-                settings.acled_password.get_secret_value() if settings.acled_password else "",
-            )
+            auth = OAuth(settings.acled_token_url, username, password.get_secret_value())
             api = AcledApi(client, settings.acled_base_url, auth)
             return await _with_bar(
                 "sync acled",
@@ -156,7 +154,8 @@ def sync_ucdp(
     settings = get_settings()
     if settings.ucdp_token is None:
         _fail("set SITREP_UCDP_TOKEN (your UCDP API token)", 2)
-    token = settings.ucdp_token.get_secret_value() if settings.ucdp_token else ""
+        return
+    token = settings.ucdp_token.get_secret_value()
 
     async def work(db: ConnectionDb) -> Any:
         from db.sync.run import sync_ucdp
@@ -168,14 +167,11 @@ def sync_ucdp(
         async with _client(settings) as client:
             api = UcdpApi(client, settings.ucdp_base_url, token)
             for v in version:
-                reports.append(
-                    await _with_bar(
-                        f"sync ucdp {v}",
-                        lambda progress, v=v: sync_ucdp(
-                            db, _viewer(), api, v, again=again, progress=progress
-                        ),
-                    )
-                )
+
+                def one(progress: Progress, v: str = v) -> Awaitable[Any]:
+                    return sync_ucdp(db, _viewer(), api, v, again=again, progress=progress)
+
+                reports.append(await _with_bar(f"sync ucdp {v}", one))
         return reports
 
     for report in _run(work):

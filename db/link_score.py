@@ -22,10 +22,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# How far a point coded at this precision may lie from the event (km).
+# How far a point coded at this precision may lie from the event (km). "Exact" is a town's
+# point in ACLED (geo_precision 1), so it allows for the town's extent; "near" is UCDP's
+# where_prec 2 ("within 25 km of a known point") and ACLED's geo_precision 2.
 TOLERANCE_KM = {
-    "EXACT": 2.0,
-    "NEAR": 15.0,
+    "EXACT": 5.0,
+    "NEAR": 25.0,
     "ADMIN2": 50.0,
     "ADMIN1": 150.0,
     "COUNTRY": 500.0,

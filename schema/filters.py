@@ -414,7 +414,7 @@ class IncidentFilter:
                 else None
             ),
             updated_since=self.updated_since,
-            duplicates=self.duplicates.value,
+            duplicates=value(self.duplicates),
             and_=tuple(x.to_db() for x in self.and_ or ()),
             or_=tuple(x.to_db() for x in self.or_ or ()),
             not_=self.not_.to_db() if self.not_ else None,

@@ -119,7 +119,7 @@ async def sync_acled(
     progress: Progress | None = None,
     link: bool = True,
 ) -> SyncReport:
-    started = await db.fetchval("select clock_timestamp()")
+    started = await db.fetchval("select now()")  # the start of the transactions that follow
     report = SyncReport("acled")
     tax = await taxonomy.load(db)
     st = await sync_state.load(db, "acled")
@@ -203,7 +203,7 @@ async def sync_ucdp(
     link: bool = True,
 ) -> SyncReport:
     release, candidate = parse_version(version)
-    started = await db.fetchval("select clock_timestamp()")
+    started = await db.fetchval("select now()")  # the start of the transactions that follow
     report = SyncReport("ucdp", version)
     st = await sync_state.load(db, "ucdp", version)
     if st.completed_at is not None and not st.running and not again:

@@ -1,4 +1,4 @@
-"""A realistic generated set of Iraq/Syria events (late 2023 – early 2024) and the records
+"""A realistic generated set of Iraq/Syria events (late 2023 to early 2024) and the records
 ACLED, UCDP and an analyst would make of each, with the truth known.
 
 Each true event is recorded by ACLED (always, at its own geo precision and with its own
