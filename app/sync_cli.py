@@ -117,12 +117,13 @@ def sync_acled(
     full: Annotated[
         bool, typer.Option(help="Read every event again, not only those changed since.")
     ] = False,
+    page_size: Annotated[int, typer.Option(help="Rows per page.", min=1, max=5000)] = 5000,
     show: ShowOpt = 50,
 ) -> None:
     """Events changed since the last run (ACLED `timestamp`), then deletions (retracted)."""
     settings = get_settings()
     username, password = settings.acled_username, settings.acled_password
-    if not username or password is None:
+    if not username or password is None or not password.get_secret_value():
         _fail("set SITREP_ACLED_USERNAME and SITREP_ACLED_PASSWORD (your myACLED account)", 2)
         return
 
@@ -132,7 +133,7 @@ def sync_acled(
 
         async with _client(settings) as client:
             auth = OAuth(settings.acled_token_url, username, password.get_secret_value())
-            api = AcledApi(client, settings.acled_base_url, auth)
+            api = AcledApi(client, settings.acled_base_url, auth, page_size)
             return await _with_bar(
                 "sync acled",
                 lambda progress: sync_acled(db, _viewer(), api, full=full, progress=progress),
@@ -148,11 +149,12 @@ def sync_ucdp(
         typer.Option(help="GED release (25.1) or GED Candidate release (25.0.10); repeatable."),
     ],
     again: Annotated[bool, typer.Option(help="Read a completed release again.")] = False,
+    page_size: Annotated[int, typer.Option(help="Events per page.", min=1, max=1000)] = 1000,
     show: ShowOpt = 50,
 ) -> None:
     """One or more UCDP GED / GED Candidate releases, page by page (1,000 events a page)."""
     settings = get_settings()
-    if settings.ucdp_token is None:
+    if settings.ucdp_token is None or not settings.ucdp_token.get_secret_value():
         _fail("set SITREP_UCDP_TOKEN (your UCDP API token)", 2)
         return
     token = settings.ucdp_token.get_secret_value()
@@ -165,7 +167,7 @@ def sync_ucdp(
             parse_version(v)  # every version checked before the first request
         reports = []
         async with _client(settings) as client:
-            api = UcdpApi(client, settings.ucdp_base_url, token)
+            api = UcdpApi(client, settings.ucdp_base_url, token, page_size)
             for v in version:
 
                 def one(progress: Progress, v: str = v) -> Awaitable[Any]:
@@ -189,12 +191,12 @@ def sync_status() -> None:
 
     for st in _run(work):
         where = f"running, next page {st.next_page}" if st.running else "idle"
-        typer.echo(
-            f"{st.source} {st.version or '-'}: {where}; high water {st.high_water}; "
+        done = (
             f"completed {st.completed_at:%Y-%m-%d %H:%M} UTC"
             if st.completed_at
-            else f"{st.source} {st.version or '-'}: {where}; never completed"
+            else "never completed"
         )
+        typer.echo(f"{st.source} {st.version or '-'}: {where}; high water {st.high_water}; {done}")
 
 
 def link_command() -> None:

@@ -31,13 +31,22 @@ _TOLERANCE = (
     unknown=link_score.TOLERANCE_KM["UNKNOWN"],
 )
 
+
+def _origin(datasets: str) -> str:
+    """The dataset a record comes from: the first of its external-id systems that is one
+    of the datasets (the ``text[]`` parameter ``datasets``), or "hand"."""
+    return (
+        "coalesce((select min(e.system) from incident_external_id e "
+        f"where e.incident_id = i.id and e.system = any({datasets}::text[])), 'hand')"
+    )
+
+
 # The records to judge: not retracted, with a point; origin = the first dataset among
 # its external-id systems (or "hand"); actors by id and by normalised name; one affiliation hop.
 _RECORDS = f"""
 select i.id, i.status = 'PUBLISHED' as published, i.occurred_on, i.date_earliest,
        i.date_latest, i.event_type, i.killed_best,
-       coalesce((select min(e.system) from incident_external_id e
-                 where e.incident_id = i.id and e.system = any($3::text[])), 'hand') as origin,
+       {_origin("$3")} as origin,
        l.latitude, l.longitude, {_TOLERANCE} as tolerance,
        coalesce((select array_agg(distinct '#' || p.actor_id) || array_agg(distinct
                  sitrep_norm(a.name)) from incident_participant p join actor a
@@ -52,17 +61,19 @@ from incident i join location l on l.id = i.location_id
 where i.id = any($1::bigint[]) and i.status <> 'RETRACTED' and l.latitude is not null
 """
 
-# Pairs of those records on a common day (ranges widened by the slack) within reach.
+# Pairs of those records from different datasets on a common day (ranges widened by the
+# slack) within reach.
 _DIST = geo_sql.distance_km("a.latitude", "a.longitude", "b.latitude", "b.longitude")
 _PAIRS = f"""
 with w as materialized (
-    select i.id, l.latitude, l.longitude, {_TOLERANCE} as tolerance,
+    select i.id, {_origin("$2")} as origin, l.latitude, l.longitude, {_TOLERANCE} as tolerance,
            i.date_earliest - {DATE_SLACK_DAYS} as lo, i.date_latest + {DATE_SLACK_DAYS} as hi
     from incident i join location l on l.id = i.location_id
     where i.id = any($1::bigint[]) and i.status <> 'RETRACTED' and l.latitude is not null),
-d as (select w.id, g::date as day from w, generate_series(w.lo, w.hi, interval '1 day') g)
+d as (select w.id, w.origin, g::date as day
+      from w, generate_series(w.lo, w.hi, interval '1 day') g)
 select distinct a.id as a, b.id as b, {_DIST} as km, a.tolerance + b.tolerance as tolerance
-from d da join d db on da.day = db.day and da.id < db.id
+from d da join d db on da.day = db.day and da.id < db.id and da.origin <> db.origin
 join w a on a.id = da.id join w b on b.id = db.id
 where {_DIST} <= a.tolerance + b.tolerance
 """
@@ -120,7 +131,7 @@ async def _scope(db: Db, touched_since: dt.datetime | None) -> list[int]:
 async def _candidates(
     db: Db, ids: list[int]
 ) -> tuple[dict[int, Record], list[tuple[int, int, float]]]:
-    pairs = await db.fetch(_PAIRS, ids)
+    pairs = await db.fetch(_PAIRS, ids, list(link_score.DATASETS))
     involved = sorted({p["a"] for p in pairs} | {p["b"] for p in pairs})
     records = {
         r["id"]: _record(r)
