@@ -201,3 +201,40 @@ def test_clusters_take_the_best_pairs_and_one_record_per_dataset() -> None:
     # ACLED one (1), and joining them would put two ACLED records in one event
     assert [[r.id for r in x.ranked()] for x in found] == [[4, 1], [2, 3]]
     assert [x.scores for x in found] == [{1: 0.7, 4: 0.7}, {2: 0.9, 3: 0.9}]
+
+
+async def test_an_acled_file_import_links_its_rows_to_records_already_there(
+    db: ConnectionDb, conn: asyncpg.Connection, gql: Gql, actors: dict[str, int]
+) -> None:
+    import csv
+    import io
+
+    from db.imports.acled import COLUMNS
+    from db.imports.run import import_lines
+    from tests.sync.events import PLACES, acled_record
+
+    place = next(p for p in PLACES if p[0] == "Al-Tanf")
+    loc = await make_location(conn, "At-Tanf garrison", latitude=33.4978, longitude=38.6647)
+    who = [(actors["iri"], "PERPETRATOR", "CLAIMED"), (actors["us"], "TARGET", "REPORTED")]
+    hand = await make_incident(conn, loc, DAY, killed=0, tags=[TAG], participants=who)
+    rows = [
+        acled_record("SYR90010", DAY, place, (33.5012, 38.6590), "iri", "us",
+                     "Explosions/Remote violence", "Air/drone strike", 0),
+        acled_record("SYR90011", DAY, place, (33.4990, 38.6700), "protest", "us",
+                     "Protests", "Peaceful protest", 0),
+    ]  # fmt: skip
+    text = io.StringIO()
+    writer = csv.DictWriter(text, COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    text.seek(0)
+    report = await import_lines(db, "acled", text, ADMIN)
+    assert report.created == 2
+    imported = await conn.fetchval(
+        "select incident_id from incident_external_id where external_id = 'SYR90010'"
+    )
+    data = await gql.data(
+        "query($id: ID!) { incident(id: $id) { sameEventAs { id } } }",
+        {"id": gid("Incident", imported)},
+    )
+    assert data["incident"]["sameEventAs"] == [{"id": gid("Incident", hand)}]
