@@ -177,7 +177,8 @@ async def _store(
     wanted = {
         tuple((m.id, rank, c.scores.get(m.id)) for rank, m in enumerate(c.ranked())) for c in found
     }
-    keep = {cid for cid, rows in existing.items() if _same(rows, wanted)}
+    wanted_keys = {_key(list(w)) for w in wanted}
+    keep = {cid for cid, rows in existing.items() if _key(rows) in wanted_keys}
     drop = sorted(set(existing) - keep)
     if drop:
         await db.execute("delete from event_cluster where id = any($1::bigint[])", drop)
@@ -200,7 +201,3 @@ async def _store(
 
 def _key(rows: list[tuple[int, int, float | None]]) -> tuple[tuple[int, int, float | None], ...]:
     return tuple((i, r, None if s is None else round(s, 4)) for i, r, s in rows)
-
-
-def _same(rows: list[tuple[int, int, float | None]], wanted: set[Any]) -> bool:
-    return _key(rows) in {_key(list(w)) for w in wanted}

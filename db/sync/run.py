@@ -64,9 +64,17 @@ def _add(total: Report, page: Report) -> None:
     total.seconds += page.seconds
 
 
-def _max_timestamp(records_: list[dict[str, Any]], key: str) -> int | None:
-    found = [int(str(r[key])) for r in records_ if str(r.get(key) or "").strip().isdigit()]
-    return max(found) if found else None
+def _advance(st: sync_state.State, page: list[dict[str, Any]], key: str, size: int) -> None:
+    """The state after an ACLED page: the highest ``key`` timestamp seen, and the next page;
+    a short page ends the run, whose highest timestamp becomes the high-water mark."""
+    seen = [int(str(r[key])) for r in page if str(r.get(key) or "").strip().isdigit()]
+    st.run_max = max([*seen, *([st.run_max] if st.run_max is not None else [])], default=None)
+    if len(page) < size:
+        st.high_water, st.next_page, st.run_from = st.run_max, None, None
+        st.completed_at = dt.datetime.now(dt.UTC)
+    else:
+        assert st.next_page is not None
+        st.next_page += 1
 
 
 def acled_rows(
@@ -133,13 +141,7 @@ async def sync_acled(
         page = st.next_page
         records_ = await api.events(page, st.run_from)
         rows = acled_rows(records_, (page - 1) * api.page_size + 1, tax)
-        seen = _max_timestamp(records_, "timestamp")
-        st.run_max = max(x for x in (st.run_max, seen, 0) if x is not None) or None
-        if len(records_) < api.page_size:
-            st.high_water, st.next_page, st.run_from = st.run_max, None, None
-            st.completed_at = dt.datetime.now(dt.UTC)
-        else:
-            st.next_page = page + 1
+        _advance(st, records_, "timestamp", api.page_size)
         _add(report.imported, await _import_page(db, viewer, rows, st))
         report.pages += 1
         if progress is not None:
@@ -158,13 +160,7 @@ async def _sync_deleted(db: Db, viewer: Viewer, api: AcledApi, report: SyncRepor
     while st.next_page is not None:
         page = st.next_page
         records_ = await api.deleted(page, st.run_from)
-        seen = _max_timestamp(records_, "deleted_timestamp")
-        st.run_max = max(x for x in (st.run_max, seen, 0) if x is not None) or None
-        if len(records_) < api.page_size:
-            st.high_water, st.next_page, st.run_from = st.run_max, None, None
-            st.completed_at = dt.datetime.now(dt.UTC)
-        else:
-            st.next_page = page + 1
+        _advance(st, records_, "deleted_timestamp", api.page_size)
         async with db.transaction() as conn:
             retracted += await retract_deleted(conn, viewer, records_)
             await sync_state.save(conn, st)
