@@ -11,6 +11,11 @@ different datasets (ACLED, UCDP, hand-entered). ``rank`` orders the members; ran
 the canonical member, and lists and stats show a cluster's first member the viewer may
 see (``db/filters.py``). Written by the matcher (``db/linking.py``).
 
+That rule is a hash probe of each listed incident's ``id``; the partial indexes that
+answer counts without reading the table (``0004`` by type, ``0006`` by weapon) are
+rebuilt with ``id`` included, so counts stay index-only scans. They are rebuilt
+concurrently (outside a transaction), so a live database keeps taking writes.
+
 Revision ID: 0008
 Revises: 0006
 Create Date: 2026-11-30
@@ -26,15 +31,35 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The counting indexes of 0004 and 0006: (name, key columns, included columns).
+_COUNT_INDEXES = (
+    ("incident_published_type_idx", "event_type, occurred_on", "date_earliest, date_latest"),
+    ("incident_published_weapon_idx", "weapon, occurred_on", "date_earliest, date_latest"),
+)
+
+
+def _rebuild(include_id: bool) -> None:
+    with op.get_context().autocommit_block():
+        for name, keys, included in _COUNT_INDEXES:
+            columns = f"{included}, id" if include_id else included
+            op.execute(f"drop index concurrently if exists {name}")
+            op.execute(
+                f"create index concurrently {name} on incident ({keys}) include ({columns}) "
+                "where status = 'PUBLISHED'"
+            )
+
+
 def upgrade() -> None:
     op.execute("SET lock_timeout = '5s'")
     for statement in _UPGRADE.split(";\n"):
         if statement.strip():
             op.execute(statement)
+    _rebuild(include_id=True)
 
 
 def downgrade() -> None:
     op.execute("SET lock_timeout = '5s'")
+    _rebuild(include_id=False)
     for table in ("event_cluster_member", "event_cluster", "sync_state"):
         op.execute(f"drop table {table}")
 

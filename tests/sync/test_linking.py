@@ -101,6 +101,16 @@ async def test_one_event_in_three_datasets_is_one_cluster_counted_once(
     ]
     assert (collapsed["incidents"], collapsed["killed"]["best"]) == (2, 0)
     assert (included["incidents"], included["killed"]["best"]) == (4, 1)
+    # nested lists count the same way: ACLED's and UCDP's records of the event are at the
+    # other point, and are counted there only with duplicates: INCLUDE
+    nested = """query($id: ID!, $f: IncidentFilter) { location(id: $id) {
+      incidents(filter: $f) { totalCount } all: incidents { totalCount } } }"""
+    off = await conn.fetchval("select location_id from incident where id = $1", ids["acled"])
+    where = await gql.data(nested, {"id": gid("Location", off), "f": {"duplicates": "INCLUDE"}})
+    assert (where["location"]["incidents"]["totalCount"], where["location"]["all"]) == (
+        2,
+        {"totalCount": 0},
+    )
     # a record reached directly still lists its event's other records, canonical first
     node = await gql.data(
         "query($id: ID!) { incident(id: $id) { sameEventAs { id } } }",
