@@ -13,8 +13,9 @@ UCDP's APIs do, from records the test gives it:
   ``{"TotalCount", "TotalPages", "PreviousPageUrl", "NextPageUrl", "Result": […]}``
   (pages from 0; ``NextPageUrl`` empty on the last page).
 
-Tests can expire the current access token, make a page fail (HTTP 500 on every try), and
-read the log of requests.
+Tests can expire the current access token, make a page fail (HTTP 500 on every try) or
+hang (never answered, so the client can be killed while it waits), and read the log of
+requests.
 """
 
 from __future__ import annotations
@@ -51,10 +52,12 @@ class Replay:
     expires_in: int = 86400
     log: list[Request] = field(default_factory=list)
     fail: set[tuple[str, int]] = field(default_factory=set)  # (path, page) → HTTP 500
+    hold: set[tuple[str, int]] = field(default_factory=set)  # (path, page) → never answered
     valid_access: set[str] = field(default_factory=set)
     valid_refresh: set[str] = field(default_factory=set)
     issued: int = 0
     base: str = ""
+    released: threading.Event = field(default_factory=threading.Event)
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far stops working (refresh tokens still do)."""
@@ -167,6 +170,9 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
             page = int(query.get("page", "0") or 0)
             if (url.path, page) in replay.fail:
                 return self._answer(500, {"message": "Internal Server Error"})
+            if (url.path, page) in replay.hold:
+                replay.released.wait()  # until the test ends: the client hangs
+                return None
             if method == "POST" and url.path == "/oauth/token":
                 return self._answer(*replay.token(form))
             if method == "GET" and url.path in ("/api/acled/read", "/api/deleted/read"):
@@ -195,6 +201,7 @@ def serve(replay: Replay) -> Iterator[Replay]:
     try:
         yield replay
     finally:
+        replay.released.set()
         server.shutdown()
         server.server_close()
         thread.join()

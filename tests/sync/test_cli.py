@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import copy
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = generate()
 
 
-def _sitrep(url: str, replay: Replay, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _env(url: str, replay: Replay, **env: str) -> dict[str, str]:
     settings = {
         "DATABASE_URL": url,
         "SITREP_ACLED_BASE_URL": f"{replay.base}/api",
@@ -27,10 +29,14 @@ def _sitrep(url: str, replay: Replay, *args: str, **env: str) -> subprocess.Comp
         "SITREP_UCDP_BASE_URL": f"{replay.base}/ucdp",
         "SITREP_UCDP_TOKEN": UCDP_TOKEN,
     }
+    return {**os.environ, **settings, **env}
+
+
+def _sitrep(url: str, replay: Replay, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         cwd=ROOT,
-        env={**os.environ, **settings, **env},
+        env=_env(url, replay, **env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -90,3 +96,37 @@ def test_missing_credentials_and_bad_versions_are_one_line_errors(
         1,
         "error: bad UCDP version 'twenty-five': expected e.g. 25.1 or 25.0.10",
     )
+
+
+def test_a_killed_sync_resumes_at_the_page_it_was_waiting_for(
+    fresh_database: Callable[..., str], replay: Replay
+) -> None:
+    url = fresh_database("sitrep_sync_cli_kill")
+    replay.ucdp["25.1"] = copy.deepcopy(DATA.ucdp[:7])
+    replay.hold.add(("/ucdp/gedevents/25.1", 1))
+    running = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "sync", "ucdp", "--version", "25.1", "--page-size", "3"],
+        cwd=ROOT,
+        env=_env(url, replay),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(r.query.get("page") == "1" for r in replay.log):
+            assert time.monotonic() < deadline, "the sync never asked for page 1"
+            time.sleep(0.05)
+    finally:
+        running.send_signal(signal.SIGKILL)  # as a crash or an OOM kill would
+        running.wait(timeout=30)
+    status = _sitrep(url, replay, "sync", "status")
+    assert status.stdout == "ucdp 25.1: running, next page 1; high water None; never completed\n"
+    replay.hold.clear()
+    replay.log.clear()
+    resumed = _sitrep(url, replay, "sync", "ucdp", "--version", "25.1", "--page-size", "3")
+    assert resumed.returncode == 0, resumed.stderr
+    assert (
+        "ucdp 25.1: created 4, updated 0, unchanged 0, rejected 0, retracted 0 — 2 pages, "
+        "resumed at page 1"
+    ) in resumed.stdout
+    assert [r.query["page"] for r in replay.log] == ["1", "2"]
