@@ -34,10 +34,12 @@ _TOLERANCE = (
 
 def _origin(datasets: str) -> str:
     """The dataset a record comes from: the first of its external-id systems that is one
-    of the datasets (the ``text[]`` parameter ``datasets``), or "hand"."""
+    of the datasets (the ``text[]`` parameter ``datasets``), or "hand". (The systems are
+    tested in ``filter``, not ``where``: a condition on ``system`` there would let
+    PostgreSQL scan the primary key's every entry of the dataset for each record.)"""
     return (
-        "coalesce((select min(e.system) from incident_external_id e "
-        f"where e.incident_id = i.id and e.system = any({datasets}::text[])), 'hand')"
+        f"coalesce((select min(e.system) filter (where e.system = any({datasets}::text[])) "
+        "from incident_external_id e where e.incident_id = i.id), 'hand')"
     )
 
 
@@ -57,25 +59,31 @@ select i.id, i.status = 'PUBLISHED' as published, i.occurred_on, i.date_earliest
                  on p.actor_id in (r.subject_actor_id, r.object_actor_id)
                  where p.incident_id = i.id and r.kind = any($2::text[])
                  and r.status <> 'RETRACTED'), '{{}}') as affiliated
-from incident i join location l on l.id = i.location_id
-where i.id = any($1::bigint[]) and i.status <> 'RETRACTED' and l.latitude is not null
+from unnest($1::bigint[]) k(id) join incident i on i.id = k.id
+join location l on l.id = i.location_id
+where i.status <> 'RETRACTED' and l.latitude is not null
 """
 
 # Pairs of those records from different datasets on a common day (ranges widened by the
-# slack) within reach.
+# slack) within reach. Each record meets only the records of the other origins of its
+# days: the join's key is (day, origin), so a big import from one dataset costs a probe
+# per record and origin, not a comparison with every record of the same day.
 _DIST = geo_sql.distance_km("a.latitude", "a.longitude", "b.latitude", "b.longitude")
 _PAIRS = f"""
 with w as materialized (
     select i.id, {_origin("$2")} as origin, l.latitude, l.longitude, {_TOLERANCE} as tolerance,
            i.date_earliest - {DATE_SLACK_DAYS} as lo, i.date_latest + {DATE_SLACK_DAYS} as hi
-    from incident i join location l on l.id = i.location_id
-    where i.id = any($1::bigint[]) and i.status <> 'RETRACTED' and l.latitude is not null),
-d as (select w.id, w.origin, g::date as day
-      from w, generate_series(w.lo, w.hi, interval '1 day') g)
-select distinct a.id as a, b.id as b, {_DIST} as km, a.tolerance + b.tolerance as tolerance
-from d da join d db on da.day = db.day and da.id < db.id and da.origin <> db.origin
-join w a on a.id = da.id join w b on b.id = db.id
-where {_DIST} <= a.tolerance + b.tolerance
+    from unnest($1::bigint[]) k(id) join incident i on i.id = k.id
+    join location l on l.id = i.location_id
+    where i.status <> 'RETRACTED' and l.latitude is not null),
+d as materialized (
+    select w.id, w.origin, w.latitude, w.longitude, w.tolerance, g::date as day
+    from w, generate_series(w.lo, w.hi, interval '1 day') g)
+select distinct least(a.id, b.id) as a, greatest(a.id, b.id) as b, {_DIST} as km,
+       a.tolerance + b.tolerance as tolerance
+from d a cross join unnest($2::text[] || '{{hand}}'::text[]) o(other)
+join d b on b.day = a.day and b.origin = o.other
+where a.origin < o.other and {_DIST} <= a.tolerance + b.tolerance
 """
 
 
@@ -121,8 +129,8 @@ async def _scope(db: Db, touched_since: dt.datetime | None) -> list[int]:
         )
     found = [r["id"] for r in ids]
     mates = await db.fetch(
-        "select o.incident_id from event_cluster_member m join event_cluster_member o "
-        "on o.cluster_id = m.cluster_id where m.incident_id = any($1::bigint[])",
+        "select o.incident_id from unnest($1::bigint[]) k(id) join event_cluster_member m "
+        "on m.incident_id = k.id join event_cluster_member o on o.cluster_id = m.cluster_id",
         found,
     )
     return sorted(set(found) | {r["incident_id"] for r in mates})
@@ -169,8 +177,8 @@ async def _store(
     existing: dict[int, list[tuple[int, int, float | None]]] = {}
     for r in await db.fetch(
         "select cluster_id, incident_id, rank, score from event_cluster_member "
-        "where cluster_id in (select cluster_id from event_cluster_member "
-        "where incident_id = any($1::bigint[])) order by cluster_id, rank",
+        "where cluster_id in (select m.cluster_id from unnest($1::bigint[]) k(id) "
+        "join event_cluster_member m on m.incident_id = k.id) order by cluster_id, rank",
         ids,
     ):
         existing.setdefault(r["cluster_id"], []).append((r["incident_id"], r["rank"], r["score"]))
