@@ -11,6 +11,7 @@ import typer
 
 from app.import_cli import register as _register_write_path_commands
 from app.settings import get_settings
+from app.sync_cli import register as _register_sync_commands
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -21,6 +22,7 @@ demo_cli = typer.Typer(help="The demo dataset from the seed article.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
 _register_write_path_commands(cli)
+_register_sync_commands(cli)
 
 
 def _server_url() -> str:

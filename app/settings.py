@@ -144,6 +144,21 @@ class Settings(BaseSettings):
         """Whether error messages may say "Did you mean …" (as introspection, unless set)."""
         return self.introspection if self.field_suggestions is None else self.field_suggestions
 
+    # `sitrep sync` (README "Live sync"): endpoints, and credentials from the environment.
+    acled_base_url: str = Field(
+        "https://acleddata.com/api", description="ACLED API base (…/acled/read, …/deleted/read)"
+    )
+    acled_token_url: str = Field(
+        "https://acleddata.com/oauth/token", description="ACLED OAuth token endpoint"
+    )
+    acled_username: str | None = Field(None, description="myACLED account e-mail")
+    acled_password: SecretStr | None = Field(None, description="myACLED account password")
+    ucdp_base_url: str = Field(
+        "https://ucdpapi.pcr.uu.se/api", description="UCDP API base (…/gedevents/<version>)"
+    )
+    ucdp_token: SecretStr | None = Field(None, description="UCDP API token (x-ucdp-access-token)")
+    sync_timeout_s: float = Field(120.0, gt=0, description="Per-request timeout of the sync")
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.default_page_size > self.max_page_size:

@@ -156,6 +156,10 @@ class IncidentFilter:
     deaths: tuple[tuple[str, IntRange], ...] = ()  # (column, range)
     where_prec: IntRange | None = None
     date_prec: IntRange | None = None
+
+    # Linked records (``db/linking.py``): COLLAPSE = one record per event, INCLUDE = every
+    # dataset's. Read at the top level of a list's or an aggregate's filter only.
+    duplicates: str = "COLLAPSE"
     and_: tuple[IncidentFilter, ...] = ()
     or_: tuple[IncidentFilter, ...] = ()
     not_: IncidentFilter | None = None
@@ -379,8 +383,37 @@ _RANGE_COLUMNS = {
     "deaths_unknown", "where_prec", "date_prec",
 }  # fmt: skip
 
+DUPLICATES = ("COLLAPSE", "INCLUDE")
+
 
 def incident_where(f: IncidentFilter, c: Compiler, i: str) -> str:
+    """The filter of a list or an aggregate of incidents: its conditions and, unless it
+    asks for every dataset's record, one record per linked event."""
+    conds = _incident_conds(f, c, i)
+    if f.duplicates == "INCLUDE":
+        return conds
+    assert f.duplicates == "COLLAPSE", f.duplicates
+    return f"{conds} and {first_of_its_event(c, i)}"
+
+
+def first_of_its_event(c: Compiler, i: str) -> str:
+    """``i`` is in no cluster, or no member ranked before it is visible to the viewer: each
+    event shows once, as the first of its records the viewer may see (the canonical one,
+    rank 0, unless it is a draft an anonymous reader may not see, or retracted).
+
+    Written as ``not in`` an uncorrelated subquery, PostgreSQL hashes the (few) hidden ids
+    once per statement and probes the hash per row, so a count stays an index-only scan
+    (the counting indexes include ``id``, migration 0008)."""
+    m, o, oi = c.alias("cm"), c.alias("co"), c.alias("ci")
+    return (
+        f"{i}.id not in (select {m}.incident_id from event_cluster_member {m} "
+        f"join event_cluster_member {o} on {o}.cluster_id = {m}.cluster_id "
+        f"and {o}.rank < {m}.rank join incident {oi} on {oi}.id = {o}.incident_id "
+        f"and {c.visible(oi)})"
+    )
+
+
+def _incident_conds(f: IncidentFilter, c: Compiler, i: str) -> str:
     conds = _Conds()
     if f.ids is not None:
         conds.add(f"{i}.id = any({c(_ints(f.ids))}::bigint[])")
@@ -457,7 +490,7 @@ def incident_where(f: IncidentFilter, c: Compiler, i: str) -> str:
         )
     if f.updated_since is not None:
         conds.add(f"{i}.updated_at >= {c(f.updated_since)}")
-    return _combine(c, conds, f, incident_where, i)
+    return _combine(c, conds, f, _incident_conds, i)
 
 
 def _participant(f: ParticipantFilter, c: Compiler, i: str) -> str:

@@ -42,9 +42,7 @@ def _near_source(q: NearQuery, c: Compiler) -> tuple[str, str]:
         f"(select l.id, {dist} as distance_km from location l "
         f"where {c.visible('l')} and {within}) d"
     )
-    where = c.visible("i")
-    if q.filter is not None:
-        where += " and " + incident_where(q.filter, c, "i")
+    where = c.visible("i") + " and " + incident_where(q.filter or IncidentFilter(), c, "i")
     return f"incident i join {near} on d.id = i.location_id", where
 
 
@@ -114,9 +112,8 @@ def features_sql(
 ) -> str:
     """One page of visible incidents matching ``f``, newest first (keyset ``after`` =
     the last row's ``(occurred_on, id)``), with their visible location."""
-    where = c.visible("i")
-    if f is not None:
-        where += " and " + incident_where(f, c, "i")
+    # Also without a filter: its defaults count a linked event once.
+    where = c.visible("i") + " and " + incident_where(f or IncidentFilter(), c, "i")
     if after is not None:
         where += f" and (i.occurred_on, i.id) < ({c(after[0])}::date, {c(after[1])}::bigint)"
     return (

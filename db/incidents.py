@@ -142,12 +142,32 @@ async def source_ids(db: Db, viewer: Viewer, incident_ids: Sequence[int]) -> dic
     """Visible source ids per incident, oldest publication first."""
     c = Compiler(viewer)
     sql = (
-        "select l.incident_id, l.source_id from incident_source l "
+        "select l.incident_id as parent, l.source_id as child from incident_source l "
         "join source s on s.id = l.source_id "
         f"where l.incident_id = any({c(list(incident_ids))}::bigint[]) and {c.visible('s')} "
         "order by l.incident_id, s.published_at nulls last, s.id"
     )
+    return await _ids_per_parent(db, c, sql)
+
+
+async def _ids_per_parent(db: Db, c: Compiler, sql: str) -> dict[int, list[int]]:
+    """``parent → [child, …]`` from a statement selecting ``parent, child`` in order."""
     out: dict[int, list[int]] = {}
     for r in await db.fetch(sql, *c.params.args):
-        out.setdefault(r["incident_id"], []).append(r["source_id"])
+        out.setdefault(r["parent"], []).append(r["child"])
     return out
+
+
+async def same_event_ids(
+    db: Db, viewer: Viewer, incident_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    """The other visible records of each incident's event (its cluster), canonical first."""
+    c = Compiler(viewer)
+    sql = (
+        "select m.incident_id as parent, o.incident_id as child from event_cluster_member m "
+        "join event_cluster_member o on o.cluster_id = m.cluster_id "
+        "and o.incident_id <> m.incident_id join incident x on x.id = o.incident_id "
+        f"where m.incident_id = any({c(list(incident_ids))}::bigint[]) and {c.visible('x')} "
+        "order by m.incident_id, o.rank"
+    )
+    return await _ids_per_parent(db, c, sql)

@@ -43,6 +43,7 @@ class Table(Generic[R, F]):
     orders: dict[str, tuple[str, KeyKind]]
     # Column pointing a merged-away row at its survivor: ids of such rows resolve to it.
     redirect: str | None = None
+    default_filter: F | None = None
 
     @classmethod
     def of(
@@ -64,6 +65,7 @@ class Table(Generic[R, F]):
             entity.where,
             entity.orders,
             entity.redirect,
+            entity.default_filter,
         )
 
     def select(self, t: str | None = None) -> str:
@@ -79,6 +81,7 @@ class Table(Generic[R, F]):
 def _where(table: Table[R, F], c: Compiler, f: F | None) -> str:
     t = table.alias
     clause = c.visible(t)
+    f = f if f is not None else table.default_filter
     if f is not None:
         clause += " and " + table.where(f, c, t)
     return clause

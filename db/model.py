@@ -113,6 +113,8 @@ class Entity:
     orders: dict[str, tuple[str, KeyKind]] = field(default_factory=dict)
     # Column pointing a merged-away row at its survivor: ids of such rows resolve to it.
     redirect: str | None = None
+    # The filter of a list when none is given (incidents: one record per linked event).
+    default_filter: Any = None
 
     def order(self, name: str, descending: bool) -> Order:
         expr, kind = self.orders[name]
@@ -185,6 +187,7 @@ ENTITIES: dict[str, Entity] = {
             status_visible,
             filters.incident_where,
             {"OCCURRED_ON": ("{t}.occurred_on", "date"), **_STAMPS},
+            default_filter=filters.IncidentFilter(),
         ),
         Entity(
             "Actor",
@@ -361,6 +364,13 @@ TYPES: dict[str, dict[str, FieldSpec]] = {
             "{x}.published_at nulls last, {x}.id",
         ),
         "statements": _statements_by("incident_id"),
+        "sameEventAs": Rows(
+            "Incident",
+            "from event_cluster_member {l} join incident {x} on {x}.id = {l}.incident_id "
+            "where {l}.cluster_id = (select sc.cluster_id from event_cluster_member sc "
+            "where sc.incident_id = {t}.id) and {x}.id <> {t}.id",
+            "(select sr.rank from event_cluster_member sr where sr.incident_id = {x}.id)",
+        ),
         "history": Unplanned("the change log is read by its own batched loader"),
     },
     "Participant": {

@@ -271,6 +271,7 @@ _VALUE_INDEPENDENT = frozenset(
         "updated_since",
         "kinds",
         "published",
+        "duplicates",  # COLLAPSE or INCLUDE: a fixed clause, not a value
     }
 )
 
@@ -419,6 +420,9 @@ class Planner:
             assert e.where is not None
             where += " and " + e.where(conn.filter, c, t)
             self.skewed = self.skewed or skewed(conn.filter)
+        elif e.default_filter is not None:
+            assert e.where is not None
+            where += " and " + e.where(e.default_filter, c, t)
         if conn.link is not None:
             assert parent is not None
             roles = ""

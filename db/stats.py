@@ -140,9 +140,7 @@ def _rolled_up_perpetrators(c: Compiler) -> str:
 def stats_sql(q: StatsQuery, c: Compiler) -> str:
     dims = [d for d in DIMENSIONS if d in q.group_by]
     i, loc = "i", "l"
-    where = c.visible(i)
-    if q.filter is not None:
-        where += " and " + incident_where(q.filter, c, i)
+    where = c.visible(i) + " and " + incident_where(q.filter or IncidentFilter(), c, i)
     ctes = [
         "m as (select i.id, i.occurred_on, i.location_id, i.event_type, "
         "i.sub_event_type, i.weapon, i.outcome, i.projectile_count, i.killed_low, "

@@ -132,6 +132,16 @@ class TimePrecision(Enum):
     YEAR = ev("YEAR", description="Known to within a year: dateEarliest..dateLatest.")
 
 
+@strawberry.enum(description="How a list or an aggregate treats records linked as one event.")
+class Duplicates(Enum):
+    COLLAPSE = ev(
+        "COLLAPSE",
+        description="One record per event: the first of its records you may see (the "
+        "canonical one unless hidden from you). The default.",
+    )
+    INCLUDE = ev("INCLUDE", description="Every dataset's record of the event.")
+
+
 @strawberry.enum(description="Degree of material damage.")
 class Damage(Enum):
     NONE = ev("NONE", description="No damage reported.")

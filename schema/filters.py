@@ -16,6 +16,7 @@ from schema.enums import (
     Basis,
     ClaimStatus,
     DateMatch,
+    Duplicates,
     EventType,
     GeoPrecision,
     LocationKind,
@@ -420,6 +421,11 @@ class IncidentFilter:
     date_precision: IntRangeFilter | None = strawberry.field(
         default=None, description="UCDP date_prec (1 day … 5)."
     )
+    duplicates: Duplicates = strawberry.field(
+        default=Duplicates.COLLAPSE,
+        description="Records linked as one event (`Incident.sameEventAs`): counted once "
+        "(COLLAPSE, the default) or each (INCLUDE). Read at the top level of a filter only.",
+    )
     and_: list[IncidentFilter] | None = strawberry.field(
         default=None, name="and", description="All of these."
     )
@@ -461,6 +467,7 @@ class IncidentFilter:
             deaths=self.deaths.to_db() if self.deaths else (),
             where_prec=self.where_precision.to_db() if self.where_precision else None,
             date_prec=self.date_precision.to_db() if self.date_precision else None,
+            duplicates=value(self.duplicates),
             and_=tuple(x.to_db() for x in self.and_ or ()),
             or_=tuple(x.to_db() for x in self.or_ or ()),
             not_=self.not_.to_db() if self.not_ else None,

@@ -243,6 +243,17 @@ class Incident(Node):
         rows = await info.context.loaders.statements_by_incident.load(self.pk)
         return [Statement.from_row(r) for r in rows]
 
+    @strawberry.field(
+        description="The same event's records in other datasets (ACLED, UCDP, hand-entered), "
+        "as linked by `sitrep link`: the canonical record first, then by rank. Lists and "
+        "`incidentStats` count an event once, by its first record you may see, unless the "
+        "filter says `duplicates: INCLUDE`."
+    )
+    async def same_event_as(self, info: Info) -> list[Incident]:
+        ids = await info.context.loaders.same_event_ids.load(self.pk)
+        rows = await info.context.loaders.incident.load_many(ids)
+        return [Incident.from_row(r) for r in rows if r is not None]
+
     history = history_field("Incident")
 
 

@@ -116,6 +116,7 @@ class Loaders:
 
         self.participants = _many(lambda ids: incidents.participants(db, viewer, ids))
         self.incident_source_ids = _many(lambda ids: incidents.source_ids(db, viewer, ids))
+        self.same_event_ids = _many(lambda ids: incidents.same_event_ids(db, viewer, ids))
         self.relations = _many(lambda ids: actors.relations(db, viewer, ids))
         self.statements_by_source = _many(
             lambda ids: sources.statements_by(db, viewer, "source_id", ids)

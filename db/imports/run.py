@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO
 
+from db import linking
 from db.core import Db
 from db.imports import acled, taxonomy, ucdp
 from db.imports.core import BATCH_SIZE, Progress, Report, import_events
@@ -34,7 +35,11 @@ async def import_lines(
         return await import_json(db, lines, viewer, batch_size=batch_size, progress=progress)
     else:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return await import_events(db, items, viewer=viewer, batch_size=batch_size, progress=progress)
+    started = await db.fetchval("select now()")
+    report = await import_events(db, items, viewer=viewer, batch_size=batch_size, progress=progress)
+    # import-sync: link what the import wrote to the same events in other datasets
+    await linking.link(db, viewer, touched_since=started)
+    return report
 
 
 async def import_file(

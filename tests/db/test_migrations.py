@@ -36,9 +36,9 @@ def test_upgrade_downgrade_upgrade(fresh_database: Callable[..., str]) -> None:
     assert tables == {
         "actor", "actor_alias", "actor_relation", "actor_relation_source", "api_key",
         "change_log", "country_name", "deployment", "deployment_source", "event_taxonomy",
-        "incident",
+        "event_cluster", "event_cluster_member", "incident",
         "incident_external_id", "incident_participant", "incident_source", "location",
-        "location_alias", "source", "source_media", "statement",
+        "location_alias", "source", "source_media", "statement", "sync_state",
     }  # fmt: skip
     database.downgrade(url, "base")
     assert database.current_revision(url) is None

@@ -44,6 +44,7 @@ NOT_STORED = {
     "AffiliateDirection",
     "DateMatch",
     "Direction",
+    "Duplicates",
     "ImportFormat",
     "IncidentOrderField",
     "LocationOrderField",
