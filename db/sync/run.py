@@ -101,7 +101,9 @@ def ucdp_rows(
         parsed = ucdp.parse_row(first_line + n, as_csv_row(record))
         if isinstance(parsed, EventRow):
             system = "ucdp_candidate" if candidate else parsed.system
-            parsed = dataclasses.replace(parsed, version=release, system=system)
+            parsed = dataclasses.replace(
+                parsed, version=release, version_is_hash=False, system=system
+            )
         else:
             parsed = Rejected(parsed.line, f"event {record.get('id') or '?'}: {parsed.reason}")
         out.append(parsed)

@@ -35,6 +35,9 @@ async def _one(gql: Gql, system: str, ext: str) -> dict[str, Any]:
 
 
 async def _ids(gql: Gql, f: dict[str, Any]) -> list[str]:
+    """The ACLED and UCDP ids of the incidents matching ``f``, each dataset's record (an
+    event both datasets describe is linked and would otherwise be counted once)."""
+    f = {**f, "duplicates": "INCLUDE"}
     data = await gql.data(
         "query($f: IncidentFilter) { incidents(filter: $f, first: 100, orderBy: "
         "{field: OCCURRED_ON, direction: ASC}) { edges { node { externalIds { system id } } } } }",
