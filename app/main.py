@@ -20,8 +20,10 @@ from app.auth import AuthError, auth_error_response, viewer_for
 from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
 from app.imports_http import import_router
+from app.routing import ReadYourWrites, min_lsn, open_databases
 from app.settings import Settings, get_settings
-from db.core import ConnectionDb, PoolDb, create_pool
+from db.core import ConnectionDb, Db, PoolDb
+from db.replicas import Replicas, writer
 from schema import build_schema
 from schema.context import Context
 
@@ -39,6 +41,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     state: dict[str, PoolDb | ConnectionDb] = {}
+    routing: dict[str, Replicas] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -48,36 +51,25 @@ def create_app(
             return
         if database_url is None:
             raise RuntimeError("create_app needs database_url= or db=")
-        pool = await create_pool(
-            database_url,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
-        )
-        generic = await create_pool(
-            database_url,
-            min_size=1,
-            max_size=settings.pool_max_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
-            generic_plans=True,
-        )
-        state["db"] = PoolDb(pool)
-        state["generic_db"] = PoolDb(generic)
-        try:
+        async with open_databases(settings, database_url) as replicas:
+            state["db"] = replicas.primary
+            routing["replicas"] = replicas
             yield
-        finally:
-            await pool.close()
-            await generic.close()
 
-    def request_db(generic: bool) -> PoolDb | ConnectionDb:
-        """The planner's handle: statements whose plans do not depend on the values go to
-        the pool that reuses generic plans (tests run both on their one connection)."""
-        return state["generic_db" if generic and "generic_db" in state else "db"].for_request()
+    def request_db(generic: bool = False) -> Db:
+        """A request's handle for reads: a replica in rotation (read-your-writes kept, see
+        app/routing.py), else the primary. The planner's statements whose plans do not
+        depend on the values go to the pools that reuse generic plans (tests run both on
+        their one connection)."""
+        if "replicas" in routing:
+            return routing["replicas"].reader(min_lsn(), generic=generic)
+        return state["db"].for_request()
 
     async def get_context(request: Request) -> Context:
-        request_db = state["db"].for_request()
-        viewer = await viewer_for(request, request_db, settings)
-        return Context(request_db, settings, viewer)
+        reads = request_db()
+        # API keys are checked on the primary: a revoked key stops at once.
+        viewer = await viewer_for(request, writer(reads), settings)
+        return Context(reads, settings, viewer)
 
     schema = build_schema(settings)
     graphql = GraphQLRouter(
@@ -95,13 +87,16 @@ def create_app(
     if db is not None:
         state["db"] = db
     app.include_router(graphql, prefix="/graphql")
-    app.include_router(geojson_router(lambda: state["db"], settings))
+    app.include_router(geojson_router(request_db, settings))
     app.add_exception_handler(AuthError, auth_error_response)
     app.include_router(import_router(lambda: state["db"], settings))
 
     @app.get("/healthz", summary="Liveness and database check")
-    async def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, object]:
         await state["db"].fetchval("select 1")
+        if "replicas" in routing and routing["replicas"].replicas:
+            # Each replica: healthy (in rotation) or why not, replayed position, lag.
+            return {"status": "ok", **routing["replicas"].status()}
         return {"status": "ok"}
 
     @app.get("/metrics", summary="Prometheus metrics")
@@ -116,6 +111,7 @@ def create_app(
     app.outer = [
         lambda inner: FastPath(inner, schema=schema, settings=settings, get_db=request_db),
         Metrics,
+        ReadYourWrites,
     ]
     return app
 

@@ -21,6 +21,7 @@ from schema.limits import Limits
 from schema.mutation import Mutation
 from schema.node import NODE_TYPES
 from schema.query import Query
+from schema.read_your_writes import ReadYourWrites
 
 
 class DocumentCache(ParserCache):
@@ -75,5 +76,6 @@ def build_schema(limits: Limits) -> strawberry.Schema:
             lambda: DocumentCache(maxsize=limits.document_cache_size),
             lambda: ValidationCache(maxsize=limits.document_cache_size),
             ErrorCodes,
+            ReadYourWrites,
         ],
     )
