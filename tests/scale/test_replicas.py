@@ -1,0 +1,169 @@
+"""Reads on a streaming replica, writes on the primary, read-your-writes, and a replica
+leaving and rejoining the rotation, against a real primary + replica pair and a real
+`sitrep serve` (tests/scale/conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from tests.scale.conftest import Api, Pair
+
+CREATE = """mutation($url: String!) { createSource(input: {kind: NEWS_ARTICLE,
+  publisher: "Scale Wire", url: $url}) { ... on Source { id } } }"""
+READ = "query($id: ID!) { source(id: $id) { id publisher } }"
+LIST = "{ incidents(first: 3) { totalCount edges { node { id } } } }"
+_urls = itertools.count()
+
+
+@contextmanager
+def replay_paused(pair: Pair) -> Iterator[None]:
+    asyncio.run(pair.sql(pair.replica, "select pg_wal_replay_pause()"))
+    try:
+        yield
+    finally:
+        asyncio.run(pair.sql(pair.replica, "select pg_wal_replay_resume()"))
+
+
+def write(api: Api) -> tuple[str, str]:
+    """A new source through the API: its id and the WAL position the response carries."""
+    response = api.gql(
+        CREATE, {"url": f"https://scale.test/{next(_urls)}"}, authorization=f"Bearer {api.editor}"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    lsn = response.headers["x-sitrep-lsn"]
+    assert body["extensions"]["lsn"] == lsn
+    return body["data"]["createSource"]["id"], lsn
+
+
+def read(api: Api, source_id: str, **headers: str) -> object:
+    response = api.gql(READ, {"id": source_id}, authorization=f"Bearer {api.editor}", **headers)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["source"]
+
+
+def replica_health(api: Api) -> dict[str, object]:
+    health = api.health()
+    replicas = health["replicas"]
+    assert isinstance(replicas, list)
+    assert len(replicas) == 1
+    found: dict[str, object] = replicas[0]
+    return found
+
+
+def wait_for(condition: object, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def served_by_replica(api: Api, pair: Pair) -> bool:
+    """Whether a read without a position goes to the replica: with replay paused, a fresh
+    write is invisible there and visible on the primary."""
+    with replay_paused(pair):
+        source_id, _ = write(api)
+        seen = read(api, source_id)
+    pair.caught_up()
+    return seen is None
+
+
+def test_reads_go_to_the_replica_and_the_writer_reads_its_write(api: Api, pair: Pair) -> None:
+    wait_for(lambda: replica_health(api)["healthy"] is True)
+    with replay_paused(pair):
+        source_id, lsn = write(api)
+        # Others read the replica, which has not replayed the write yet ...
+        assert read(api, source_id) is None
+        # ... the writer, echoing the position, waits for it or gets the primary.
+        assert read(api, source_id, **{"X-Sitrep-LSN": lsn}) == {
+            "id": source_id,
+            "publisher": "Scale Wire",
+        }
+        # Other reads keep flowing meanwhile.
+        listed = api.gql(LIST).json()
+        assert listed["data"]["incidents"]["totalCount"] > 0
+    pair.caught_up()
+    # Replayed: the replica serves the writer's read too.
+    assert read(api, source_id, **{"X-Sitrep-LSN": lsn}) == {
+        "id": source_id,
+        "publisher": "Scale Wire",
+    }
+    assert read(api, source_id) == {"id": source_id, "publisher": "Scale Wire"}
+
+
+def test_a_malformed_position_is_a_client_error(api: Api) -> None:
+    response = api.gql(LIST, **{"X-Sitrep-LSN": "yesterday"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_LSN"
+
+
+def test_a_lagging_replica_leaves_the_rotation_and_returns(api: Api, pair: Pair) -> None:
+    wait_for(lambda: replica_health(api)["healthy"] is True)
+    with replay_paused(pair):
+        source_id, _ = write(api)
+        assert read(api, source_id) is None
+        # Past the bound (3 s), the replica is out and the primary serves everyone.
+        wait_for(lambda: replica_health(api)["healthy"] is False)
+        status = replica_health(api)
+        assert str(status["error"]).startswith("lagging")
+        assert read(api, source_id) == {"id": source_id, "publisher": "Scale Wire"}
+    wait_for(lambda: replica_health(api)["healthy"] is True)
+    assert served_by_replica(api, pair)
+
+
+def test_replica_stopped_and_restarted_mid_run(api: Api, pair: Pair) -> None:
+    wait_for(lambda: replica_health(api)["healthy"] is True)
+    failures: list[str] = []
+    done = 0
+    stop = threading.Event()
+
+    def reader() -> None:
+        nonlocal done
+        with httpx.Client(timeout=30) as client:
+            while not stop.is_set():
+                r = client.post(f"{api.base}/graphql", json={"query": LIST})
+                body = (
+                    r.json()
+                    if r.headers.get("content-type", "").startswith("application/json")
+                    else {}
+                )
+                if r.status_code != 200 or "errors" in body:
+                    failures.append(f"{r.status_code} {r.text[:200]}")
+                done += 1
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(1)
+        pair.replica.stop("fast")
+        wait_for(lambda: replica_health(api)["healthy"] is False)
+        time.sleep(1)  # reads keep going to the primary
+        before_restart = done
+        pair.replica.start()
+        wait_for(lambda: replica_health(api)["healthy"] is True, timeout=30)
+        time.sleep(1)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert failures == []
+    assert done > before_restart > 0
+    pair.caught_up()
+    assert served_by_replica(api, pair)
+
+
+@pytest.mark.parametrize("path", ["/export/incidents.geojson"])
+def test_export_reads_the_replica(api: Api, pair: Pair, path: str) -> None:
+    with replay_paused(pair):
+        response = httpx.get(f"{api.base}{path}", timeout=30)
+        assert response.status_code == 200
+        assert response.json()["type"] == "FeatureCollection"
