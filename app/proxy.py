@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -83,8 +84,8 @@ class RoundRobin:
             )
             await send({"type": "http.response.body", "body": response.content})
             return
-        message = f'{{"errors":[{{"message":"no instance answered: {type(last).__name__}",'
-        payload = (message + '"extensions":{"code":"BAD_GATEWAY"}}]}').encode()
+        error = {"message": f"no instance answered: {type(last).__name__}"}
+        payload = json.dumps({"errors": [{**error, "extensions": {"code": "BAD_GATEWAY"}}]})
         await send(
             {
                 "type": "http.response.start",
@@ -92,7 +93,7 @@ class RoundRobin:
                 "headers": [(b"content-type", b"application/json")],
             }
         )
-        await send({"type": "http.response.body", "body": payload})
+        await send({"type": "http.response.body", "body": payload.encode()})
 
 
 def main() -> None:
