@@ -171,15 +171,21 @@ class PgBouncer:
     directory: Path
     port: int
 
-    def configure(self, primary: Postgres, database: str, replica: Postgres | None) -> None:
+    def configure(
+        self,
+        port: int,
+        *,
+        replica_port: int | None = None,
+        database: str = "sitrep",
+        host: str = "127.0.0.1",
+    ) -> None:
+        """Databases on the server at ``host:port``; ``<database>_replica`` → the replica."""
         _own(self.directory)
         lines = ["[databases]"]
-        if replica is not None:
-            lines.append(
-                f"{database}_replica = host=127.0.0.1 port={replica.port} dbname={database}"
-            )
+        if replica_port is not None:
+            lines.append(f"{database}_replica = host={host} port={replica_port} dbname={database}")
         lines += [
-            f"* = host=127.0.0.1 port={primary.port}",
+            f"* = host={host} port={port}",
             "[pgbouncer]",
             "listen_addr = 127.0.0.1",
             f"listen_port = {self.port}",
@@ -268,23 +274,32 @@ def free_port() -> int:
 
 
 def start_api(
-    port: int, env: dict[str, str], log: Path, workers: int = 1
+    port: int, env: dict[str, str], log: Path, workers: int = 1, *, detach: bool = False
 ) -> subprocess.Popen[bytes]:
     """``sitrep serve`` on 127.0.0.1:``port`` with ``env`` (DATABASE_URL and the rest)."""
     cmd = [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--workers", str(workers)]
     with log.open("ab") as out:
         return subprocess.Popen(
-            cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=detach,
         )
 
 
-def start_proxy(port: int, backends: list[int], log: Path) -> subprocess.Popen[bytes]:
+def start_proxy(
+    port: int, backends: list[int], log: Path, *, detach: bool = False
+) -> subprocess.Popen[bytes]:
     """The round-robin HTTP proxy (app/proxy.py) in front of ``backends``."""
     cmd = [sys.executable, "-m", "app.proxy", "--port", str(port)]
     cmd += ["--backend", ",".join(f"http://127.0.0.1:{b}" for b in backends)]
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=detach
+        )
 
 
 def wait_http(base: str, timeout: float = 60) -> None:

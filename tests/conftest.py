@@ -35,11 +35,27 @@ from fastapi import FastAPI
 from app import database
 from app.main import create_app
 from app.settings import Settings
-from db.core import ConnectionDb, init_connection
+from db.core import ConnectionDb, init_connection, pooler_options
 from db.demo import load_demo
 from tests.client import ORACLE, Gql
+from tests.pooler import start_test_pooler
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# SITREP_TEST_POOLER=pgbouncer: the suite again, with every database it makes reached
+# through PgBouncer in transaction mode (scripts/test runs this pass after the first).
+# Databases are created, migrated and dropped on the server itself; the app, the test
+# connections and `sitrep serve` go through the pooler (SITREP_POOLER=true).
+POOLED = os.environ.get("SITREP_TEST_POOLER") == "pgbouncer"
+_POOLER: list[str] = []
+
+
+def _via_pooler(url: str) -> str:
+    """``url`` through a PgBouncer (transaction mode) started for this session."""
+    if not _POOLER:
+        _POOLER.append(start_test_pooler(_server_url()))
+    return database.with_server(url, _POOLER[0])
 
 
 def _server_url() -> str:
@@ -58,9 +74,8 @@ async def _admin(server_url: str, sql: str) -> None:
 
 
 async def _load_demo(url: str) -> None:
-    conn = await asyncpg.connect(url)
+    conn = await _connect(url)
     try:
-        await init_connection(conn)
         async with conn.transaction():
             await load_demo(ConnectionDb(conn))
     finally:
@@ -95,7 +110,7 @@ def fresh_database() -> Iterator[FreshDatabase]:
         made.append((server, url))
         if migrate:
             database.upgrade(url)
-        return url
+        return _via_pooler(url) if POOLED else url
 
     def make(prefix: str = "sitrep_test", *, migrate: bool = True) -> str:
         # In a thread of its own, so that async tests can call it too (asyncio.run).
@@ -136,7 +151,7 @@ class AppDb(ConnectionDb):
 
 
 async def _connect(url: str) -> asyncpg.Connection:
-    connection = await asyncpg.connect(url)
+    connection = await asyncpg.connect(url, **pooler_options(POOLED))
     await init_connection(connection)
     return connection
 
