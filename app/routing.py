@@ -29,6 +29,13 @@ def min_lsn() -> int | None:
     return _MIN_LSN.get()
 
 
+def listen_url(settings: Settings, url: str) -> str:
+    """Where LISTEN connections go: the primary without the pooler
+    (SITREP_DIRECT_DATABASE_URL; transaction pooling breaks LISTEN), else ``url``."""
+    direct = settings.direct_database_url
+    return direct.get_secret_value() if direct is not None else url
+
+
 @asynccontextmanager
 async def open_databases(settings: Settings, url: str) -> AsyncIterator[Replicas]:
     """The primary's pools, one pool per replica, and the replicas' health checks running

@@ -38,7 +38,7 @@ from app.settings import Settings
 from db.core import ConnectionDb, init_connection, pooler_options
 from db.demo import load_demo
 from tests.client import ORACLE, Gql
-from tests.pooler import start_test_pooler
+from tests.pooler import start_test_pooler, throwaway_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,20 +48,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # Databases are created, migrated and dropped on the server itself; the app, the test
 # connections and `sitrep serve` go through the pooler (SITREP_POOLER=true).
 POOLED = os.environ.get("SITREP_TEST_POOLER") == "pgbouncer"
-_POOLER: list[str] = []
 
 
 def _via_pooler(url: str) -> str:
     """``url`` through a PgBouncer (transaction mode) started for this session."""
-    if not _POOLER:
-        _POOLER.append(start_test_pooler(_server_url()))
-    return database.with_server(url, _POOLER[0])
+    return database.with_server(url, start_test_pooler(_server_url()))
 
 
 def _server_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
         return url
+    if POOLED:
+        return throwaway_server()
     return database.embedded_server_url(ROOT / ".sitrep" / "test-server")
 
 

@@ -1,0 +1,306 @@
+"""Scaling out: the headline workload through 2 instances + a streaming replica vs 1
+instance, and a failover drill (a replica and an instance killed during a fixed-rate run).
+
+    .venv/bin/python bench/scale.py --incidents 20000          # the project's venv
+
+Everything runs on throwaway servers (app/cluster.py: a PostgreSQL 15 primary and
+replica on free ports, PgBouncer in transaction mode, `sitrep serve` instances and the
+round-robin proxy); nothing touches the server on 5432. Steps:
+
+1. data: `sitrep demo generate --incidents N` on the primary, then the replica is made
+   from it with `pg_basebackup -R`; the headline's variables come from ``fixture.py``;
+2. ratio: wrk (closed loop, ``--conns`` connections, ``--seconds``) against 1 instance on
+   the primary alone, then against 2 instances reading from the replica (two wrk, one
+   per instance, half the connections each; their rates added). Same total connections;
+3. drill: the 2 instances behind PgBouncer and the round-robin proxy, the open-loop
+   generator (``openloop.py``) at ``--rate`` requests/s for ``--drill-seconds``; at 1/4 of
+   the run one instance is killed (SIGKILL), at 1/2 the replica is stopped (immediate
+   shutdown). Failed requests (non-200, GraphQL errors, socket errors) and latency
+   percentiles from the scheduled send times;
+4. results/<UTC date>-scale-out/: RESULTS.md and results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import load
+import workloads
+from fixture import compute_fixture
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+from app import cluster  # noqa: E402
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def uptime() -> str:
+    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+
+
+def wrk_many(ports: list[int], body: Path, conns: int, seconds: float, tmp: Path) -> dict[str, Any]:
+    """wrk against each port at once (``conns`` split between them); rates added."""
+    results: list[dict[str, Any]] = [{} for _ in ports]
+
+    def one(i: int, port: int) -> None:
+        sub = tmp / f"wrk{i}"
+        sub.mkdir(exist_ok=True)
+        results[i] = load.run_wrk(port, [body], max(1, conns // len(ports)), seconds, "0-1", sub)
+
+    threads = [threading.Thread(target=one, args=(i, p)) for i, p in enumerate(ports)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {
+        "rps": sum(r["rps"] for r in results),
+        "errors": sum(r["errors"] for r in results),
+        "p50": max(r["p50"] or 0 for r in results),
+        "p99": max(r["p99"] or 0 for r in results),
+        "per_instance": results,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--incidents", type=int, default=20_000)
+    parser.add_argument("--conns", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument(
+        "--rate", type=float, default=0, help="drill rate; 0 = half of 1 instance's"
+    )
+    parser.add_argument("--drill-seconds", type=float, default=60)
+    parser.add_argument("--results", type=Path, default=BENCH / "results")
+    args = parser.parse_args()
+
+    reason = cluster.install_binaries()
+    if reason is not None:
+        sys.exit(f"cannot run: {reason}")
+    home = Path(tempfile.mkdtemp(prefix="sitrep-scale-bench-"))
+    home.chmod(0o755)
+    os.environ.setdefault("SITREP_CLUSTER_FSYNC", "off")
+    primary = cluster.Postgres(home / "primary", cluster.free_port())
+    replica = cluster.Postgres(home / "replica", cluster.free_port())
+    bouncer = cluster.PgBouncer(home / "pgbouncer", cluster.free_port())
+    procs: list[subprocess.Popen[bytes]] = []
+    out: dict[str, Any] = {
+        "incidents": args.incidents,
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_before": uptime(),
+        "cores": os.cpu_count(),
+    }
+    try:
+        log(f"primary on {primary.port}, data in {home}")
+        primary.init_primary()
+        primary.start()
+        asyncio.run(_create(primary.url()))
+        direct = primary.url("sitrep")
+        env = {**os.environ, "DATABASE_URL": direct}
+        sitrep = [sys.executable, "-m", "app.cli"]
+        subprocess.run([*sitrep, "db", "upgrade"], cwd=ROOT, env=env, check=True)
+        log(f"generating {args.incidents} incidents")
+        subprocess.run(
+            [
+                *sitrep,
+                "demo",
+                "generate",
+                "--incidents",
+                str(args.incidents),
+                "--seed",
+                "1",
+                "--fixture",
+                str(home / "fixture.json"),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        fx = asyncio.run(_fixture(direct))
+        variables = workloads.variables(fx)["headline"]["sitrep"]
+        body = workloads.body_file(home / "bodies", "sitrep", "headline", variables)
+        log("replica: pg_basebackup -R")
+        replica.init_replica(primary)
+        replica.start()
+        bouncer.configure(primary.port, replica_port=replica.port, database="sitrep")
+        bouncer.start()
+
+        def api(read: str | None, database: str, pooled: bool) -> int:
+            port = cluster.free_port()
+            e = {
+                "DATABASE_URL": database,
+                "SITREP_LOG_LEVEL": "WARNING",
+                "SITREP_REPLICA_CHECK_INTERVAL_SECONDS": "0.5",
+            }
+            if read:
+                e["SITREP_READ_DATABASE_URLS"] = read
+            if pooled:
+                e["SITREP_POOLER"] = "true"
+            procs.append(cluster.start_api(port, e, home / f"api-{port}.log"))
+            cluster.wait_http(f"http://127.0.0.1:{port}")
+            return port
+
+        def stop_all() -> None:
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+                    p.wait(timeout=15)
+            procs.clear()
+
+        # --- ratio ------------------------------------------------------------------
+        single = api(None, direct, False)
+        load.run_wrk(single, [body], args.conns, args.warmup, "0-1", home)
+        log("1 instance on the primary")
+        one = wrk_many([single], body, args.conns, args.seconds, home)
+        stop_all()
+        pair = [api(replica.url("sitrep"), direct, False) for _ in range(2)]
+        wrk_many(pair, body, args.conns, args.warmup, home)
+        log("2 instances reading from the replica")
+        two = wrk_many(pair, body, args.conns, args.seconds, home)
+        stop_all()
+        out["ratio"] = {
+            "one_instance": one,
+            "two_instances_and_replica": two,
+            "ratio": two["rps"] / one["rps"],
+            "conns": args.conns,
+            "seconds": args.seconds,
+        }
+        log(f"ratio {two['rps']:.1f} / {one['rps']:.1f} = {two['rps'] / one['rps']:.2f}")
+
+        # --- drill --------------------------------------------------------------------
+        pooled = f"postgresql://postgres@127.0.0.1:{bouncer.port}/sitrep"
+        pair = [api(f"{pooled}_replica", pooled, True) for _ in range(2)]
+        proxy_port = cluster.free_port()
+        procs.append(cluster.start_proxy(proxy_port, pair, home / "proxy.log"))
+        cluster.wait_http(f"http://127.0.0.1:{proxy_port}")
+        rate = args.rate or max(5.0, round(one["rps"] / 2))
+        events: list[str] = []
+        t0 = time.monotonic()
+
+        def kill_instance() -> None:
+            time.sleep(args.drill_seconds / 4)
+            procs[0].send_signal(signal.SIGKILL)
+            events.append(f"{time.monotonic() - t0:.1f} s: instance on {pair[0]} killed (SIGKILL)")
+
+        def stop_replica() -> None:
+            time.sleep(args.drill_seconds / 2)
+            replica.stop("immediate")
+            events.append(f"{time.monotonic() - t0:.1f} s: replica stopped (immediate)")
+
+        killers = [threading.Thread(target=kill_instance), threading.Thread(target=stop_replica)]
+        for k in killers:
+            k.start()
+        log(f"drill: {rate}/s for {args.drill_seconds} s through the proxy")
+        drill = load.run_open(proxy_port, [body], rate, args.drill_seconds, "0-1")
+        for k in killers:
+            k.join()
+        health = json.loads(
+            subprocess.run(
+                ["curl", "-s", f"http://127.0.0.1:{pair[1]}/healthz"],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout
+            or "{}"
+        )
+        out["drill"] = {
+            "rate": rate,
+            "seconds": args.drill_seconds,
+            **drill,
+            "events": events,
+            "healthz_after": health,
+        }
+        log(f"drill: {drill}")
+        stop_all()
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        bouncer.stop()
+        replica.stop("immediate")
+        primary.stop("immediate")
+        shutil.rmtree(home, ignore_errors=True)
+    out["load_after"] = uptime()
+    write(out, args.results)
+
+
+async def _create(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("create database sitrep")
+    finally:
+        await conn.close()
+
+
+async def _fixture(url: str) -> dict[str, Any]:
+    conn = await asyncpg.connect(url)
+    try:
+        return await compute_fixture(conn)
+    finally:
+        await conn.close()
+
+
+def write(out: dict[str, Any], results: Path) -> None:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M")
+    target = results / f"{stamp}-scale-out"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "results.json").write_text(json.dumps(out, indent=2, default=str))
+    r, d = out["ratio"], out["drill"]
+    one, two = r["one_instance"], r["two_instances_and_replica"]
+    lines = [
+        "# Scaling out: 2 instances + a streaming replica vs 1 instance, and a failover drill",
+        "",
+        f"Run {out['started']} by `bench/scale.py`, {out['incidents']} generated incidents, "
+        f"headline workload (`bench/queries/sitrep/headline.graphql`). Machine: "
+        f"{out['cores']} cores shared with other work; load average before "
+        f"{out['load_before']}, after {out['load_after']}. Throwaway PostgreSQL 15 primary "
+        "and replica with fsync off, on the same machine as everything else.",
+        "",
+        "## Throughput (wrk, closed loop)",
+        "",
+        "| Setup | Requests/s | p50 ms | p99 ms | Errors |",
+        "|---|---|---|---|---|",
+        f"| 1 instance, primary only | {one['rps']:.1f} | {one['p50']:.1f} | "
+        f"{one['p99']:.1f} | {one['errors']} |",
+        f"| 2 instances, reads on the replica | {two['rps']:.1f} | {two['p50']:.1f} | "
+        f"{two['p99']:.1f} | {two['errors']} |",
+        "",
+        f"**Ratio: {r['ratio']:.2f}×** ({r['conns']} connections in all, {r['seconds']} s).",
+        "",
+        "## Failover drill (open loop, through PgBouncer and the round-robin proxy)",
+        "",
+        f"{d['rate']} requests/s for {d['seconds']} s. Events: " + "; ".join(d["events"]) + ".",
+        "",
+        "| Sent | Failed | Dropped (all 64 connections busy) | p50 ms | p90 ms | p99 ms |",
+        "|---|---|---|---|---|---|",
+        f"| {d['sent']} | {d['errors']} | {d['dropped']} | {d['p50']:.1f} | {d['p90']:.1f} | "
+        f"{d['p99']:.1f} |",
+        "",
+        f"The surviving instance's /healthz afterwards: `{json.dumps(d['healthz_after'])}`",
+        "",
+    ]
+    (target / "RESULTS.md").write_text("\n".join(lines))
+    log(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()
