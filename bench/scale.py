@@ -284,7 +284,7 @@ def write(out: dict[str, Any], results: Path) -> None:
         f"| 2 instances, reads on the replica | {two['rps']:.1f} | {two['p50']:.1f} | "
         f"{two['p99']:.1f} | {two['errors']} |",
         "",
-        f"**Ratio: {r['ratio']:.2f}×** ({r['conns']} connections in all, {r['seconds']} s).",
+        f"**Ratio: {r['ratio']:.2f}x** ({r['conns']} connections in all, {r['seconds']} s).",
         "",
         "## Failover drill (open loop, through PgBouncer and the round-robin proxy)",
         "",
