@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument(
-        "--rate", type=float, default=0, help="drill rate; 0 = half of 1 instance's"
+        "--rate", type=float, default=50, help="the drill's requests per second"
     )
     parser.add_argument("--drill-seconds", type=float, default=60)
     parser.add_argument("--results", type=Path, default=BENCH / "results")
@@ -160,10 +160,14 @@ def main() -> None:
             return port
 
         def stop_all() -> None:
-            for p in procs:
+            for p in reversed(procs):  # the proxy first, then the instances
                 if p.poll() is None:
                     p.terminate()
-                    p.wait(timeout=15)
+                    try:
+                        p.wait(timeout=15)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
             procs.clear()
 
         # --- ratio ------------------------------------------------------------------
@@ -192,7 +196,7 @@ def main() -> None:
         proxy_port = cluster.free_port()
         procs.append(cluster.start_proxy(proxy_port, pair, home / "proxy.log"))
         cluster.wait_http(f"http://127.0.0.1:{proxy_port}")
-        rate = args.rate or max(5.0, round(one["rps"] / 2))
+        rate = args.rate
         events: list[str] = []
         t0 = time.monotonic()
 

@@ -257,6 +257,8 @@ class RoutedDb:
         if replica is not None:
             try:
                 return await getattr(self._on(replica), method)(sql, *args)
+            except asyncpg.QueryCanceledError:
+                raise  # the statement's own timeout: the primary would take as long
             except FAILOVER_ERRORS as exc:
                 replica.down(f"{type(exc).__name__}: {exc}")
                 self._chosen = None

@@ -38,16 +38,9 @@ from app.settings import Settings
 from db.core import ConnectionDb, init_connection, pooler_options
 from db.demo import load_demo
 from tests.client import ORACLE, Gql
-from tests.pooler import start_test_pooler, throwaway_server
+from tests.pooler import POOLED, start_test_pooler, throwaway_server
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-# SITREP_TEST_POOLER=pgbouncer: the suite again, with every database it makes reached
-# through PgBouncer in transaction mode (scripts/test runs this pass after the first).
-# Databases are created, migrated and dropped on the server itself; the app, the test
-# connections and `sitrep serve` go through the pooler (SITREP_POOLER=true).
-POOLED = os.environ.get("SITREP_TEST_POOLER") == "pgbouncer"
 
 
 def _via_pooler(url: str) -> str:

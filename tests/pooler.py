@@ -6,6 +6,7 @@ only). Both are started once and stopped at exit."""
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from functools import cache
@@ -13,6 +14,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app import cluster
+
+# SITREP_TEST_POOLER=pgbouncer: the suite again, with every database it makes reached
+# through PgBouncer in transaction mode (scripts/test runs this pass after the first).
+# Databases are created, migrated and dropped on the server itself; the app, the test
+# connections and `sitrep serve` go through the pooler (SITREP_POOLER=true).
+POOLED = os.environ.get("SITREP_TEST_POOLER") == "pgbouncer"
 
 
 def _home(prefix: str) -> Path:

@@ -117,9 +117,7 @@ async def _key(url: str) -> str:
         return token
 
 
-@pytest.fixture(scope="session")
-def api(pair: Pair) -> Iterator[Api]:
-    """`sitrep serve` with the primary as DATABASE_URL and the replica for reads."""
+def _serve(pair: Pair, editor: str, workers: int) -> Iterator[Api]:
     port = cluster.free_port()
     home = pair.primary.data.parent
     env = {
@@ -130,11 +128,28 @@ def api(pair: Pair) -> Iterator[Api]:
         "SITREP_READ_YOUR_WRITES_WAIT_MS": "300",
         "SITREP_LOG_LEVEL": "WARNING",
     }
-    proc = cluster.start_api(port, env, home / "api.log")
+    proc = cluster.start_api(port, env, home / f"api-{port}.log", workers=workers)
     base = f"http://127.0.0.1:{port}"
     try:
         cluster.wait_http(base)
-        yield Api(base, asyncio.run(_key(pair.primary.url(pair.database))))
+        yield Api(base, editor)
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def editor(pair: Pair) -> str:
+    return asyncio.run(_key(pair.primary.url(pair.database)))
+
+
+@pytest.fixture(scope="session")
+def api(pair: Pair, editor: str) -> Iterator[Api]:
+    """`sitrep serve` with the primary as DATABASE_URL and the replica for reads."""
+    yield from _serve(pair, editor, workers=1)
+
+
+@pytest.fixture(scope="session")
+def other_api(pair: Pair, editor: str) -> Iterator[Api]:
+    """A second instance, `sitrep serve --workers 2`, on the same databases."""
+    yield from _serve(pair, editor, workers=2)

@@ -99,6 +99,21 @@ def test_reads_go_to_the_replica_and_the_writer_reads_its_write(api: Api, pair: 
     assert read(api, source_id) == {"id": source_id, "publisher": "Scale Wire"}
 
 
+def test_instances_share_nothing_but_the_databases(api: Api, other_api: Api, pair: Pair) -> None:
+    """Written through one instance, read through another (with 2 workers) that echoes the
+    position: the second instance knows nothing of the write but what the client sends."""
+    wait_for(lambda: replica_health(other_api)["healthy"] is True)
+    with replay_paused(pair):
+        source_id, lsn = write(api)
+        assert read(other_api, source_id) is None
+        for _ in range(4):  # whichever worker answers
+            assert read(other_api, source_id, **{"X-Sitrep-LSN": lsn}) == {
+                "id": source_id,
+                "publisher": "Scale Wire",
+            }
+    pair.caught_up()
+
+
 def test_a_malformed_position_is_a_client_error(api: Api) -> None:
     response = api.gql(LIST, **{"X-Sitrep-LSN": "yesterday"})
     assert response.status_code == 400
