@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -48,12 +49,15 @@ FAILOVER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+_LSN = re.compile(r"([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})")
+
+
 def parse_lsn(text: str) -> int:
     """``16/B374D848`` (PostgreSQL's pg_lsn text) → an integer; ValueError if malformed."""
-    high, sep, low = text.strip().partition("/")
-    if not sep or not high or not low or len(high) > 8 or len(low) > 8:
+    found = _LSN.fullmatch(text.strip())
+    if found is None:
         raise ValueError(f"not a WAL position: {text!r}")
-    return (int(high, 16) << 32) | int(low, 16)
+    return (int(found[1], 16) << 32) | int(found[2], 16)
 
 
 def format_lsn(value: int) -> str:
