@@ -85,9 +85,7 @@ def main() -> None:
     parser.add_argument("--conns", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument(
-        "--rate", type=float, default=50, help="the drill's requests per second"
-    )
+    parser.add_argument("--rate", type=float, default=50, help="the drill's requests per second")
     parser.add_argument("--drill-seconds", type=float, default=60)
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     args = parser.parse_args()

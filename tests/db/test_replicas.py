@@ -16,7 +16,9 @@ async def test_positions_round_trip_through_postgresql(conn: asyncpg.Connection)
         assert await conn.fetchval("select $1::text::pg_lsn - '0/0'::pg_lsn", text) == value
 
 
-@pytest.mark.parametrize("text", ["", "16B3748", "0/", "/1", "x/1", "1/2/3", "123456789/0", "+1/2", "0/-1"])
+@pytest.mark.parametrize(
+    "text", ["", "16B3748", "0/", "/1", "x/1", "1/2/3", "123456789/0", "+1/2", "0/-1"]
+)
 def test_malformed_positions_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a WAL position"):
         parse_lsn(text)
