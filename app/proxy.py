@@ -18,11 +18,13 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import httpx
+import structlog
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
+log = structlog.get_logger(__name__)
 _HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade", b"host"}
 _BODY = {b"content-encoding", b"content-length"}
 _SKIP_SECONDS = 1.0
@@ -69,10 +71,12 @@ class RoundRobin:
             except httpx.ConnectError as exc:
                 self.skip_until[backend] = time.monotonic() + _SKIP_SECONDS
                 last = exc
+                log.warning("proxy.connect_failed", backend=backend, error=repr(exc))
                 continue
             except httpx.TransportError as exc:
                 self.skip_until[backend] = time.monotonic() + _SKIP_SECONDS
                 last = exc
+                log.warning("proxy.failed", backend=backend, error=repr(exc), retry=retry_reads)
                 if retry_reads:
                     continue
                 break
@@ -84,6 +88,7 @@ class RoundRobin:
             )
             await send({"type": "http.response.body", "body": response.content})
             return
+        log.warning("proxy.bad_gateway", error=repr(last))
         error = {"message": f"no instance answered: {type(last).__name__}"}
         payload = json.dumps({"errors": [{**error, "extensions": {"code": "BAD_GATEWAY"}}]})
         await send(
@@ -105,7 +110,16 @@ def main() -> None:
     parser.add_argument("--backend", required=True, help="comma-separated base URLs")
     args = parser.parse_args()
     app = RoundRobin(args.backend.split(","))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    # Clients keep connections open: closing an idle one after uvicorn's default 5 s races
+    # with a client sending on it (nginx keeps them 75 s).
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=75,
+    )
 
 
 if __name__ == "__main__":

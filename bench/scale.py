@@ -88,6 +88,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50, help="the drill's requests per second")
     parser.add_argument("--drill-seconds", type=float, default=60)
     parser.add_argument("--results", type=Path, default=BENCH / "results")
+    parser.add_argument("--drill-only", action="store_true", help="skip the ratio (no results)")
+    parser.add_argument("--keep-logs", type=Path, help="copy the servers' logs here")
     args = parser.parse_args()
 
     reason = cluster.install_binaries()
@@ -112,6 +114,7 @@ def main() -> None:
         primary.start()
         asyncio.run(_create(primary.url()))
         direct = primary.url("sitrep")
+        out["direct"] = direct
         env = {**os.environ, "DATABASE_URL": direct}
         sitrep = [sys.executable, "-m", "app.cli"]
         subprocess.run([*sitrep, "db", "upgrade"], cwd=ROOT, env=env, check=True)
@@ -169,24 +172,10 @@ def main() -> None:
             procs.clear()
 
         # --- ratio ------------------------------------------------------------------
-        single = api(None, direct, False)
-        load.run_wrk(single, [body], args.conns, args.warmup, "0-1", home)
-        log("1 instance on the primary")
-        one = wrk_many([single], body, args.conns, args.seconds, home)
-        stop_all()
-        pair = [api(replica.url("sitrep"), direct, False) for _ in range(2)]
-        wrk_many(pair, body, args.conns, args.warmup, home)
-        log("2 instances reading from the replica")
-        two = wrk_many(pair, body, args.conns, args.seconds, home)
-        stop_all()
-        out["ratio"] = {
-            "one_instance": one,
-            "two_instances_and_replica": two,
-            "ratio": two["rps"] / one["rps"],
-            "conns": args.conns,
-            "seconds": args.seconds,
-        }
-        log(f"ratio {two['rps']:.1f} / {one['rps']:.1f} = {two['rps'] / one['rps']:.2f}")
+        if args.drill_only:
+            out["ratio"] = None
+        else:
+            ratio(out, args, api, stop_all, body, home, replica)
 
         # --- drill --------------------------------------------------------------------
         pooled = f"postgresql://postgres@127.0.0.1:{bouncer.port}/sitrep"
@@ -237,12 +226,51 @@ def main() -> None:
         for p in procs:
             if p.poll() is None:
                 p.kill()
+        if args.keep_logs:
+            args.keep_logs.mkdir(parents=True, exist_ok=True)
+            for f in home.glob("*.log"):
+                shutil.copy(f, args.keep_logs / f.name)
         bouncer.stop()
         replica.stop("immediate")
         primary.stop("immediate")
         shutil.rmtree(home, ignore_errors=True)
     out["load_after"] = uptime()
+    out.pop("direct", None)
+    if out["ratio"] is None:
+        print(json.dumps(out["drill"], indent=2))
+        return
     write(out, args.results)
+
+
+def ratio(
+    out: dict[str, Any],
+    args: argparse.Namespace,
+    api: Any,
+    stop_all: Any,
+    body: Path,
+    home: Path,
+    replica: cluster.Postgres,
+) -> None:
+    """1 instance on the primary vs 2 instances reading from the replica (wrk)."""
+    direct = out["direct"]
+    single = api(None, direct, False)
+    load.run_wrk(single, [body], args.conns, args.warmup, "0-1", home)
+    log("1 instance on the primary")
+    one = wrk_many([single], body, args.conns, args.seconds, home)
+    stop_all()
+    pair = [api(replica.url("sitrep"), direct, False) for _ in range(2)]
+    wrk_many(pair, body, args.conns, args.warmup, home)
+    log("2 instances reading from the replica")
+    two = wrk_many(pair, body, args.conns, args.seconds, home)
+    stop_all()
+    out["ratio"] = {
+        "one_instance": one,
+        "two_instances_and_replica": two,
+        "ratio": two["rps"] / one["rps"],
+        "conns": args.conns,
+        "seconds": args.seconds,
+    }
+    log(f"ratio {two['rps']:.1f} / {one['rps']:.1f} = {two['rps'] / one['rps']:.2f}")
 
 
 async def _create(url: str) -> None:
