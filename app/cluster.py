@@ -198,6 +198,10 @@ class PgBouncer:
             f"logfile = {self.directory / 'pgbouncer.log'}",
             f"pidfile = {self.directory / 'pgbouncer.pid'}",
             "admin_users = postgres",
+            # A server that is down fails a waiting client in seconds, not after 120 s:
+            # Sitrep then retries a replica's read on the primary.
+            "query_wait_timeout = 5",
+            "server_login_retry = 1",
             # Set by the role (`alter role … set`), never by a client: sessions are shared.
             "ignore_startup_parameters = extra_float_digits",
         ]
