@@ -47,7 +47,7 @@ import profiling
 import report
 import servers
 import workloads
-from fixture import compute_fixture
+from fixture import fixture_at
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -128,14 +128,6 @@ async def _mark_dataset(url: str, marker: dict[str, Any]) -> None:
         await conn.close()
 
 
-async def _fixture(url: str) -> dict[str, Any]:
-    conn = await asyncpg.connect(url)
-    try:
-        return await compute_fixture(conn)
-    finally:
-        await conn.close()
-
-
 def prepare_data(
     url: str, incidents: int, seed: int, reuse: bool, work: Path
 ) -> tuple[dict[str, Any], list[str] | None]:
@@ -165,7 +157,7 @@ def prepare_data(
         summary = [ln for ln in proc.stdout.splitlines() if ln and not ln.startswith(" ")]
         log(summary[-1])
         asyncio.run(_mark_dataset(url, marker))
-    fx = asyncio.run(_fixture(url))
+    fx = asyncio.run(fixture_at(url))
     return {**fx, "seed": seed, "incidents": incidents}, summary
 
 

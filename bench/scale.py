@@ -40,7 +40,7 @@ from typing import Any
 import asyncpg
 import load
 import workloads
-from fixture import compute_fixture
+from fixture import fixture_at
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -136,7 +136,7 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        fx = asyncio.run(_fixture(direct))
+        fx = asyncio.run(fixture_at(direct))
         variables = workloads.variables(fx)["headline"]["sitrep"]
         body = workloads.body_file(home / "bodies", "sitrep", "headline", variables)
         log("replica: pg_basebackup -R")
@@ -277,14 +277,6 @@ async def _create(url: str) -> None:
     conn = await asyncpg.connect(url)
     try:
         await conn.execute("create database sitrep")
-    finally:
-        await conn.close()
-
-
-async def _fixture(url: str) -> dict[str, Any]:
-    conn = await asyncpg.connect(url)
-    try:
-        return await compute_fixture(conn)
     finally:
         await conn.close()
 
