@@ -9,11 +9,13 @@ round-robin proxy); nothing touches the server on 5432. Steps:
 
 1. data: `sitrep demo generate --incidents N` on the primary, then the replica is made
    from it with `pg_basebackup -R`; the headline's variables come from ``fixture.py``;
-2. ratio: wrk (closed loop, ``--conns`` connections, ``--seconds``) against 1 instance on
-   the primary alone, then against 2 instances reading from the replica (two wrk, one
-   per instance, half the connections each; their rates added). Same total connections;
+2. ratio: wrk (closed loop, ``--conns`` connections, ``--seconds`` per run) against 1
+   instance on the primary alone and against 2 instances reading from the replica (two
+   wrk, one per instance, half the connections each; their rates added), in turns,
+   ``--repeats`` times each; the ratio of the medians;
 3. drill: the 2 instances behind PgBouncer and the round-robin proxy, the open-loop
-   generator (``openloop.py``) at ``--rate`` requests/s for ``--drill-seconds``; at 1/4 of
+   generator (``openloop.py``) at ``--rate`` requests/s, first for half of
+   ``--drill-seconds`` with nothing killed (the baseline), then for ``--drill-seconds``; at 1/4 of
    the run one instance is killed (SIGKILL), at 1/2 the replica is stopped (immediate
    shutdown). Failed requests (non-200, GraphQL errors, socket errors) and latency
    percentiles from the scheduled send times;
@@ -83,8 +85,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--incidents", type=int, default=20_000)
     parser.add_argument("--conns", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--rate", type=float, default=50, help="the drill's requests per second")
     parser.add_argument("--drill-seconds", type=float, default=60)
     parser.add_argument("--results", type=Path, default=BENCH / "results")
@@ -184,6 +187,8 @@ def main() -> None:
         procs.append(cluster.start_proxy(proxy_port, pair, home / "proxy.log"))
         cluster.wait_http(f"http://127.0.0.1:{proxy_port}")
         rate = args.rate
+        log(f"baseline: {rate}/s for {args.drill_seconds / 2} s through the proxy, nothing killed")
+        out["baseline"] = load.run_open(proxy_port, [body], rate, args.drill_seconds / 2, "0-1")
         events: list[str] = []
         t0 = time.monotonic()
 
@@ -251,26 +256,37 @@ def ratio(
     home: Path,
     replica: cluster.Postgres,
 ) -> None:
-    """1 instance on the primary vs 2 instances reading from the replica (wrk)."""
+    """1 instance on the primary vs 2 instances reading from the replica (wrk), measured
+    in turns (A, B, A, B, …) so that the other load on the machine falls on both alike;
+    the ratio of the medians."""
     direct = out["direct"]
-    single = api(None, direct, False)
-    load.run_wrk(single, [body], args.conns, args.warmup, "0-1", home)
-    log("1 instance on the primary")
-    one = wrk_many([single], body, args.conns, args.seconds, home)
-    stop_all()
+    single = [api(None, direct, False)]
     pair = [api(replica.url("sitrep"), direct, False) for _ in range(2)]
-    wrk_many(pair, body, args.conns, args.warmup, home)
-    log("2 instances reading from the replica")
-    two = wrk_many(pair, body, args.conns, args.seconds, home)
+    runs: dict[str, list[dict[str, Any]]] = {"one": [], "two": []}
+    for i in range(args.repeats):
+        for name, ports in (("one", single), ("two", pair)):
+            wrk_many(ports, body, args.conns, args.warmup, home)
+            result = wrk_many(ports, body, args.conns, args.seconds, home)
+            result["load"] = uptime()
+            runs[name].append(result)
+            log(f"repeat {i + 1}, {name}: {result['rps']:.1f}/s, load {result['load']}")
     stop_all()
+
+    def median(name: str) -> dict[str, Any]:
+        ordered = sorted(runs[name], key=lambda r: r["rps"])
+        return ordered[len(ordered) // 2]
+
+    one, two = median("one"), median("two")
     out["ratio"] = {
         "one_instance": one,
         "two_instances_and_replica": two,
         "ratio": two["rps"] / one["rps"],
         "conns": args.conns,
         "seconds": args.seconds,
+        "repeats": args.repeats,
+        "runs": runs,
     }
-    log(f"ratio {two['rps']:.1f} / {one['rps']:.1f} = {two['rps'] / one['rps']:.2f}")
+    log(f"ratio of medians {two['rps']:.1f} / {one['rps']:.1f} = {two['rps'] / one['rps']:.2f}")
 
 
 async def _create(url: str) -> None:
@@ -306,16 +322,28 @@ def write(out: dict[str, Any], results: Path) -> None:
         f"| 2 instances, reads on the replica | {two['rps']:.1f} | {two['p50']:.1f} | "
         f"{two['p99']:.1f} | {two['errors']} |",
         "",
-        f"**Ratio: {r['ratio']:.2f}x** ({r['conns']} connections in all, {r['seconds']} s).",
+        f"**Ratio: {r['ratio']:.2f}x** (medians of {r['repeats']} runs each, taken in turns; "
+        f"{r['conns']} connections in all, {r['seconds']} s per run). Each run: "
+        + "; ".join(
+            f"{a['rps']:.0f} vs {b['rps']:.0f} (load {a['load']})"
+            for a, b in zip(r["runs"]["one"], r["runs"]["two"], strict=True)
+        )
+        + ".",
         "",
         "## Failover drill (open loop, through PgBouncer and the round-robin proxy)",
         "",
         f"{d['rate']} requests/s for {d['seconds']} s. Events: " + "; ".join(d["events"]) + ".",
         "",
-        "| Sent | Failed | Dropped (all 64 connections busy) | p50 ms | p90 ms | p99 ms |",
-        "|---|---|---|---|---|---|",
-        f"| {d['sent']} | {d['errors']} | {d['dropped']} | {d['p50']:.1f} | {d['p90']:.1f} | "
-        f"{d['p99']:.1f} |",
+        "| Run | Sent | Failed | Dropped (all 64 connections busy) | p50 ms | p90 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| {name} | {x['sent']} | {x['errors']} | {x['dropped']} | {x['p50']:.1f} | "
+            f"{x['p90']:.1f} | {x['p99']:.1f} |"
+            for name, x in (
+                (f"baseline, nothing killed ({d['seconds'] / 2:.0f} s)", out["baseline"]),
+                (f"drill ({d['seconds']:.0f} s)", d),
+            )
+        ),
         "",
         f"The surviving instance's /healthz afterwards: `{json.dumps(d['healthz_after'])}`",
         "",

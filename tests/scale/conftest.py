@@ -117,7 +117,7 @@ async def _key(url: str) -> str:
         return token
 
 
-def _serve(pair: Pair, editor: str, workers: int) -> Iterator[Api]:
+def _serve(pair: Pair, editor: str, workers: int, pooler: int | None = None) -> Iterator[Api]:
     port = cluster.free_port()
     home = pair.primary.data.parent
     env = {
@@ -128,6 +128,13 @@ def _serve(pair: Pair, editor: str, workers: int) -> Iterator[Api]:
         "SITREP_READ_YOUR_WRITES_WAIT_MS": "300",
         "SITREP_LOG_LEVEL": "WARNING",
     }
+    if pooler is not None:
+        via = f"postgresql://postgres@127.0.0.1:{pooler}/{pair.database}"
+        env |= {
+            "DATABASE_URL": via,
+            "SITREP_READ_DATABASE_URLS": f"{via}_replica",
+            "SITREP_POOLER": "true",
+        }
     proc = cluster.start_api(port, env, home / f"api-{port}.log", workers=workers)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -144,9 +151,24 @@ def editor(pair: Pair) -> str:
 
 
 @pytest.fixture(scope="session")
-def api(pair: Pair, editor: str) -> Iterator[Api]:
-    """`sitrep serve` with the primary as DATABASE_URL and the replica for reads."""
-    yield from _serve(pair, editor, workers=1)
+def bouncer(pair: Pair) -> Iterator[int]:
+    """PgBouncer in transaction mode: `sitrep` → the primary, `sitrep_replica` → the
+    replica; its port."""
+    pgbouncer = cluster.PgBouncer(pair.primary.data.parent / "pgbouncer", cluster.free_port())
+    pgbouncer.configure(pair.primary.port, replica_port=pair.replica.port, database=pair.database)
+    pgbouncer.start()
+    try:
+        yield pgbouncer.port
+    finally:
+        pgbouncer.stop()
+
+
+@pytest.fixture(scope="session", params=["direct", "pgbouncer"])
+def api(request: pytest.FixtureRequest, pair: Pair, editor: str) -> Iterator[Api]:
+    """`sitrep serve` with the primary as DATABASE_URL and the replica for reads: directly,
+    and through PgBouncer in transaction mode (both databases)."""
+    pooler = request.getfixturevalue("bouncer") if request.param == "pgbouncer" else None
+    yield from _serve(pair, editor, workers=1, pooler=pooler)
 
 
 @pytest.fixture(scope="session")
