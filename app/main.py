@@ -20,7 +20,7 @@ from app.auth import AuthError, auth_error_response, viewer_for
 from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
 from app.imports_http import import_router
-from app.routing import ReadYourWrites, min_lsn, open_databases
+from app.routing import ReadYourWrites, min_lsn, open_databases, replica_status
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, Db, PoolDb
 from db.replicas import Replicas, writer
@@ -44,7 +44,7 @@ def create_app(
     routing: dict[str, Replicas] = {}
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         if db is not None:
             state["db"] = db
             yield
@@ -54,6 +54,7 @@ def create_app(
         async with open_databases(settings, database_url) as replicas:
             state["db"] = replicas.primary
             routing["replicas"] = replicas
+            api.state.replicas = replicas  # for replica_status(app)
             yield
 
     def request_db(generic: bool = False) -> Db:
@@ -94,10 +95,8 @@ def create_app(
     @app.get("/healthz", summary="Liveness and database check")
     async def healthz() -> dict[str, object]:
         await state["db"].fetchval("select 1")
-        if "replicas" in routing and routing["replicas"].replicas:
-            # Each replica: healthy (in rotation) or why not, replayed position, lag.
-            return {"status": "ok", **routing["replicas"].status()}
-        return {"status": "ok"}
+        # Each replica: healthy (in rotation) or why not, replayed position, lag.
+        return {"status": "ok", **(replica_status(app) or {})}
 
     @app.get("/metrics", summary="Prometheus metrics")
     async def metrics_endpoint() -> Response:

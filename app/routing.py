@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from typing import Any
 
 import orjson
 
@@ -27,6 +28,13 @@ _MIN_LSN: ContextVar[int | None] = ContextVar("sitrep_min_lsn", default=None)
 def min_lsn() -> int | None:
     """The WAL position the current request must read at or after (its X-Sitrep-LSN)."""
     return _MIN_LSN.get()
+
+
+def replica_status(app: Any) -> dict[str, Any] | None:
+    """Each read replica of a running app (in rotation or why not, replayed position, lag),
+    as /healthz reports it; None when the app has no replicas."""
+    replicas: Replicas | None = getattr(app.state, "replicas", None)
+    return replicas.status() if replicas is not None and replicas.replicas else None
 
 
 def listen_url(settings: Settings, url: str) -> str:
