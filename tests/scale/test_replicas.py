@@ -114,6 +114,35 @@ def test_instances_share_nothing_but_the_databases(api: Api, other_api: Api, pai
     pair.caught_up()
 
 
+SEARCH = "query($t: String!) { search(text: $t, types: [SOURCE]) { type score } }"
+TITLED = """mutation($url: String!, $title: String!) { createSource(input: {kind: NEWS_ARTICLE,
+  publisher: "Scale Wire", url: $url, title: $title}) { ... on Source { id } } }"""
+
+
+def test_resolver_reads_follow_the_same_routing(api: Api, pair: Pair) -> None:
+    """Search is answered by the resolvers, not the planner: its reads are routed alike."""
+    wait_for(lambda: replica_health(api)["healthy"] is True)
+    n = next(_urls)
+    title = f"Replicated dispatch number {n}"
+    with replay_paused(pair):
+        response = api.gql(
+            TITLED,
+            {"url": f"https://scale.test/{n}", "title": title},
+            authorization=f"Bearer {api.editor}",
+        )
+        lsn = response.headers["x-sitrep-lsn"]
+
+        def hits(**headers: str) -> int:
+            r = api.gql(SEARCH, {"t": title}, authorization=f"Bearer {api.editor}", **headers)
+            assert r.status_code == 200, r.text
+            return len(r.json()["data"]["search"])
+
+        assert hits() == 0
+        assert hits(**{"X-Sitrep-LSN": lsn}) == 1
+    pair.caught_up()
+    assert hits() == 1
+
+
 def test_a_malformed_position_is_a_client_error(api: Api) -> None:
     response = api.gql(LIST, **{"X-Sitrep-LSN": "yesterday"})
     assert response.status_code == 400
