@@ -126,6 +126,9 @@ class Replicas:
         ready = [r for r in healthy if r.replay_lsn is not None and r.replay_lsn >= min_lsn]
         if ready:
             return self._next(ready)
+        # A position the primary has not written (a bogus header) is not waited for.
+        if min_lsn > parse_lsn(await self.primary_lsn()):
+            return None
         replica = self._next(healthy)
         deadline = time.monotonic() + self.wait_s
         while True:

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
+from db.core import PoolDb, create_pool
+from db.replicas import Replica, Replicas, parse_lsn
 from tests.scale.conftest import Api, Pair
 
 CREATE = """mutation($url: String!) { createSource(input: {kind: NEWS_ARTICLE,
@@ -211,3 +213,32 @@ def test_export_reads_the_replica(api: Api, pair: Pair, path: str) -> None:
         response = httpx.get(f"{api.base}{path}", timeout=30)
         assert response.status_code == 200
         assert response.json()["type"] == "FeatureCollection"
+
+
+async def test_a_position_ahead_of_the_primary_is_not_waited_for(pair: Pair) -> None:
+    """A made-up position beyond the primary's WAL goes to the primary at once, instead of
+    polling the replica for the whole wait; a real one not yet replayed is waited for."""
+    pools = [await create_pool(pair.primary.url(pair.database), min_size=1)]
+    pools.append(await create_pool(pair.replica.url(pair.database), min_size=1))
+    replicas = Replicas(PoolDb(pools[0]), wait_s=3.0)
+    replicas.replicas.append(Replica("replica", PoolDb(pools[1])))
+    try:
+        await replicas.check()
+        assert replicas.replicas[0].healthy
+        start = time.monotonic()
+        assert await replicas.pick(parse_lsn("FFFFFFFF/0")) is None
+        assert time.monotonic() - start < 1.5
+        await pools[1].execute("select pg_wal_replay_pause()")
+        try:
+            await pools[0].execute("create temporary table t as select 1")
+            await pools[0].execute("select pg_switch_wal()")
+            target = parse_lsn(await replicas.primary_lsn())
+            start = time.monotonic()
+            assert await replicas.pick(target) is None  # not replayed: waited, then primary
+            assert time.monotonic() - start >= 3.0
+        finally:
+            await pools[1].execute("select pg_wal_replay_resume()")
+        assert await replicas.pick(target) is replicas.replicas[0]
+    finally:
+        for pool in pools:
+            await pool.close()
