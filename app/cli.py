@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
+from app.cluster_cli import cluster_cli
 from app.import_cli import register as _register_write_path_commands
 from app.settings import get_settings
 from app.sync_cli import register as _register_sync_commands
@@ -21,6 +22,7 @@ db_cli = typer.Typer(help="Database migrations (Alembic).")
 demo_cli = typer.Typer(help="The demo dataset from the seed article.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
+cli.add_typer(cluster_cli, name="cluster")
 _register_write_path_commands(cli)
 _register_sync_commands(cli)
 

@@ -128,6 +128,12 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path="/" + database))
 
 
+def with_server(url: str, server_url: str) -> str:
+    """``url``'s database on another server (host, port and user of ``server_url``)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=urlsplit(server_url).netloc))
+
+
 def sqlalchemy_url(url: str) -> str:
     """postgresql://… → postgresql+asyncpg://… (Alembic runs over SQLAlchemy's asyncpg)."""
     parts = urlsplit(url)
@@ -173,7 +179,9 @@ def current_revision(url: str) -> str | None:
     import asyncpg
 
     async def _get() -> str | None:
-        conn = await asyncpg.connect(url)
+        from db.core import pooler_options
+
+        conn = await asyncpg.connect(url, **pooler_options(get_settings().pooler))
         try:
             has = await conn.fetchval("select to_regclass('alembic_version') is not null")
             if not has:
@@ -221,9 +229,9 @@ async def connected(url: str) -> AsyncIterator[ConnectionDb]:
     """One connection (with Sitrep's JSON codecs) as a ``Db`` handle, closed at the end."""
     import asyncpg
 
-    from db.core import init_connection
+    from db.core import init_connection, pooler_options
 
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(url, **pooler_options(get_settings().pooler))
     try:
         await init_connection(conn)
         yield ConnectionDb(conn)

@@ -41,6 +41,7 @@ from app.persisted import Documents
 from app.settings import Settings
 from db.core import DatabaseUnavailable, Db
 from db.planner import MERGED, Planner, Statement
+from db.replicas import writer
 from db.viewer import Viewer
 from schema.cost import Cost, cost_errors, cost_extension, operation_cost
 from schema.documents import SizedLru
@@ -152,7 +153,8 @@ class FastPath:
         viewer = Viewer()
         header = headers.get(b"authorization")
         if header is not None:
-            found = await viewer_for_key(header.decode("latin-1"), db)
+            # API keys are checked on the primary: a revoked key stops at once.
+            found = await viewer_for_key(header.decode("latin-1"), writer(db))
             if found is None:
                 await self._fallback(scope, receive, send, body, "not a valid key")
                 return

@@ -3,9 +3,11 @@
 ``create_app(settings)`` opens an asyncpg pool in its lifespan. Tests pass ``db=`` to
 serve from a connection inside a rolled-back transaction instead.
 
-In front of FastAPI sit pure ASGI layers (outermost first): the metrics, ``JsonErrors``
-(every error in one JSON shape, ``app/errors.py``), the body size limit
-(``app/body_limit.py``) and the fast path (``app/fastpath.py``).
+In front of FastAPI sit pure ASGI layers (outermost first): the metrics, read-your-writes
+(``app/routing.py``), the request id, CORS, ``JsonErrors`` (every error in one JSON
+shape, ``app/errors.py``), the GraphQL-over-HTTP checks (``app/graphql_http.py``), the
+body size limit (``app/body_limit.py``), the persisted documents' HTTP cache and the fast
+path (``app/fastpath.py``).
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from app.http_cache import HttpCache
 from app.imports_http import import_router
 from app.persisted import Documents, load_documents
 from app.request_id import RequestId
+from app.routing import ReadYourWrites, min_lsn, open_databases, replica_status
 from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
-from db.core import ConnectionDb, PoolDb, create_pool
+from db.core import ConnectionDb, Db, PoolDb
+from db.replicas import Replicas, writer
 from schema import build_schema
 from schema.context import Context
 from schema.ratelimit import RateLimiter
@@ -56,45 +60,36 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     state: dict[str, PoolDb | ConnectionDb] = {}
+    routing: dict[str, Replicas] = {}
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         if db is not None:
             state["db"] = db
             yield
             return
         if database_url is None:
             raise RuntimeError("create_app needs database_url= or db=")
-        pool = await create_pool(
-            database_url,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
-        )
-        generic = await create_pool(
-            database_url,
-            min_size=1,
-            max_size=settings.pool_max_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
-            generic_plans=True,
-        )
-        state["db"] = PoolDb(pool)
-        state["generic_db"] = PoolDb(generic)
-        try:
+        async with open_databases(settings, database_url) as replicas:
+            state["db"] = replicas.primary
+            routing["replicas"] = replicas
+            api.state.replicas = replicas  # for replica_status(app)
             yield
-        finally:
-            await pool.close()
-            await generic.close()
 
-    def request_db(generic: bool) -> PoolDb | ConnectionDb:
-        """The planner's handle: statements whose plans do not depend on the values go to
-        the pool that reuses generic plans (tests run both on their one connection)."""
-        return state["generic_db" if generic and "generic_db" in state else "db"].for_request()
+    def request_db(generic: bool = False) -> Db:
+        """A request's handle for reads: a replica in rotation (read-your-writes kept, see
+        app/routing.py), else the primary. The planner's statements whose plans do not
+        depend on the values go to the pools that reuse generic plans (tests run both on
+        their one connection)."""
+        if "replicas" in routing:
+            return routing["replicas"].reader(min_lsn(), generic=generic)
+        return state["db"].for_request()
 
     async def get_context(request: Request) -> Context:
-        request_db = state["db"].for_request()
-        viewer = await viewer_for(request, request_db, settings)
-        return Context(request_db, settings, viewer)
+        reads = request_db()
+        # API keys are checked on the primary: a revoked key stops at once.
+        viewer = await viewer_for(request, writer(reads), settings)
+        return Context(reads, settings, viewer)
 
     limiter = rate_limiter(settings)
     schema = build_schema(settings, limiter, introspection=settings.introspection)
@@ -123,15 +118,16 @@ def create_app(
     if db is not None:
         state["db"] = db
     app.include_router(graphql, prefix="/graphql")
-    app.include_router(geojson_router(lambda: state["db"], settings))
+    app.include_router(geojson_router(request_db, settings))
     app.include_router(import_router(lambda: state["db"], settings))
     errors.install(app)
     add_pages(app, openapi_url=app.openapi_url if settings.docs else None)
     app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", summary="Liveness: 200 while the process serves (no database check)")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> dict[str, object]:
+        # Each replica: healthy (in rotation) or why not, replayed position, lag.
+        return {"status": "ok", **(replica_status(app) or {})}
 
     @app.get("/readyz", summary="Readiness: 200 when the database answers, else 503")
     async def readyz() -> dict[str, str]:
@@ -177,6 +173,7 @@ def create_app(
         errors.JsonErrors,
         *([lambda inner: Cors(inner, settings.cors_origins)] if settings.cors_origins else []),
         RequestId,
+        ReadYourWrites,
         Metrics,
     ]
     return app

@@ -24,6 +24,31 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "SITREP_DATABASE_URL"),
         description="postgresql://user:pass@host:port/db; unset = embedded PostgreSQL",
     )
+    read_database_urls: SecretStr | None = Field(
+        None,
+        description="Streaming replicas for reads: one or more postgresql:// URLs, separated "
+        "by commas or spaces",
+    )
+    read_max_lag_seconds: float = Field(
+        10.0, gt=0, description="A replica further behind the primary is out of rotation"
+    )
+    read_your_writes_wait_ms: int = Field(
+        500,
+        ge=0,
+        description="How long a read carrying X-Sitrep-LSN waits for a replica to replay "
+        "that position before the primary serves it",
+    )
+    replica_check_interval_seconds: float = Field(1.0, gt=0, description="Replica health checks")
+    pooler: bool = Field(
+        False,
+        description="DATABASE_URL (and the read URLs) lead to a pooler in transaction mode "
+        "(PgBouncer): no named prepared statements, no session settings, no generic-plan pool",
+    )
+    direct_database_url: SecretStr | None = Field(
+        None,
+        description="The primary without a pooler, for LISTEN (transaction pooling breaks "
+        "LISTEN); unset = DATABASE_URL",
+    )
     data_dir: Path | None = Field(
         None,
         description="Where the embedded PostgreSQL keeps data; unset = .sitrep in a source "
@@ -158,6 +183,12 @@ class Settings(BaseSettings):
     )
     ucdp_token: SecretStr | None = Field(None, description="UCDP API token (x-ucdp-access-token)")
     sync_timeout_s: float = Field(120.0, gt=0, description="Per-request timeout of the sync")
+
+    def read_urls(self) -> list[str]:
+        """SITREP_READ_DATABASE_URLS as a list."""
+        if self.read_database_urls is None:
+            return []
+        return self.read_database_urls.get_secret_value().replace(",", " ").split()
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

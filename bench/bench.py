@@ -48,7 +48,7 @@ import profiling
 import report
 import servers
 import workloads
-from fixture import compute_fixture
+from fixture import fixture_at
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -129,14 +129,6 @@ async def _mark_dataset(url: str, marker: dict[str, Any]) -> None:
         await conn.close()
 
 
-async def _fixture(url: str) -> dict[str, Any]:
-    conn = await asyncpg.connect(url)
-    try:
-        return await compute_fixture(conn)
-    finally:
-        await conn.close()
-
-
 def planner_statements(src: Path, files: list[Path]) -> list[dict[str, Any]]:
     """Sitrep's planned statement for each body file (bench/statement.py, run with the
     project's Python on the Sitrep source being measured)."""
@@ -181,7 +173,7 @@ def prepare_data(
         summary = [ln for ln in proc.stdout.splitlines() if ln and not ln.startswith(" ")]
         log(summary[-1])
         asyncio.run(_mark_dataset(url, marker))
-    fx = asyncio.run(_fixture(url))
+    fx = asyncio.run(fixture_at(url))
     return {**fx, "seed": seed, "incidents": incidents}, summary
 
 

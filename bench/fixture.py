@@ -118,3 +118,12 @@ async def compute_fixture(conn: asyncpg.Connection) -> dict[str, Any]:
         "to": "2022-12-31",
     }
     return fx
+
+
+async def fixture_at(url: str) -> dict[str, Any]:
+    """``compute_fixture`` on a connection of its own to ``url``."""
+    conn = await asyncpg.connect(url)
+    try:
+        return await compute_fixture(conn)
+    finally:
+        await conn.close()

@@ -15,6 +15,7 @@ import sys
 import time
 
 MAX_CONNS = 64
+SAMPLES: list[str] = []  # the first failures, for the report
 
 
 class Conn:
@@ -44,7 +45,9 @@ async def request(conn: Conn, raw: bytes) -> int:
             chunks.append(chunk[:-2])
         body = b"".join(chunks)
     if status == 200 and b'"errors"' in body[:200]:
-        return 599
+        status = 599
+    if status != 200 and len(SAMPLES) < 10:
+        SAMPLES.append(f"{status}: {body[:300]!r}")
     return status
 
 
@@ -81,8 +84,10 @@ async def main() -> None:
                 errors += 1
             latencies.append(time.perf_counter() - due)
             idle.append(conn)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             errors += 1
+            if len(SAMPLES) < 10:
+                SAMPLES.append(f"{time.perf_counter() - start:.1f} s: {exc!r}")
             opened -= 1
 
     start = time.perf_counter() + 0.05
@@ -119,6 +124,7 @@ async def main() -> None:
                 "dropped": dropped,
                 "errors": errors,
                 "connections": opened,
+                "error_samples": SAMPLES,
             }
         )
     )

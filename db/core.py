@@ -234,6 +234,14 @@ async def keep_session(conn: asyncpg.Connection) -> None:
     transaction-level advisory locks). Skips the default reset query's round trip."""
 
 
+def pooler_options(pooled: bool) -> dict[str, Any]:
+    """asyncpg connection options for a server behind a pooler in transaction mode
+    (PgBouncer): consecutive statements may run on different server connections, so no
+    named prepared statements (asyncpg's statement cache is off; each statement is an
+    unnamed one, parsed, bound and run in one go)."""
+    return {"statement_cache_size": 0} if pooled else {}
+
+
 async def create_pool(
     url: str,
     *,
@@ -241,23 +249,33 @@ async def create_pool(
     max_size: int = 10,
     statement_timeout_ms: int = 15_000,
     generic_plans: bool = False,
+    pooled: bool = False,
+    connect_timeout_s: float = 60.0,
 ) -> asyncpg.Pool:
     """A pool of connections. Statements are prepared (asyncpg caches them per connection).
     By default PostgreSQL plans every execution for its values: incident data is skewed (a
     few actors and places have most incidents). With ``generic_plans`` it plans a prepared
     statement once and reuses the plan: for the planner's statements whose plan does not
-    depend on the values (``db.planner.Statement.generic``)."""
+    depend on the values (``db.planner.Statement.generic``).
+
+    ``pooled``: the URL leads to a pooler in transaction mode. Session settings cannot be
+    sent there (PgBouncer refuses unknown start-up parameters, and a ``SET`` would leak to
+    other clients), so the statement timeout belongs to the database role
+    (``alter role … set statement_timeout``); unnamed statements are planned for their
+    values, as ``force_custom_plan`` does."""
+    settings = {"application_name": "sitrep"}
+    if not pooled:
+        settings["statement_timeout"] = str(statement_timeout_ms)
+        settings["plan_cache_mode"] = "force_generic_plan" if generic_plans else "force_custom_plan"
     pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
         max_size=max_size,
         init=init_connection,
         reset=keep_session,
-        server_settings={
-            "statement_timeout": str(statement_timeout_ms),
-            "application_name": "sitrep",
-            "plan_cache_mode": "force_generic_plan" if generic_plans else "force_custom_plan",
-        },
+        server_settings=settings,
+        timeout=connect_timeout_s,
+        **pooler_options(pooled),
     )
     assert pool is not None
     return pool

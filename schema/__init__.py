@@ -14,6 +14,7 @@ from schema.mutation import Mutation
 from schema.node import NODE_TYPES
 from schema.query import Query
 from schema.ratelimit import RateLimiter
+from schema.read_your_writes import ReadYourWrites
 
 ALL_TYPES = list(NODE_TYPES)
 
@@ -40,6 +41,7 @@ def build_schema(
             lambda: tokens,
             lambda: Guard(documents, limits, limiter, limits.operation_timeout_ms),
             ErrorCodes,
+            ReadYourWrites,
         ],
     )
     tokens = MaxTokensLimiter(max_token_count=limits.max_tokens)

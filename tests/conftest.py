@@ -35,17 +35,25 @@ from fastapi import FastAPI
 from app import database
 from app.main import create_app
 from app.settings import Settings
-from db.core import ConnectionDb, init_connection
+from db.core import ConnectionDb, init_connection, pooler_options
 from db.demo import load_demo
 from tests.client import ORACLE, Gql
+from tests.pooler import POOLED, start_test_pooler, throwaway_server
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _via_pooler(url: str) -> str:
+    """``url`` through a PgBouncer (transaction mode) started for this session."""
+    return database.with_server(url, start_test_pooler(_server_url()))
 
 
 def _server_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:
         return url
+    if POOLED:
+        return throwaway_server()
     return database.embedded_server_url(ROOT / ".sitrep" / "test-server")
 
 
@@ -58,9 +66,8 @@ async def _admin(server_url: str, sql: str) -> None:
 
 
 async def _load_demo(url: str) -> None:
-    conn = await asyncpg.connect(url)
+    conn = await _connect(url)
     try:
-        await init_connection(conn)
         async with conn.transaction():
             await load_demo(ConnectionDb(conn))
     finally:
@@ -95,7 +102,7 @@ def fresh_database() -> Iterator[FreshDatabase]:
         made.append((server, url))
         if migrate:
             database.upgrade(url)
-        return url
+        return _via_pooler(url) if POOLED else url
 
     def make(prefix: str = "sitrep_test", *, migrate: bool = True) -> str:
         # In a thread of its own, so that async tests can call it too (asyncio.run).
@@ -141,7 +148,7 @@ class AppDb(ConnectionDb):
 
 
 async def _connect(url: str) -> asyncpg.Connection:
-    connection = await asyncpg.connect(url)
+    connection = await asyncpg.connect(url, **pooler_options(POOLED))
     await init_connection(connection)
     return connection
 

@@ -13,7 +13,9 @@ from typing import Any
 
 import asyncpg
 
+from db.core import pooler_options
 from db.demo_data import demo_counts
+from tests.pooler import POOLED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +63,7 @@ def test_data_commands_need_a_migrated_database_and_then_work(
 
 
 async def _fetchval(url: str, sql: str) -> Any:
-    conn = await asyncpg.connect(url)
+    conn = await asyncpg.connect(url, **pooler_options(POOLED))
     try:
         return await conn.fetchval(sql)
     finally:

@@ -20,6 +20,7 @@ from db.transaction import transaction
 from db.viewer import Viewer
 from db.writes import records
 from db.writes.core import Conflict
+from tests.pooler import POOLED
 
 ADMIN = Viewer(can_see_drafts=True, role="admin", name="writer")
 
@@ -31,7 +32,7 @@ def fresh_url(fresh_database: Callable[..., str]) -> str:
 
 @pytest.fixture
 async def pool(fresh_url: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await create_pool(fresh_url, min_size=2, max_size=12)
+    p = await create_pool(fresh_url, min_size=2, max_size=12, pooled=POOLED)
     try:
         yield p
     finally:
