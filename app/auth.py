@@ -9,6 +9,7 @@ key for reads too (``SITREP_REQUIRE_KEY_FOR_READS``): then a missing key is refu
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.requests import HTTPConnection
 from fastapi.responses import JSONResponse
 
 from app.settings import Settings
@@ -23,12 +24,15 @@ class AuthError(Exception):
         self.message, self.code, self.status = message, code, status
 
 
-async def viewer_for(request: Request, db: Db, settings: Settings) -> Viewer:
+async def viewer_for(request: HTTPConnection, db: Db, settings: Settings) -> Viewer:
     header = request.headers.get("authorization")
+    if header is None and request.scope["type"] == "websocket":
+        # Subscriptions give their key in ``connection_init`` (``app.push``).
+        return Viewer()
     if header is None:
         # The GraphiQL page itself (a browser GET without a query) needs no key.
         ide = (
-            request.method == "GET"
+            request.scope["method"] == "GET"
             and request.url.path.rstrip("/").endswith("/graphql")
             and "query" not in request.query_params
         )

@@ -11,14 +11,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import ORJSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from strawberry.fastapi import GraphQLRouter
+from starlette.requests import HTTPConnection
 
 from app.auth import AuthError, auth_error_response, viewer_for
 from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
+from app.push import Push, PushRouter, attach
 from app.imports_http import import_router
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, PoolDb, create_pool
@@ -39,6 +40,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     state: dict[str, PoolDb | ConnectionDb] = {}
+    push: dict[str, Push] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -63,9 +65,15 @@ def create_app(
         )
         state["db"] = PoolDb(pool)
         state["generic_db"] = PoolDb(generic)
+        if settings.push:
+            push["push"] = Push(PoolDb(pool), database_url, settings)
+            await push["push"].start()
+            graphql.push = push["push"]
         try:
             yield
         finally:
+            if "push" in push:
+                await push.pop("push").stop()
             await pool.close()
             await generic.close()
 
@@ -74,14 +82,18 @@ def create_app(
         the pool that reuses generic plans (tests run both on their one connection)."""
         return state["generic_db" if generic and "generic_db" in state else "db"].for_request()
 
-    async def get_context(request: Request) -> Context:
+    async def get_context(request: HTTPConnection) -> Context:
         request_db = state["db"].for_request()
         viewer = await viewer_for(request, request_db, settings)
-        return Context(request_db, settings, viewer)
+        context = Context(request_db, settings, viewer)
+        attach(context, push.get("push"), request)
+        return context
 
     schema = build_schema(settings)
-    graphql = GraphQLRouter(
+    graphql = PushRouter(
         schema,
+        push=None,
+        settings=settings,
         context_getter=get_context,
         graphql_ide="graphiql" if settings.graphiql else None,
         multipart_uploads_enabled=True,

@@ -53,6 +53,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         200 * 1024 * 1024, ge=1, description="Largest file accepted by the import endpoints"
     )
+    push: bool = Field(
+        True, description="Serve subscriptions (one LISTEN connection per process) and webhooks"
+    )
+    push_queue_size: int = Field(
+        1000, ge=1, description="Events a subscription may fall behind before it is dropped"
+    )
+    push_keepalive_seconds: float = Field(
+        15, gt=0, description="Server pings on idle subscription WebSockets"
+    )
+    push_max_connections_per_key: int = Field(
+        100, ge=1, description="Subscription WebSockets per API key (per process)"
+    )
+    push_max_subscriptions_per_connection: int = Field(
+        100, ge=1, description="Subscriptions on one WebSocket"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 

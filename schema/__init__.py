@@ -21,6 +21,7 @@ from schema.limits import Limits
 from schema.mutation import Mutation
 from schema.node import NODE_TYPES
 from schema.query import Query
+from schema.subscription import Subscription
 
 
 class DocumentCache(ParserCache):
@@ -67,6 +68,7 @@ def build_schema(limits: Limits) -> strawberry.Schema:
     return Schema(
         query=RootQuery,
         mutation=Mutation,
+        subscription=Subscription,
         types=ALL_TYPES,
         extensions=[
             lambda: depth,
