@@ -9,8 +9,8 @@ key for reads too (``SITREP_REQUIRE_KEY_FOR_READS``): then a missing key is refu
 from __future__ import annotations
 
 from fastapi import Request
-from starlette.requests import HTTPConnection
 from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
 
 from app.settings import Settings
 from db import keys

@@ -27,6 +27,9 @@ def register(cli: typer.Typer) -> None:
     from app.keys_cli import keys_cli
 
     cli.add_typer(keys_cli, name="keys")
+    from app.webhooks_cli import webhooks_cli
+
+    cli.add_typer(webhooks_cli, name="webhooks")
     cli.add_typer(import_cli, name="import")
     cli.add_typer(export_cli, name="export")
 

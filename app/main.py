@@ -19,8 +19,8 @@ from starlette.requests import HTTPConnection
 from app.auth import AuthError, auth_error_response, viewer_for
 from app.fastpath import ASGIApp, FastPath, Message, Receive, Scope, Send
 from app.geojson import geojson_router
-from app.push import Push, PushRouter, attach
 from app.imports_http import import_router
+from app.push import Push, PushRouter, attach
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, PoolDb, create_pool
 from schema import build_schema
@@ -86,7 +86,7 @@ def create_app(
         request_db = state["db"].for_request()
         viewer = await viewer_for(request, request_db, settings)
         context = Context(request_db, settings, viewer)
-        attach(context, push.get("push"), request)
+        attach(context, push.get("push"), request, settings)
         return context
 
     schema = build_schema(settings)

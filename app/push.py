@@ -26,18 +26,18 @@ from prometheus_client import Gauge
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.unset import UNSET, UnsetType
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.types.unset import UNSET, UnsetType
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     SubscribeMessage,
 )
+from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import viewer_for_key
 from app.settings import Settings
+from app.webhooks import Webhooks
 from db.core import Db
 from db.notify import Listener
 from schema.context import Context
@@ -57,16 +57,23 @@ class Push:
     def __init__(self, db: Db, url: str, settings: Settings) -> None:
         self.settings = settings
         self.hub = Hub(db, settings.push_queue_size)
-        self.listener = Listener(url, self.hub.wake)
+        self.webhooks = Webhooks(db, settings)
+        self.listener = Listener(url, self.wake)
         self.per_key: Tally[int] = Tally()
+
+    def wake(self) -> None:
+        self.hub.wake()
+        self.webhooks.wake()
 
     async def start(self) -> None:
         await self.hub.start()
+        self.webhooks.start()
         self.listener.start()
         await asyncio.wait_for(self.listener.connected.wait(), timeout=10)
 
     async def stop(self) -> None:
         await self.listener.stop()
+        await self.webhooks.stop()
         await self.hub.stop()
 
 
@@ -87,6 +94,11 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
 
     view: PushRouter
 
+    @property
+    def push(self) -> Push:
+        assert self.view.push is not None
+        return self.view.push
+
     async def handle(self) -> None:
         CLIENTS.labels("ws").inc()
         pinger = asyncio.create_task(self._ping())
@@ -98,7 +110,7 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             CLIENTS.labels("ws").dec()
             key_id = self.context.viewer.key_id
             if self.connection_acknowledged and key_id is not None:
-                self.view.push.per_key[key_id] -= 1
+                self.push.per_key[key_id] -= 1
 
     async def _ping(self) -> None:
         interval = self.view.settings.push_keepalive_seconds
@@ -122,7 +134,7 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                 self.context.set_viewer(viewer)
             key_id = self.context.viewer.key_id
             if key_id is not None:
-                push = self.view.push
+                push = self.push
                 if push.per_key[key_id] >= self.view.settings.push_max_connections_per_key:
                     await self.websocket.close(
                         TOO_MANY_CONNECTIONS, "Too many connections for this key"
@@ -130,7 +142,7 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                     return
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self.context.viewer.key_id is not None:
-            self.view.push.per_key[self.context.viewer.key_id] += 1
+            self.push.per_key[self.context.viewer.key_id] += 1
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         limit = self.view.settings.push_max_subscriptions_per_connection
@@ -151,9 +163,11 @@ class PushRouter(GraphQLRouter[Context, None]):
 
     graphql_transport_ws_handler_class = TransportWS
 
-    def __init__(self, *args: Any, push: Push | None, settings: Settings, **kwargs: Any) -> None:
+    def __init__(
+        self, schema: Any, *, push: Push | None, settings: Settings, **kwargs: Any
+    ) -> None:
         super().__init__(
-            *args,
+            schema,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, "graphql-sse"),
             max_subscriptions_per_connection=None,  # ours, with a code (TransportWS)
             **kwargs,
@@ -167,9 +181,10 @@ class PushRouter(GraphQLRouter[Context, None]):
         return UNSET
 
 
-def attach(context: Context, push: Push | None, request: Any) -> None:
+def attach(context: Context, push: Push | None, request: Any, settings: Settings) -> None:
     """Give a request's context the hub; on a WebSocket, a subscriber that falls behind
     closes the socket with ``4413`` (the client resumes by cursor)."""
+    context.webhook_networks = settings.webhook_allowed_networks
     if push is None:
         return
     context.hub = push.hub

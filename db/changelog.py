@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from db.core import Db
-from db.notify import NOTIFY_SQL
 from db.images import SNAPSHOT_SQL, published, referrers, snapshot, snapshots, stored
+from db.notify import NOTIFY_SQL
 from db.viewer import Viewer
 
 # pg_advisory_xact_lock key: "sitrep change log"

@@ -10,6 +10,7 @@ from the log when it reconnects.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 import asyncpg
@@ -42,10 +43,8 @@ class Listener:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         if self._conn is not None and not self._conn.is_closed():
             await self._conn.close(timeout=2)
 
@@ -61,7 +60,7 @@ class Listener:
                     self.url, server_settings={"application_name": "sitrep-listen"}
                 )
                 self._conn = conn
-                conn.add_termination_listener(lambda _: lost.set())
+                conn.add_termination_listener(lambda _, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, self._notified)
                 self.connected.set()
                 delay = 0.1

@@ -22,6 +22,7 @@ from schema.mutation import Mutation
 from schema.node import NODE_TYPES
 from schema.query import Query
 from schema.subscription import Subscription
+from schema.webhooks import WebhookQuery
 
 
 class DocumentCache(ParserCache):
@@ -42,7 +43,7 @@ ALL_TYPES = list(NODE_TYPES)
 @strawberry.type(
     name="Query", description="Read the incident graph, its change history and the sync feed."
 )
-class RootQuery(Query, ChangesQuery):
+class RootQuery(Query, ChangesQuery, WebhookQuery):
     """The read API plus the changes feed and history (write path, schema/changes.py)."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,8 @@ class Context(BaseContext):
         # do when a subscriber of this connection falls behind (close the WebSocket).
         self.hub: Hub | None = None
         self.on_overflow: Callable[[], None] = lambda: None
+        # Non-public networks webhooks may reach (``SITREP_WEBHOOK_ALLOWED_NETWORKS``).
+        self.webhook_networks: Sequence[str] = ()
 
     @property
     def loaders(self) -> Loaders:

@@ -20,6 +20,7 @@ Nothing waits for a slow subscriber.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -78,7 +79,11 @@ class Batch:
         """The feed items as ``changes`` shows them: all changes to editors asking for
         drafts, else the published data set (whoever asks, as the query does)."""
         if drafts not in self._items:
-            rows = self.rows if drafts else [r for r in self.rows if r.published_before or r.published_after]
+            rows = (
+                self.rows
+                if drafts
+                else [r for r in self.rows if r.published_before or r.published_after]
+            )
             self._items[drafts] = asyncio.ensure_future(
                 feed.feed_items(self.db, DRAFTS if drafts else PUBLIC, rows)
             )
@@ -149,10 +154,8 @@ class Hub:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
 
     def wake(self) -> None:
         self._wake.set()
@@ -280,6 +283,10 @@ class Hub:
             if evs:
                 out.append((group, evs))
         return out
+
+
+def _published(r: ChangeRow) -> bool:
+    return r.published_before or r.published_after
 
 
 def _lost(r: ChangeRow, viewer: Viewer) -> bool:

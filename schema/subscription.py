@@ -8,20 +8,21 @@ Visibility is the connection's viewer (the key given in ``connection_init``, or 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from db import feed
 from db.cursors import CursorError, decode_change, encode_change
+from db.viewer import Viewer
 from schema.changes import Change, ChangeOperation, SyncAction, to_change
 from schema.context import EVENT_LOADERS, Info
 from schema.errors import InvalidCursor, SitrepError
-from schema.hub import Hub, Overflow, Subscriber
+from schema.hub import Batch, Hub, Overflow, Subscriber
+from schema.hub import IncidentEvent as Event
 from schema.ids import to_global_id
 from schema.incident import Incident, IncidentFilterArg
 from schema.mutations.common import require
-from db.viewer import Viewer
 
 REPLAY_PAGE = 500
 
@@ -57,7 +58,7 @@ def _hub(info: Info) -> Hub:
     return hub
 
 
-async def _next(sub: Subscriber) -> object:
+async def _next(sub: Subscriber) -> Any:
     try:
         return await sub.get()
     except Overflow:
@@ -82,7 +83,7 @@ class Subscription:
         sub = hub.subscribe_incidents(info.context.viewer, f, info.context.on_overflow)
         try:
             while True:
-                ev = await _next(sub)
+                ev: Event = await _next(sub)
                 row = await ev.loaders.incident.load(ev.incident_id) if ev.upsert else None
                 EVENT_LOADERS.set(ev.loaders)
                 yield IncidentEvent(
@@ -128,7 +129,9 @@ class Subscription:
         try:
             # Replay what this process dispatched before we subscribed...
             while cursor < position:
-                rows = await feed.feed(info.context.db, cursor, REPLAY_PAGE, all_changes=include_drafts)
+                rows = await feed.feed(
+                    info.context.db, cursor, REPLAY_PAGE, all_changes=include_drafts
+                )
                 rows = [r for r in rows if r.id <= position]
                 if not rows:
                     break
@@ -138,7 +141,7 @@ class Subscription:
             cursor = max(cursor, position)
             # ...then everything after it, as the hub dispatches it.
             while True:
-                batch = await _next(sub)
+                batch: Batch = await _next(sub)
                 if batch.last <= cursor:
                     continue
                 for item in await batch.items(include_drafts):

@@ -156,7 +156,9 @@ class GqlError(Exception):
     pass
 
 
-def post(server: Server, query: str, variables: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
+def post(
+    server: Server, query: str, variables: dict[str, Any] | None = None, key: str | None = None
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     body = httpx.post(
         f"{server.base}/graphql",
@@ -169,10 +171,11 @@ def post(server: Server, query: str, variables: dict[str, Any] | None = None, ke
     return dict(body["data"])
 
 
-CREATE = """mutation($i: IncidentInput!) { createIncident(input: $i) {
-  __typename ... on Incident { id version } ... on ValidationFailed { fields { path code message } } } }"""
-UPDATE = """mutation($id: ID!, $v: Int!, $i: IncidentInput!) { updateIncident(id: $id, version: $v, input: $i) {
-  __typename ... on Incident { id version } } }"""
+CREATE = """mutation($i: IncidentInput!) { createIncident(input: $i) { __typename
+  ... on Incident { id version }
+  ... on ValidationFailed { fields { path code message } } } }"""
+UPDATE = """mutation($id: ID!, $v: Int!, $i: IncidentInput!) {
+  updateIncident(id: $id, version: $v, input: $i) { __typename ... on Incident { id version } } }"""
 
 
 def first_location(server: Server) -> str:
@@ -215,17 +218,17 @@ class WsClient:
     async def complete(self, op: str) -> None:
         await self.ws.send(json.dumps({"id": op, "type": "complete"}))
 
-    async def message(self, timeout: float = 10) -> dict[str, Any]:
+    async def message(self, wait: float = 10) -> dict[str, Any]:
         """The next message other than a ping (answered with a pong)."""
         while True:
-            msg = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            msg = json.loads(await asyncio.wait_for(self.ws.recv(), wait))
             if msg["type"] == "ping":
                 await self.ws.send(json.dumps({"type": "pong"}))
                 continue
             return dict(msg)
 
-    async def next(self, op: str | None = None, timeout: float = 10) -> dict[str, Any]:
-        msg = await self.message(timeout)
+    async def next(self, op: str | None = None, wait: float = 10) -> dict[str, Any]:
+        msg = await self.message(wait)
         assert msg["type"] == "next", msg
         if op is not None:
             assert msg["id"] == op, msg
@@ -244,12 +247,29 @@ class WsClient:
         return got
 
 
+def connect(server: Server) -> websockets.connect:
+    return websockets.connect(
+        server.ws, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+    )
+
+
+async def close_code(ws: websockets.ClientConnection) -> int | None:
+    """Read until the server closes the socket; the code it closed with."""
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), 15)
+    except websockets.ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd is not None else None
+
+
 @asynccontextmanager
 async def ws_client(
     server: Server, key: str | None = None, params: dict[str, Any] | None = None
 ) -> AsyncIterator[WsClient]:
-    async with websockets.connect(server.ws, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]) as ws:
-        payload = params if params is not None else ({"Authorization": f"Bearer {key}"} if key else {})
+    async with connect(server) as ws:
+        payload = (
+            params if params is not None else ({"Authorization": f"Bearer {key}"} if key else {})
+        )
         await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         ack = json.loads(await asyncio.wait_for(ws.recv(), 10))
         assert ack["type"] == "connection_ack", ack
@@ -266,9 +286,9 @@ def metric(server: Server, name: str, labels: str = "") -> float:
     return 0.0
 
 
-async def until_subscribed(server: Server, kind: str, count: int, timeout: float = 10) -> None:
+async def until_subscribed(server: Server, kind: str, count: int, wait: float = 10) -> None:
     """Wait until the server holds ``count`` subscriptions of ``kind``."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + wait
     while metric(server, "sitrep_push_subscriptions", f'kind="{kind}"') != count:
         assert time.monotonic() < deadline, f"{kind} subscriptions never reached {count}"
         await asyncio.sleep(0.05)
