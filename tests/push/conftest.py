@@ -292,3 +292,14 @@ async def until_subscribed(server: Server, kind: str, count: int, wait: float = 
     while metric(server, "sitrep_push_subscriptions", f'kind="{kind}"') != count:
         assert time.monotonic() < deadline, f"{kind} subscriptions never reached {count}"
         await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def editor(gql: Any) -> Any:
+    """An in-process editor client (tests/client.py), rolled back with the test."""
+    return await gql.key("editor", "Push Editor")
+
+
+@pytest.fixture
+async def admin(gql: Any) -> Any:
+    return await gql.key("admin", "Push Admin")
