@@ -66,7 +66,7 @@ def create_app(
         state["db"] = PoolDb(pool)
         state["generic_db"] = PoolDb(generic)
         if settings.push:
-            push["push"] = Push(PoolDb(pool), database_url, settings)
+            push["push"] = Push(PoolDb(pool), database_url, settings, schema)
             await push["push"].start()
             graphql.push = push["push"]
         try:

@@ -20,6 +20,7 @@ import asyncio
 from collections import Counter as Tally
 from typing import Any
 
+import orjson
 import structlog
 from graphql import GraphQLError
 from prometheus_client import Gauge
@@ -28,6 +29,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -36,6 +38,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import viewer_for_key
+from app.multiplex import Member, Multiplexer, Shared
 from app.settings import Settings
 from app.webhooks import Webhooks
 from db.core import Db
@@ -54,9 +57,10 @@ TOO_MANY_CONNECTIONS = 4430
 class Push:
     """One per process: the hub, its LISTEN connection, and the open connections."""
 
-    def __init__(self, db: Db, url: str, settings: Settings) -> None:
+    def __init__(self, db: Db, url: str, settings: Settings, schema: Any) -> None:
         self.settings = settings
         self.hub = Hub(db, settings.push_queue_size)
+        self.mux = Multiplexer(schema, db, settings, self.hub) if settings.push_multiplex else None
         self.webhooks = Webhooks(db, settings)
         self.listener = Listener(url, self.wake)
         self.per_key: Tally[int] = Tally()
@@ -155,7 +159,39 @@ class TransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                 {"id": message["id"], "type": "error", "payload": [error.formatted]}
             )
             return
+        mux = self.push.mux
+        if (
+            mux is not None
+            and self.connection_acknowledged
+            and message["id"] not in self.operations
+        ):
+            payload = message["payload"]
+            joined = mux.join(dict(payload), self.context.viewer, self.context.on_overflow)
+            if joined is not None:
+                op = Operation(
+                    self,
+                    message["id"],
+                    payload["query"],
+                    payload.get("variables"),
+                    payload.get("operationName"),
+                )
+                op.task = asyncio.create_task(self._run_shared(op.id, *joined))
+                op.task.add_done_callback(self._task_done)
+                self.operations[op.id] = op
+                return
         await super().handle_subscribe(message)
+
+    async def _run_shared(self, op_id: str, shared: Shared, member: Member) -> None:
+        """Send a shared execution's payloads as this operation's ``next`` messages."""
+        prefix = b'{"id":' + orjson.dumps(op_id) + b',"type":"next","payload":'
+        socket = self.websocket.ws  # type: ignore[attr-defined]
+        try:
+            while (payload := await member.queue.get()) is not None:
+                await socket.send_text((prefix + payload + b"}").decode())
+        except Exception:  # the socket is gone: the handler is ending
+            return
+        finally:
+            shared.leave(member)
 
 
 class PushRouter(GraphQLRouter[Context, None]):

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     push: bool = Field(
         True, description="Serve subscriptions (one LISTEN connection per process) and webhooks"
     )
+    push_multiplex: bool = Field(
+        True,
+        description="One execution for identical incidentEvents subscriptions (same document, "
+        "variables and visibility level)",
+    )
     push_queue_size: int = Field(
         1000, ge=1, description="Events a subscription may fall behind before it is dropped"
     )

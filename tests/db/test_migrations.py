@@ -39,6 +39,7 @@ def test_upgrade_downgrade_upgrade(fresh_database: Callable[..., str]) -> None:
         "incident",
         "incident_external_id", "incident_participant", "incident_source", "location",
         "location_alias", "source", "source_media", "statement",
+        "webhook", "webhook_attempt", "webhook_cursor", "webhook_delivery",
     }  # fmt: skip
     database.downgrade(url, "base")
     assert database.current_revision(url) is None

@@ -22,6 +22,7 @@ STORED: dict[str, list[tuple[str, str]]] = {
     "ChangeOperation": [("change_log", "operation")],
     "ClaimStatus": [("incident", "claim_status")],
     "Damage": [("incident", "damage")],
+    "DeliveryStatus": [("webhook_delivery", "status")],
     "GeoPrecision": [("location", "geo_precision")],
     "LocationKind": [("location", "kind")],
     "MediaKind": [("source_media", "kind")],
