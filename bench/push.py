@@ -180,8 +180,7 @@ async def _client(
             if t.done() and t.exception() is not None:
                 raise t.exception()  # type: ignore[misc]
     ready.set()
-    while not stop.is_set():
-        await asyncio.sleep(0.2)
+    await asyncio.to_thread(stop.wait)
     for t in tasks:
         t.cancel()
     out.send({"received": received, "errors": errors[:20], "error_count": len(errors)})
@@ -190,7 +189,9 @@ async def _client(
 # --- one configuration -------------------------------------------------------------------
 
 
-async def write(base: str, location: str, tags: list[str], rate: float) -> dict[str, tuple[float, str]]:
+async def write(
+    base: str, location: str, tags: list[str], rate: float
+) -> dict[str, tuple[float, str]]:
     """One write per tag, at ``rate`` per second. → incident id → (response time, tag)."""
     sent: dict[str, tuple[float, str]] = {}
     async with httpx.AsyncClient(base_url=base, timeout=60, headers=HEADERS) as http:
@@ -229,13 +230,22 @@ HEADERS: dict[str, str] = {}
 
 
 def run_one(args: argparse.Namespace, subscribers: int, workers: int) -> dict[str, Any]:
-    server_url = args.server
     server, url = create_database("sitrep_pushbench")
     try:
         database.upgrade(url)
         asyncio.run(_load_demo(url))
         token = subprocess.run(
-            [sys.executable, "-m", "app.cli", "keys", "create", "--role", "editor", "--name", "bench"],
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "keys",
+                "create",
+                "--role",
+                "editor",
+                "--name",
+                "bench",
+            ],
             cwd=ROOT,
             env={**os.environ, "DATABASE_URL": url},
             capture_output=True,
@@ -251,7 +261,16 @@ def run_one(args: argparse.Namespace, subscribers: int, workers: int) -> dict[st
             "SITREP_PUSH_MAX_SUBSCRIPTIONS_PER_CONNECTION": str(args.per_connection),
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -260,7 +279,7 @@ def run_one(args: argparse.Namespace, subscribers: int, workers: int) -> dict[st
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            return _measure(args, subscribers, workers, proc, base, server_url)
+            return _measure(args, subscribers, workers, proc, base)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=60)
@@ -269,7 +288,7 @@ def run_one(args: argparse.Namespace, subscribers: int, workers: int) -> dict[st
 
 
 def _measure(
-    args: argparse.Namespace, subscribers: int, workers: int, proc: Any, base: str, _: str
+    args: argparse.Namespace, subscribers: int, workers: int, proc: Any, base: str
 ) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while True:
@@ -292,21 +311,29 @@ def _measure(
     clients = []
     per_process = -(-subscribers // args.client_processes)
     connect_start = time.monotonic()
-    for n in range(args.client_processes):
+    for n in range(args.client_processes if subscribers else 0):
         first = n * per_process
         count = min(per_process, subscribers - first)
         ready = ctx.Event()
         recv_end, send_end = ctx.Pipe(duplex=False)
-        p = ctx.Process(
+        process = ctx.Process(
             target=client_process,
-            args=(base.replace("http", "ws") + "/graphql", first, count, args.per_connection,
-                  args.topics, ready, stop, send_end),
+            args=(
+                base.replace("http", "ws") + "/graphql",
+                first,
+                count,
+                args.per_connection,
+                args.topics,
+                ready,
+                stop,
+                send_end,
+            ),
         )
-        p.start()
-        clients.append((p, ready, recv_end))
-    for p, ready, _ in clients:
+        process.start()
+        clients.append((process, ready, recv_end))
+    for process, ready, _ in clients:
         while not ready.wait(1):
-            assert p.is_alive(), "a client process died"
+            assert process.is_alive(), "a client process died"
     connect_seconds = time.monotonic() - connect_start
     # every subscription is registered once a warm-up write per topic reaches... we cannot
     # see into the clients here, so wait for the server side to settle instead
@@ -318,7 +345,9 @@ def _measure(
     asyncio.run(write(base, location, warm, args.rate))
     time.sleep(3)
     tags = [f"t{k % args.topics}" for k in range(int(args.rate * args.seconds))]
-    uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    uptime_before = subprocess.run(
+        ["uptime"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     busy0, total0 = machine_busy()
     cpu0 = cpu_seconds(pids)
     t0 = time.monotonic()
@@ -327,23 +356,27 @@ def _measure(
     time.sleep(args.drain)
     cpu1 = cpu_seconds(pids)
     busy1, total1 = machine_busy()
-    uptime_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    uptime_after = subprocess.run(
+        ["uptime"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     stop.set()
     results = [recv.recv() for _, _, recv in clients]
-    for p, _, _ in clients:
-        p.join(timeout=30)
+    for process, _, _ in clients:
+        process.join(timeout=30)
 
     per_topic = [0] * args.topics
     for i in range(subscribers):
         per_topic[i % args.topics] += 1
     expected = sum(per_topic[int(tag[1:])] for _, tag in sent.values())
-    latencies = sorted(
-        t - sent[gid][0] for r in results for gid, t in r["received"] if gid in sent
-    )
+    latencies = sorted(t - sent[gid][0] for r in results for gid, t in r["received"] if gid in sent)
     delivered = len(latencies)
 
     def pct(q: float) -> float:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
+        return (
+            latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+            if latencies
+            else float("nan")
+        )
 
     return {
         "subscribers": subscribers,
@@ -360,13 +393,18 @@ def _measure(
         "latency_ms_p50": round(pct(0.50), 1),
         "latency_ms_p99": round(pct(0.99), 1),
         "latency_ms_max": round(latencies[-1] * 1000, 1) if latencies else None,
+        "multiplex": os.environ.get("SITREP_PUSH_MULTIPLEX", "true"),
         "latency_ms_mean": round(statistics.fmean(latencies) * 1000, 1) if latencies else None,
         "connect_seconds": round(connect_seconds, 1),
         "server_rss_mb_before": round(rss_before, 1),
         "server_rss_mb_subscribed": round(rss_after, 1),
-        "kb_per_subscriber": round((rss_after - rss_before) * 1024 / subscribers, 1),
+        "kb_per_subscriber": round((rss_after - rss_before) * 1024 / subscribers, 1)
+        if subscribers
+        else None,
         "server_cpu_seconds": round(cpu1 - cpu0, 2),
-        "server_cpu_ms_per_event": round((cpu1 - cpu0) * 1000 / delivered, 3) if delivered else None,
+        "server_cpu_ms_per_event": round((cpu1 - cpu0) * 1000 / delivered, 3)
+        if delivered
+        else None,
         "machine_busy_percent": round(100 * (busy1 - busy0) / (total1 - total0), 1),
         "uptime_before": uptime_before,
         "uptime_after": uptime_after,
@@ -383,18 +421,29 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "(clients, writer and PostgreSQL on the same machine).",
         "",
         "| Subscribers | Workers | Connections | Writes/s | Events expected / delivered | "
-        "Deliveries/s | p50 ms | p99 ms | max ms | KB per subscriber | Server CPU ms per event "
+        "Deliveries/s | p50 ms | p99 ms | max ms | KB per subscriber | Server CPU; ms per event "
+        "(net of the writes)"
         "| Machine busy | Load (uptime, before → after) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+    base = {r["workers"]: r for r in rows if r["subscribers"] == 0}
     for r in rows:
         load = lambda s: s.split("load average:")[-1].strip()  # noqa: E731
+        zero = base.get(r["workers"])
+        if r["subscribers"] and r["delivered_events"] and zero is not None:
+            # the writes themselves cost the same with or without subscribers
+            per_write = zero["server_cpu_seconds"] / zero["writes"]
+            net = r["server_cpu_seconds"] - per_write * r["writes"]
+            r["server_cpu_ms_per_event_net"] = round(net * 1000 / r["delivered_events"], 3)
         lines.append(
             f"| {r['subscribers']:,} | {r['workers']} | {r['connections']} | {r['rate']:g} | "
-            f"{r['expected_events']:,} / {r['delivered_events']:,} | {r['deliveries_per_second']:,} | "
+            f"{r['expected_events']:,} / {r['delivered_events']:,} | "
+            f"{r['deliveries_per_second']:,} | "
             f"{r['latency_ms_p50']} | {r['latency_ms_p99']} | {r['latency_ms_max']} | "
-            f"{r['kb_per_subscriber']} | {r['server_cpu_ms_per_event']} | "
-            f"{r['machine_busy_percent']}% | {load(r['uptime_before'])} → {load(r['uptime_after'])} |"
+            f"{r['kb_per_subscriber']} | {r['server_cpu_seconds']} s; "
+            f"{r.get('server_cpu_ms_per_event_net', '-')} | "
+            f"{r['machine_busy_percent']}% | "
+            f"{load(r['uptime_before'])} → {load(r['uptime_after'])} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -410,7 +459,10 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--drain", type=float, default=5, help="seconds to wait after writing")
     parser.add_argument(
-        "--server", default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+        "--server",
+        default=os.environ.get(
+            "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
     )
     parser.add_argument("--out", type=Path, default=None, help="results directory")
     args = parser.parse_args()
