@@ -31,7 +31,6 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -47,6 +46,7 @@ import websockets
 
 from app import database
 from tests.conftest import _load_demo, create_database, drop_database
+from tests.push.conftest import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -109,17 +109,9 @@ def machine_busy() -> tuple[float, float]:
 # --- the clients (each in its own process) ---------------------------------------------
 
 
-def client_process(
-    ws_url: str,
-    first: int,
-    count: int,
-    per_connection: int,
-    topics: int,
-    ready: Any,
-    stop: Any,
-    out: Any,
-) -> None:
-    asyncio.run(_client(ws_url, first, count, per_connection, topics, ready, stop, out))
+def client_process(*args: Any) -> None:
+    """A client process: ``_client``'s arguments."""
+    asyncio.run(_client(*args))
 
 
 async def _client(
@@ -253,36 +245,15 @@ def run_one(args: argparse.Namespace, subscribers: int, workers: int) -> dict[st
             check=True,
         ).stdout.split()[-1]
         HEADERS["Authorization"] = f"Bearer {token}"
-        port = free_port()
         env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SITREP_LOG_LEVEL": "WARNING",
             "SITREP_PUSH_MAX_SUBSCRIPTIONS_PER_CONNECTION": str(args.per_connection),
         }
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
+        serving = Server(url, env, options=("--workers", str(workers))).start()
+        assert serving.proc is not None
         try:
-            return _measure(args, subscribers, workers, proc, base)
+            return _measure(args, subscribers, workers, serving.proc, serving.base)
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=60)
+            serving.stop()
     finally:
         drop_database(server, url)
 
@@ -290,15 +261,6 @@ def run_one(args: argparse.Namespace, subscribers: int, workers: int) -> dict[st
 def _measure(
     args: argparse.Namespace, subscribers: int, workers: int, proc: Any, base: str
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.3)
     time.sleep(2)
     pids = tree(proc.pid)
     rss_before = rss_mb(pids)

@@ -42,6 +42,7 @@ class Server:
     database_url: str
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    options: tuple[str, ...] = ()  # more `sitrep serve` options, e.g. ("--workers", "2")
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -61,7 +62,7 @@ class Server:
             **self.env,
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), *self.options],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

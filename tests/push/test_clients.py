@@ -51,7 +51,7 @@ def node_clients() -> None:
 
 async def _lines(proc: asyncio.subprocess.Process, count: int) -> list[dict[str, Any]]:
     assert proc.stdout is not None
-    out = []
+    out: list[dict[str, Any]] = []
     while len(out) < count:
         line = await asyncio.wait_for(proc.stdout.readline(), 30)
         assert line, "the client exited early"

@@ -80,7 +80,7 @@ async def test_reconnect_with_last_cursor_during_a_burst_loses_nothing(
                 change = (await client.next(wait=60))["changes"]
                 received.append(change["cursor"])
                 cursor = change["cursor"]
-            client.ws.transport.abort()  # type: ignore[attr-defined]
+            client.ws.transport.abort()
     assert not writes.done()  # the drops happened during the burst
     async with ws_client(server_b) as client:
         await client.subscribe(CHANGES, {"s": cursor})
