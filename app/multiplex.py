@@ -32,6 +32,7 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import get_variable_values
+from prometheus_client import Gauge
 from strawberry.types.execution import ExecutionResult
 
 from db.core import Db
@@ -42,6 +43,12 @@ from schema.hub import Hub, level
 from schema.limits import Limits
 
 log = structlog.get_logger(__name__)
+
+MEMBERS = Gauge(
+    "sitrep_push_shared_members",
+    "WebSocket subscriptions answered by a shared execution (each execution counts once "
+    "in sitrep_push_subscriptions)",
+)
 
 SHARED_FIELDS = {"incidentEvents"}
 _CACHE = 512
@@ -118,6 +125,8 @@ class Shared:
             self.task.cancel()
 
     def leave(self, member: Member) -> None:
+        if member in self.members:
+            MEMBERS.dec()
         self.members.discard(member)
         if not self.members and self.mux.shared.get(self.key) is self:
             del self.mux.shared[self.key]
@@ -193,4 +202,5 @@ class Multiplexer:
             )
         member = Member(self.settings.push_queue_size, on_overflow)
         shared.members.add(member)
+        MEMBERS.inc()
         return shared, member
