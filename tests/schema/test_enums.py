@@ -23,6 +23,7 @@ STORED: dict[str, list[tuple[str, str]]] = {
     "ClaimStatus": [("incident", "claim_status")],
     "Damage": [("incident", "damage")],
     "DeliveryStatus": [("webhook_delivery", "status")],
+    "SyncAction": [("webhook_delivery", "action")],
     "GeoPrecision": [("location", "geo_precision")],
     "LocationKind": [("location", "kind")],
     "MediaKind": [("source_media", "kind")],
@@ -52,7 +53,6 @@ NOT_STORED = {
     "SearchType",
     "SourceOrderField",
     "StatsDimension",
-    "SyncAction",
     "TimeInterval",
 }
 
