@@ -11,9 +11,9 @@ free port, and client processes holding the subscriptions over graphql-transport
 (``K = --topics``). A writer creates published incidents through the API at ``--rate``
 per second, each tagged with one topic in turn, so each write reaches N/K subscribers.
 
-* latency: client receipt time minus the time the writer got the mutation's response
-  (the commit is before it, so this slightly understates latency); p50/p99 over every
-  delivered event;
+* latency: client receipt time minus the incident's ``createdAt`` (PostgreSQL's ``now()``
+  in the writing transaction, a few milliseconds before its commit, so this slightly
+  overstates latency); p50/p99 over every delivered event;
 * memory per subscriber: the server processes' RSS with everyone subscribed, minus
   before anyone connected, over N;
 * CPU per delivered event: the server processes' CPU time (user + system) during the
@@ -51,7 +51,8 @@ from tests.push.conftest import Server
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 QUERY = """subscription($t: String!) { incidentEvents(filter: {tags: {any: [$t]}}) {
-  cursor action incidentId incident { id summary occurredOn weapon tags location { name } } } }"""
+  cursor action incidentId
+  incident { id summary occurredOn weapon tags createdAt location { name } } } }"""
 CREATE = """mutation($i: IncidentInput!) { createIncident(input: $i) {
   ... on Incident { id } ... on ValidationFailed { fields { path message } } } }"""
 
@@ -124,7 +125,7 @@ async def _client(
     stop: Any,
     out: Any,
 ) -> None:
-    received: list[tuple[str, float]] = []
+    received: list[tuple[str, float, str]] = []
     errors: list[str] = []
     opened = 0
     sem = asyncio.Semaphore(50)
@@ -154,7 +155,8 @@ async def _client(
                         errors.append(json.dumps(msg["payload"]["errors"])[:300])
                         continue
                     event = msg["payload"]["data"]["incidentEvents"]
-                    received.append((event["incidentId"], time.time()))
+                    created = event["incident"]["createdAt"]
+                    received.append((event["incidentId"], time.time(), created))
                 elif msg["type"] == "ping":
                     await ws.send('{"type":"pong"}')
                 elif msg["type"] == "error":
@@ -330,7 +332,14 @@ def _measure(
     for i in range(subscribers):
         per_topic[i % args.topics] += 1
     expected = sum(per_topic[int(tag[1:])] for _, tag in sent.values())
-    latencies = sorted(t - sent[gid][0] for r in results for gid, t in r["received"] if gid in sent)
+    # from the incident's createdAt (PostgreSQL's now() in the writing transaction, so
+    # a little before its commit) to receipt, on the same machine's clock
+    latencies = sorted(
+        t - dt.datetime.fromisoformat(created).timestamp()
+        for r in results
+        for gid, t, created in r["received"]
+        if gid in sent
+    )
     delivered = len(latencies)
 
     def pct(q: float) -> float:

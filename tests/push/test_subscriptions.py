@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import asyncpg
+
 from tests.push.conftest import (
     ROOT,
     UPDATE,
@@ -190,3 +192,27 @@ async def test_limits_and_close_codes(start_server: StartServer, keys: dict[str,
         # shutdown closes the socket with 1012 (service restart)
         server.stop()
         assert await close_code(first.ws) == 1012
+
+
+async def test_a_listener_that_lost_its_connection_catches_up_from_the_log(
+    server_a: Server, server_b: Server, keys: dict[str, str]
+) -> None:
+    async with ws_client(server_b) as client:
+        op = await client.subscribe(CHANGES)
+        await until_subscribed(server_b, "changes", 1)
+        # cut every LISTEN connection on the database, then write at once: the
+        # notification goes out while nobody listens
+        conn = await asyncpg.connect(server_a.database_url)
+        try:
+            cut = await conn.fetchval(
+                "select count(pg_terminate_backend(pid)) from pg_stat_activity "
+                "where application_name = 'sitrep-listen' and datname = current_database()"
+            )
+        finally:
+            await conn.close()
+        assert cut == 2  # one per server process
+        made = create_incident(
+            server_a, keys["editor"], first_location(server_a), summary="missed", status="PUBLISHED"
+        )
+        change = (await client.next(op, wait=30))["changes"]
+        assert (change["recordId"], change["action"]) == (made["id"], "UPSERT")
