@@ -44,7 +44,7 @@ from app.webhooks import Webhooks
 from db.core import Db
 from db.notify import Listener
 from schema.context import Context
-from schema.hub import Hub
+from schema.hub import OVERFLOWS, Hub
 
 log = structlog.get_logger(__name__)
 
@@ -224,9 +224,12 @@ def attach(context: Context, push: Push | None, request: Any, settings: Settings
     if push is None:
         return
     context.hub = push.hub
+    # SSE: the subscription ends with a SLOW_CONSUMER error (schema.subscription)
+    context.on_overflow = OVERFLOWS.inc
     if request.scope["type"] == "websocket":
 
         def overflow() -> None:
+            OVERFLOWS.inc()
             task = asyncio.ensure_future(
                 request.close(SLOW_CONSUMER, "Subscriber too slow; resume from your last cursor")
             )

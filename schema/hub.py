@@ -40,7 +40,10 @@ log = structlog.get_logger(__name__)
 
 SUBSCRIPTIONS = Gauge("sitrep_push_subscriptions", "Open subscriptions", ["kind"])
 EVENTS = Counter("sitrep_push_events_total", "Events queued for subscribers", ["kind"])
-OVERFLOWS = Counter("sitrep_push_overflows_total", "Subscribers dropped for falling behind")
+OVERFLOWS = Counter(
+    "sitrep_push_overflows_total",
+    "Client subscriptions dropped for falling behind (counted where the client is told)",
+)
 LAG = Histogram(
     "sitrep_push_lag_seconds",
     "From a change's commit-time timestamp to its dispatch by this process",
@@ -216,7 +219,6 @@ class Hub:
                 return
 
     def _overflow(self, sub: Subscriber) -> None:
-        OVERFLOWS.inc()
         self.unsubscribe(sub)
         sub.overflowed = True
         # wake a waiting reader (the queue is full, so make room for the marker)

@@ -107,11 +107,12 @@ StartServer = Callable[..., Server]
 
 @pytest.fixture
 def start_server(push_db: str) -> Iterator[StartServer]:
-    """``start_server(**env)`` → a running server on ``push_db``; all stopped at the end."""
+    """``start_server(**env)`` → a running server on ``push_db`` (or on ``database``);
+    all stopped at the end."""
     started: list[Server] = []
 
-    def start(**env: str) -> Server:
-        server = Server(push_db, env).start()
+    def start(database: str | None = None, **env: str) -> Server:
+        server = Server(database or push_db, env).start()
         started.append(server)
         return server
 
@@ -304,3 +305,17 @@ async def editor(gql: Any) -> Any:
 @pytest.fixture
 async def admin(gql: Any) -> Any:
     return await gql.key("admin", "Push Admin")
+
+
+def end_cursor(server: Server) -> str:
+    """The `changes` feed's cursor after everything committed so far."""
+    since = None
+    while True:
+        page = post(
+            server,
+            "query($s: String) { changes(since: $s, first: 1000) { endCursor hasMore } }",
+            {"s": since},
+        )["changes"]
+        since = page["endCursor"]
+        if not page["hasMore"]:
+            return str(since)

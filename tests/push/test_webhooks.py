@@ -18,12 +18,14 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import FreshDatabase, _load_demo
 from tests.push.conftest import (
     ROOT,
     Server,
     StartServer,
     create_incident,
     first_location,
+    new_key,
     post,
 )
 
@@ -104,9 +106,16 @@ def _signed(headers: dict[str, str], body: bytes) -> bool:
 
 
 async def test_each_event_once_signed_across_restart_and_receiver_downtime(
-    start_server: StartServer, receiver: Receiver, keys: dict[str, str]
+    start_server: StartServer, receiver: Receiver, fresh_database: FreshDatabase
 ) -> None:
-    a, b = start_server(**ENV), start_server(**ENV)
+    # A database of its own: every server on it runs with these webhook settings (the
+    # session's servers would retry on their own, slower schedule).
+    url = fresh_database("sitrep_push_hooks")
+    await _load_demo(url)
+    keys = {
+        role: await new_key(url, role, f"hooks {role}") for role in ("editor", "admin", "reader")
+    }
+    a, b = start_server(url, **ENV), start_server(url, **ENV)
     summary = "Webhook delivery zebra"
     hook = post(
         a, CREATE, {"url": receiver.url, "secret": SECRET, "f": {"text": summary}}, keys["admin"]
