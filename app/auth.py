@@ -9,7 +9,7 @@ GraphQL 500.
 
 from __future__ import annotations
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from app.errors import HttpError
 from app.settings import Settings
@@ -24,12 +24,15 @@ class AuthError(HttpError):
         super().__init__(status, message, code, headers=challenge)
 
 
-async def viewer_for(request: Request, db: Db, settings: Settings) -> Viewer:
+async def viewer_for(request: HTTPConnection, db: Db, settings: Settings) -> Viewer:
     header = request.headers.get("authorization")
+    if header is None and request.scope["type"] == "websocket":
+        # Subscriptions give their key in ``connection_init`` (``app.push``).
+        return Viewer()
     if header is None:
         # The GraphiQL page itself (a browser GET without a query) needs no key.
         ide = (
-            request.method == "GET"
+            request.scope["method"] == "GET"
             and request.url.path.rstrip("/").endswith("/graphql")
             and not {"query", "documentId", "extensions"} & set(request.query_params)
         )

@@ -32,6 +32,7 @@ from app.graphql_http import (
 from app.graphql_router import SitrepGraphQLRouter
 from app.json_depth import json_too_deep, too_deep
 from app.persisted import Documents
+from app.push import PushRouter
 
 _SUGGESTION = re.compile(r" ?Did you mean .*\?$")
 _REQUEST_ERROR = "sitrep_request_error"
@@ -39,7 +40,7 @@ _REQUEST_ERROR = "sitrep_request_error"
 _EXECUTION_CODES = {"TIMEOUT"}
 
 
-class GraphQLView(ExplorerPage, SitrepGraphQLRouter):
+class GraphQLView(ExplorerPage, PushRouter, SitrepGraphQLRouter):
     def __init__(
         self, *args: Any, documents: Documents, suggestions: bool = True, **kwargs: Any
     ) -> None:

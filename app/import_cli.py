@@ -28,6 +28,9 @@ def register(cli: typer.Typer) -> None:
 
     cli.add_typer(keys_cli, name="keys")
     cli.add_typer(actors_cli, name="actors")
+    from app.webhooks_cli import webhooks_cli
+
+    cli.add_typer(webhooks_cli, name="webhooks")
     cli.add_typer(import_cli, name="import")
     cli.add_typer(export_cli, name="export")
 

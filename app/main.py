@@ -18,8 +18,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.requests import HTTPConnection
 
 from app import errors
 from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
@@ -34,8 +35,9 @@ from app.graphql_view import GraphQLView
 from app.http_cache import HttpCache
 from app.imports_http import import_router
 from app.persisted import Documents, load_documents
+from app.push import Push, attach
 from app.request_id import RequestId
-from app.routing import ReadYourWrites, min_lsn, open_databases, replica_status
+from app.routing import ReadYourWrites, listen_url, min_lsn, open_databases, replica_status
 from app.security_headers import SecurityHeaders
 from app.settings import Settings, get_settings
 from db.core import ConnectionDb, Db, PoolDb
@@ -61,6 +63,7 @@ def create_app(
     settings = settings or get_settings()
     state: dict[str, PoolDb | ConnectionDb] = {}
     routing: dict[str, Replicas] = {}
+    push: dict[str, Push] = {}
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
@@ -74,7 +77,17 @@ def create_app(
             state["db"] = replicas.primary
             routing["replicas"] = replicas
             api.state.replicas = replicas  # for replica_status(app)
-            yield
+            if settings.push:
+                push["push"] = Push(
+                    replicas.primary, listen_url(settings, database_url), settings, schema
+                )
+                await push["push"].start()
+                graphql.push = push["push"]
+            try:
+                yield
+            finally:
+                if "push" in push:
+                    await push.pop("push").stop()
 
     def request_db(generic: bool = False) -> Db:
         """A request's handle for reads: a replica in rotation (read-your-writes kept, see
@@ -85,11 +98,13 @@ def create_app(
             return routing["replicas"].reader(min_lsn(), generic=generic)
         return state["db"].for_request()
 
-    async def get_context(request: Request) -> Context:
+    async def get_context(request: HTTPConnection) -> Context:
         reads = request_db()
         # API keys are checked on the primary: a revoked key stops at once.
         viewer = await viewer_for(request, writer(reads), settings)
-        return Context(reads, settings, viewer)
+        context = Context(reads, settings, viewer)
+        attach(context, push.get("push"), request, settings)
+        return context
 
     limiter = rate_limiter(settings)
     schema = build_schema(settings, limiter, introspection=settings.introspection)
@@ -100,6 +115,8 @@ def create_app(
     )
     graphql = GraphQLView(
         schema,
+        push=None,
+        settings=settings,
         documents=documents,
         suggestions=settings.suggestions,
         context_getter=get_context,

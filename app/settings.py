@@ -161,6 +161,40 @@ class Settings(BaseSettings):
     export_write_timeout_s: float = Field(
         30.0, gt=0, description="An export whose client takes no data for this long is cut"
     )
+    push: bool = Field(
+        True, description="Serve subscriptions (one LISTEN connection per process) and webhooks"
+    )
+    push_multiplex: bool = Field(
+        True,
+        description="One execution for identical incidentEvents subscriptions (same document, "
+        "variables and visibility level)",
+    )
+    push_queue_size: int = Field(
+        1000, ge=1, description="Events a subscription may fall behind before it is dropped"
+    )
+    push_keepalive_seconds: float = Field(
+        15, gt=0, description="Server pings on idle subscription WebSockets"
+    )
+    push_max_connections_per_key: int = Field(
+        100, ge=1, description="Subscription WebSockets per API key (per process)"
+    )
+    push_max_subscriptions_per_connection: int = Field(
+        100, ge=1, description="Subscriptions on one WebSocket"
+    )
+    webhook_timeout_seconds: float = Field(10, gt=0, description="Per webhook POST")
+    webhook_retry_base_seconds: float = Field(
+        2, gt=0, description="First retry delay; doubles with every failed attempt"
+    )
+    webhook_retry_max_seconds: float = Field(3600, gt=0, description="Longest retry delay")
+    webhook_max_attempts: int = Field(12, ge=1, description="Attempts before FAILED")
+    webhook_poll_seconds: float = Field(
+        2, gt=0, description="How often idle senders look for due deliveries"
+    )
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDRs webhooks may reach although not public (e.g. 10.0.0.0/8); "
+        "empty = public addresses only",
+    )
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -12,7 +12,8 @@ has seen id N has therefore seen every committed id below N, and the feed can pa
 start order, and a long transaction could commit id 10 after a reader moved past 11.)
 
 The lock serialises only the last statement of each writing transaction, not the
-work before it.
+work before it. The same place notifies the API processes (``db.notify``), so every
+writer — mutations, imports, the CLI, the demo loader — wakes push delivery on commit.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 from db.core import Db
 from db.images import SNAPSHOT_SQL, published, referrers, snapshot, snapshots, stored
+from db.notify import NOTIFY_SQL
 from db.viewer import Viewer
 
 # pg_advisory_xact_lock key: "sitrep change log"
@@ -226,4 +228,6 @@ async def flush(tx: Writing) -> None:
             runs.append([c])
     for run in runs:
         await (_insert_deferred if run[0].deferred else _insert_images)(tx, run)
+    # Push delivery (``db.notify``): every listening process is woken when this commits.
+    await tx.db.execute(NOTIFY_SQL)
     tx.changes.clear()

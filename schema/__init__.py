@@ -15,6 +15,8 @@ from schema.node import NODE_TYPES
 from schema.query import Query
 from schema.ratelimit import RateLimiter
 from schema.read_your_writes import ReadYourWrites
+from schema.subscription import Subscription
+from schema.webhooks import WebhookQuery
 
 ALL_TYPES = list(NODE_TYPES)
 
@@ -22,7 +24,7 @@ ALL_TYPES = list(NODE_TYPES)
 @strawberry.type(
     name="Query", description="Read the incident graph, its change history and the sync feed."
 )
-class RootQuery(Query, ChangesQuery):
+class RootQuery(Query, ChangesQuery, WebhookQuery):
     """The read API plus the changes feed and history (write path, schema/changes.py)."""
 
 
@@ -36,6 +38,7 @@ def build_schema(
     schema = Schema(
         query=RootQuery,
         mutation=Mutation,
+        subscription=Subscription,
         types=ALL_TYPES,
         extensions=[
             lambda: tokens,

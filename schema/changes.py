@@ -96,7 +96,8 @@ class ChangeFeed:
     has_more: bool = strawberry.field(description="More changes are available right now.")
 
 
-def _change(item: feed.FeedItem, editor: bool) -> Change:
+def to_change(item: feed.FeedItem, editor: bool) -> Change:
+    """A feed item as the `changes` feed (query and subscription) shows it."""
     row = item.row
     reason = row.reason
     if row.operation == "MERGE":
@@ -162,7 +163,7 @@ class ChangesQuery:
         # Without includeDrafts the feed is the published data set, whoever asks.
         items = await feed.feed_items(info.context.db, viewer if include_drafts else Viewer(), rows)
         return ChangeFeed(
-            changes=[_change(item, viewer.can_edit) for item in items],
+            changes=[to_change(item, viewer.can_edit) for item in items],
             end_cursor=encode_change(rows[-1].id if rows else after),
             has_more=more,
         )

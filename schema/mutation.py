@@ -9,6 +9,7 @@ from schema.mutations.imports import ImportMutations
 from schema.mutations.incident import IncidentMutations
 from schema.mutations.location import LocationMutations
 from schema.mutations.source import SourceMutations
+from schema.webhooks import WebhookMutations
 
 
 @strawberry.type(
@@ -18,6 +19,11 @@ from schema.mutations.source import SourceMutations
     "NotFound)."
 )
 class Mutation(
-    IncidentMutations, ActorMutations, LocationMutations, SourceMutations, ImportMutations
+    IncidentMutations,
+    ActorMutations,
+    LocationMutations,
+    SourceMutations,
+    ImportMutations,
+    WebhookMutations,
 ):
     pass

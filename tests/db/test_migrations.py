@@ -39,6 +39,7 @@ def test_upgrade_downgrade_upgrade(fresh_database: Callable[..., str]) -> None:
         "event_cluster", "event_cluster_member", "incident",
         "incident_external_id", "incident_participant", "incident_source", "location",
         "location_alias", "source", "source_media", "statement", "sync_state",
+        "webhook", "webhook_attempt", "webhook_cursor", "webhook_delivery",
     }  # fmt: skip
     database.downgrade(url, "base")
     assert database.current_revision(url) is None

@@ -22,6 +22,8 @@ STORED: dict[str, list[tuple[str, str]]] = {
     "ChangeOperation": [("change_log", "operation")],
     "ClaimStatus": [("incident", "claim_status")],
     "Damage": [("incident", "damage")],
+    "DeliveryStatus": [("webhook_delivery", "status")],
+    "SyncAction": [("webhook_delivery", "action")],
     "GeoPrecision": [("location", "geo_precision"), ("incident", "geo_precision")],
     "LocationKind": [("location", "kind")],
     "MediaKind": [("source_media", "kind")],
@@ -52,7 +54,6 @@ NOT_STORED = {
     "SearchType",
     "SourceOrderField",
     "StatsDimension",
-    "SyncAction",
     "TimeInterval",
 }
 
