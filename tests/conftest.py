@@ -48,6 +48,12 @@ def _via_pooler(url: str) -> str:
     return database.with_server(url, start_test_pooler(_server_url()))
 
 
+def direct_url(url: str) -> str:
+    """The same database on the server itself (not through the pooler of the pooled pass):
+    for LISTEN, which transaction pooling breaks."""
+    return database.with_server(url, _server_url()) if POOLED else url
+
+
 def _server_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if url:

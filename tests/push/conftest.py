@@ -24,7 +24,7 @@ import websockets
 
 from db.core import ConnectionDb
 from db.keys import create_key
-from tests.conftest import FreshDatabase, _load_demo
+from tests.conftest import FreshDatabase, _load_demo, direct_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,6 +57,7 @@ class Server:
         env = {
             **os.environ,
             "DATABASE_URL": self.database_url,
+            "SITREP_DIRECT_DATABASE_URL": direct_url(self.database_url),
             "SITREP_LOG_LEVEL": "WARNING",
             "SITREP_ENVIRONMENT": "test",
             **self.env,
