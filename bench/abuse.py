@@ -4,7 +4,8 @@
         [--rate 20] [--seconds 15] [--only cost,fragments] [--out bench/results/abuse.md]
 
 Starts `sitrep serve` (one worker, production settings) on the benchmark database (made by
-``bench/run.sh``), then runs a calm phase and one phase per attack from issue 10. In every
+``bench/run.sh``), then runs a calm phase and one phase per attack from issue 10, each
+attack in a process of its own. In every
 phase a steady client sends the `headline` query at a fixed rate (open loop: latency from
 the scheduled send time) and counts its errors; the attack runs beside it. For each phase
 the report gives the steady client's p50/p99 and errors, and what the attack got back
@@ -26,6 +27,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -249,24 +251,35 @@ async def steady(
     }
 
 
+def _attack(name: str, port: int, seconds: float) -> list[Outcome]:
+    """One attack, run in a process of its own (so that building its bodies does not
+    slow the steady client's process): its outcomes."""
+
+    async def run() -> list[Outcome]:
+        limits = httpx.Limits(max_connections=200)
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as hostile:
+            stop = time.perf_counter() + seconds
+            fn = ATTACKS[name]
+            args = (hostile, stop, port) if name == "exports" else (hostile, stop)
+            return await fn(*args)
+
+    return asyncio.run(run())
+
+
 async def phase(
     name: str, port: int, body: dict[str, Any], rate: float, seconds: float
 ) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=200)
-    async with (
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as calm,
-        httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
-        ) as hostile,
-    ):
-        stop = time.perf_counter() + seconds
+    outcomes: list[Outcome] = []
+    with ProcessPoolExecutor(1) as pool:
         attack = None
         if name != "calm":
-            fn = ATTACKS[name]
-            args = (hostile, stop, port) if name == "exports" else (hostile, stop)
-            attack = asyncio.create_task(fn(*args))
-        s = await steady(calm, body, rate, seconds)
-        outcomes = await attack if attack else []
+            attack = asyncio.get_running_loop().run_in_executor(pool, _attack, name, port, seconds)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as calm:
+            s = await steady(calm, body, rate, seconds)
+        if attack is not None:
+            outcomes = await attack
     codes = Counter(f"{status} {code}" for status, code, _ in outcomes)
     return {
         "phase": name,
