@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 from app.fastpath import FastPath
+from app.graphql_http import decode_body
+from app.persisted import Documents
 from app.settings import Settings
 from db.viewer import Viewer
 from schema import build_schema
@@ -20,10 +22,12 @@ from schema import build_schema
 
 def main() -> None:
     settings = Settings()
-    fast = FastPath(None, build_schema(settings), settings, lambda generic: None)  # type: ignore[arg-type]
+    documents = Documents({}, persisted_only=False, apq_bytes=1 << 20)
+    fast = FastPath(None, build_schema(settings), settings, lambda generic: None, documents)  # type: ignore[arg-type]
     out = []
     for path in json.loads(sys.stdin.read()):
-        statement = fast.statement(Path(path).read_bytes(), Viewer())
+        request = documents.request(decode_body(Path(path).read_bytes()))
+        statement, _ = fast.statement(request, Viewer())
         out.append({"sql": statement.sql, "args": statement.args, "generic": statement.generic})
     print(json.dumps(out, default=str))
 
