@@ -189,7 +189,9 @@ async def _image(
         ]
         participants = {(_pk(p["actor"]), p["role"]): p for p in shown["participants"]}
         rows = await conn.fetch(
+            # occurred_on: the incident's own date, copied for an index (migration 0010)
             "select to_jsonb(p) - 'id' - 'incident_id' - 'created_at' - 'updated_at' "
+            "- 'occurred_on' "
             "from incident_participant p where incident_id = $1 order by actor_id, role",
             pk,
         )
@@ -475,8 +477,8 @@ async def test_removing_a_cited_statement_updates_the_citing_incident(gql: Gql) 
 
 
 async def test_participant_image_has_every_column(conn: asyncpg.Connection, gql: Gql) -> None:
-    """A participant in the feed has every column of incident_participant but the keys and
-    timestamps: a column added to the table must not be missed."""
+    """A participant in the feed has every column of incident_participant but the keys,
+    timestamps and the copy of the incident's date: a column added must not be missed."""
     columns = {
         r[0]
         for r in await conn.fetch(
@@ -497,7 +499,8 @@ async def test_participant_image_has_every_column(conn: asyncpg.Connection, gql:
     (change,) = feed
     assert _key(change) == ("Incident", inc)
     (image,) = change["record"]["participants"]
-    assert set(image) == columns - {"id", "incident_id", "created_at", "updated_at"}
+    # occurred_on is the incident's own date, copied for an index (migration 0010)
+    assert set(image) == columns - {"id", "incident_id", "created_at", "updated_at", "occurred_on"}
 
 
 HISTORY = """query($n: Int!) { incidents(first: $n, filter: {tags: {any: ["sync-history"]}}) {

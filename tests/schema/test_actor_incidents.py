@@ -1,0 +1,158 @@
+"""An actor's incidents by date: the planner reads them from the participations' copy of
+the incident's date (migration 0010), which triggers keep equal to the incident's own.
+Every request here also runs on the resolvers (the oracle in ``tests/client.py``), which
+order by the incident's date itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+
+from schema.ids import to_global_id
+from tests.client import Gql
+from tests.schema.test_query_count import _seed as seed
+
+PAGE = """
+query ($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $dir: Direction!,
+       $roles: [ParticipantRole!]) {
+  actor(id: $id) {
+    incidents(first: $first, after: $after, last: $last, before: $before, role: $roles,
+              orderBy: {field: OCCURRED_ON, direction: $dir}) {
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id occurredOn } }
+    }
+  }
+}
+"""
+
+
+async def _busiest(conn: asyncpg.Connection) -> int:
+    """The demo's busiest actor, made busier: it takes part in 14 new incidents (in
+    turn as target and as perpetrator, in some as both), three of them on one day."""
+    pk = int(
+        await conn.fetchval(
+            "select actor_id from incident_participant group by actor_id "
+            "order by count(distinct incident_id) desc, actor_id limit 1"
+        )
+    )
+    await seed(conn, 14)
+    ids = [
+        r[0]
+        for r in await conn.fetch(
+            "select id from incident where tags @> array['count-test'] order by id"
+        )
+    ]
+    assert len(ids) == 14
+    await conn.execute(
+        "update incident set occurred_on = '2021-06-01', date_earliest = '2021-06-01', "
+        "date_latest = '2021-06-01' where id = any($1::bigint[])",
+        ids[:3],
+    )
+    await conn.execute(
+        "insert into incident_participant (incident_id, actor_id, role) "
+        "select id, $1, case when n % 2 = 0 then 'TARGET' else 'PERPETRATOR' end "
+        "from unnest($2::bigint[]) with ordinality u(id, n)",
+        pk,
+        ids,
+    )
+    await conn.execute(
+        "insert into incident_participant (incident_id, actor_id, role) "
+        "select id, $1, 'PERPETRATOR' from unnest($2::bigint[]) u(id)",
+        pk,
+        ids[1:6:2],
+    )
+    return pk
+
+
+async def _walk(gql: Gql, actor: str, direction: str, roles: Any, *, backward: bool) -> list[str]:
+    """Every incident of the actor, two a page, following the cursors."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        args = {"last": 2, "before": cursor} if backward else {"first": 2, "after": cursor}
+        data = await gql.data(PAGE, {"id": actor, "dir": direction, "roles": roles, **args})
+        conn = data["actor"]["incidents"]
+        ids = [e["node"]["id"] for e in conn["edges"]]
+        seen = ids + seen if backward else seen + ids
+        info = conn["pageInfo"]
+        if not (info["hasPreviousPage"] if backward else info["hasNextPage"]):
+            return seen
+        cursor = info["startCursor"] if backward else info["endCursor"]
+
+
+async def test_pages_of_an_actors_incidents_follow_the_incidents_dates(
+    gql: Gql, conn: asyncpg.Connection
+) -> None:
+    pk = await _busiest(conn)
+    actor = str(to_global_id("Actor", pk))
+    for direction in ("DESC", "ASC"):
+        for roles in (None, ["TARGET"]):
+            whole = await gql.data(
+                PAGE, {"id": actor, "first": 100, "dir": direction, "roles": roles}
+            )
+            edges = whole["actor"]["incidents"]["edges"]
+            ids = [e["node"]["id"] for e in edges]
+            keys = [(e["node"]["occurredOn"], e["node"]["id"]) for e in edges]
+            assert len(ids) == len(set(ids)) >= 3
+            assert await _walk(gql, actor, direction, roles, backward=False) == ids
+            assert await _walk(gql, actor, direction, roles, backward=True) == ids
+            dates = [k[0] for k in keys]
+            assert dates == sorted(dates, reverse=direction == "DESC")
+
+
+async def test_an_incidents_new_date_moves_it_in_its_actors_pages(
+    gql: Gql, conn: asyncpg.Connection
+) -> None:
+    pk = await _busiest(conn)
+    actor = str(to_global_id("Actor", pk))
+    first = {"id": actor, "first": 1, "dir": "DESC", "roles": None}
+    newest = (await gql.data(PAGE, first))["actor"]["incidents"]["edges"][0]["node"]
+    oldest_id = int(
+        await conn.fetchval(
+            "select p.incident_id from incident_participant p join incident i "
+            "on i.id = p.incident_id where p.actor_id = $1 and i.status = 'PUBLISHED' "
+            "order by i.occurred_on, i.id limit 1",
+            pk,
+        )
+    )
+    later = dt.date.fromisoformat(newest["occurredOn"]) + dt.timedelta(days=30)
+    await conn.execute(
+        "update incident set occurred_on = $2, date_earliest = $2, date_latest = $2 where id = $1",
+        oldest_id,
+        later,
+    )
+    copies = await conn.fetch(
+        "select distinct occurred_on from incident_participant where incident_id = $1",
+        oldest_id,
+    )
+    assert [r[0] for r in copies] == [later]
+    moved = (await gql.data(PAGE, first))["actor"]["incidents"]["edges"][0]["node"]
+    assert moved == {"id": str(to_global_id("Incident", oldest_id)), "occurredOn": str(later)}
+
+
+async def test_a_new_participation_takes_its_incidents_date(conn: asyncpg.Connection) -> None:
+    incident, actor, on = await conn.fetchrow(
+        "select i.id, (select min(id) from actor a where not exists (select 1 from "
+        "incident_participant p where p.incident_id = i.id and p.actor_id = a.id)), "
+        "i.occurred_on from incident i order by i.id limit 1"
+    )
+    copied = await conn.fetchval(
+        "insert into incident_participant (incident_id, actor_id, role, occurred_on) "
+        "values ($1, $2, 'TARGET', '1900-01-01') returning occurred_on",
+        incident,
+        actor,
+    )
+    assert copied == on
+    other, other_on = await conn.fetchrow(
+        "select id, occurred_on from incident where occurred_on <> $1 order by id limit 1", on
+    )
+    moved = await conn.fetchval(
+        "update incident_participant set incident_id = $1 "
+        "where incident_id = $2 and actor_id = $3 returning occurred_on",
+        other,
+        incident,
+        actor,
+    )
+    assert moved == other_on
