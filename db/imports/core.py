@@ -93,19 +93,21 @@ def _columns(rows: list[EventRow], location_ids: list[int]) -> list[list[Any]]:
     return cols
 
 
-def _select(first_param: int) -> str:
-    """``select n, c0, c1, …`` over the batch's column arrays (``$first_param`` onwards)."""
+def _select() -> str:
+    """``select id, c0, c1, …`` over the batch's id array ($1) and column arrays ($2 on):
+    one ``unnest`` of them all (no join of ordinalities)."""
     parts = []
     for n, c in enumerate(INCIDENT_COLUMNS):
         expr = f"u.c{n}"
         if c == "tags":
             expr = f"coalesce(string_to_array(nullif(u.c{n}, ''), E'\\x1f'), '{{}}')"
         parts.append(f"{expr} as c{n}")
-    unnest = ", ".join(f"${first_param + n}::{t}[]" for n, t in enumerate(_TYPES))
+    unnest = ", ".join(f"${2 + n}::{t}[]" for n, t in enumerate(_TYPES))
     names = ", ".join(f"c{n}" for n in range(len(INCIDENT_COLUMNS)))
-    return f"select u.n, {', '.join(parts)} from unnest({unnest}) with ordinality u({names}, n)"
+    return f"select u.id, {', '.join(parts)} from unnest($1::bigint[], {unnest}) u(id, {names})"
 
 
+_SELECT = _select()
 _VALUES = ", ".join(f"v.c{n}" for n in range(len(INCIDENT_COLUMNS)))
 
 
@@ -185,8 +187,7 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
         loc_ids = [caches.locations[r.location] for r in new]
         await tx.db.execute(
             f"insert into incident (id, {', '.join(INCIDENT_COLUMNS)}) overriding system value "
-            f"select k.id, {_VALUES} from unnest($1::bigint[]) with ordinality k(id, n) "
-            f"join ({_select(2)}) v using (n)",
+            f"select v.id, {_VALUES} from ({_SELECT}) v",
             new_ids,
             *_columns(new, loc_ids),
         )
@@ -206,8 +207,7 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
         sets = ", ".join(f"{c} = v.c{n}" for n, c in enumerate(INCIDENT_COLUMNS) if c != "status")
         await tx.db.execute(
             f"update incident i set {sets}, version = i.version + 1 "
-            f"from unnest($1::bigint[]) with ordinality k(id, n) join ({_select(2)}) v using (n) "
-            "where i.id = k.id",
+            f"from ({_SELECT}) v where i.id = v.id",
             ids,
             *_columns(rows_, [caches.locations[r.location] for r in rows_]),
         )
