@@ -180,7 +180,8 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
         new_ids = [
             x[0]
             for x in await tx.db.fetch(
-                "select nextval(pg_get_serial_sequence('incident', 'id')) "
+                # the sequence looked up once (an initplan), not once per id (19 ms a batch)
+                "select nextval((select pg_get_serial_sequence('incident', 'id')::regclass)) "
                 "from generate_series(1, $1)",
                 len(new),
             )
