@@ -306,23 +306,22 @@ async def _batches(
 # PostgreSQL answers: up to the switch interval (5 ms by default), some twenty times a
 # batch (trivial statements took 5-10 ms). An import shortens the interval to 1 ms.
 SWITCH_INTERVAL = 0.001
-_short_switch = 0  # imports under way in this process that shortened it
-_saved_switch = 0.005
+# imports under way in this process that shortened it, and the interval before the first
+_switch = {"imports": 0, "saved": 0.005}
 
 
 @contextlib.contextmanager
 def _quick_gil_handoff() -> Iterator[None]:
-    global _short_switch, _saved_switch
-    if _short_switch == 0:
-        _saved_switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(_saved_switch, SWITCH_INTERVAL))
-    _short_switch += 1
+    if _switch["imports"] == 0:
+        _switch["saved"] = sys.getswitchinterval()
+        sys.setswitchinterval(min(_switch["saved"], SWITCH_INTERVAL))
+    _switch["imports"] += 1
     try:
         yield
     finally:
-        _short_switch -= 1
-        if _short_switch == 0:
-            sys.setswitchinterval(_saved_switch)
+        _switch["imports"] -= 1
+        if _switch["imports"] == 0:
+            sys.setswitchinterval(_switch["saved"])
 
 
 async def import_events(
