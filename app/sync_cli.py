@@ -8,6 +8,7 @@ touched to the same events in other datasets, and ends with the import report. E
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -109,6 +110,26 @@ def _run(work: Callable[[ConnectionDb], Awaitable[Any]]) -> Any:
         _fail(str(exc))
 
 
+def _run_exclusive(source: str, work: Callable[[ConnectionDb], Awaitable[Any]]) -> Any:
+    """``_run`` holding the source's sync lock (``db.sync.run.exclusive``, on a connection
+    of its own): a second run of the same source on the same database stops at once with
+    a one-line error (exit 1)."""
+    from app.database import connected, data_url
+    from db.sync.http import SyncError
+    from db.sync.run import exclusive
+
+    url = data_url()
+
+    async def main() -> Any:
+        async with connected(url) as lock_db, exclusive(lock_db, source), connected(url) as db:
+            return await work(db)
+
+    try:
+        return asyncio.run(main())
+    except SyncError as exc:
+        _fail(str(exc))
+
+
 ShowOpt = Annotated[int, typer.Option(help="Print at most this many rejected records.")]
 
 
@@ -139,7 +160,7 @@ def sync_acled(
                 lambda progress: sync_acled(db, _viewer(), api, full=full, progress=progress),
             )
 
-    _print(_run(work), show)
+    _print(_run_exclusive("acled", work), show)
 
 
 @sync_cli.command("ucdp")
@@ -176,7 +197,7 @@ def sync_ucdp(
                 reports.append(await _with_bar(f"sync ucdp {v}", one))
         return reports
 
-    for report in _run(work):
+    for report in _run_exclusive("ucdp", work):
         _print(report, show)
 
 

@@ -6,8 +6,10 @@
 Creates a fresh database on the server (dropped at the end), applies the migrations,
 writes a synthetic ACLED CSV (realistic shape: ~2,000 actors, ~5,000 locations, `;`
 lists, quoted notes), imports it exactly as the CLI does (streamed, batches of 1,000,
-one transaction each, change log included, the file's UTF-8 check first), then
-re-imports it (all unchanged).
+one transaction each, change log included, the file's UTF-8 check first, linking after),
+then re-imports it (all unchanged). Each import also reports the CPU seconds of this
+process and of its PostgreSQL backend (when the server runs on this machine, read from
+/proc: less sensitive to a busy machine than the wall clock) and the load average.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -86,15 +90,47 @@ def write_csv(path: Path, rows: int, seed: int = 1) -> None:
             w.writerow([values.get(c, "") for c in COLUMNS])
 
 
-async def run_import(url: str, path: Path, batch: int) -> tuple[float, object]:
+def _backend_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a server process, when it runs on this machine."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    seconds: float
+    report: Any
+    python_cpu: float  # this process (the event loop and the parser's thread)
+    server_cpu: float | None  # the PostgreSQL backend of the import's connection
+    load: tuple[float, float]  # 1-minute load average before and after
+
+    def cpu(self) -> str:
+        server = "n/a" if self.server_cpu is None else f"{self.server_cpu:.1f}s"
+        return (
+            f"cpu: python {self.python_cpu:.1f}s, postgres {server}; "
+            f"load {self.load[0]:.2f} → {self.load[1]:.2f}"
+        )
+
+
+async def run_import(url: str, path: Path, batch: int) -> Run:
     conn = await asyncpg.connect(url)
     try:
         await init_connection(conn)
         viewer = Viewer(can_see_drafts=True, role="admin", name="import bench")
+        backend = await conn.fetchval("select pg_backend_pid()")
+        load0, server0, cpu0 = os.getloadavg()[0], _backend_cpu(backend), time.process_time()
         t0 = time.perf_counter()
         with path.open("rb") as f:
             report = await import_file(ConnectionDb(conn), "acled", f, viewer, batch_size=batch)
-        return time.perf_counter() - t0, report
+        seconds = time.perf_counter() - t0
+        server1 = _backend_cpu(backend)
+        server = None if server0 is None or server1 is None else server1 - server0
+        load = (load0, os.getloadavg()[0])
+        return Run(seconds, report, time.process_time() - cpu0, server, load)
     finally:
         await conn.close()
 
@@ -117,16 +153,19 @@ def main() -> None:
             write_csv(path, args.rows)
             gen = time.perf_counter() - t0
             size = path.stat().st_size
-            first, report = asyncio.run(run_import(url, path, args.batch))
-            second, again = asyncio.run(run_import(url, path, args.batch))
+            a = asyncio.run(run_import(url, path, args.batch))
+            b = asyncio.run(run_import(url, path, args.batch))
+        report, again = a.report, b.report
         lines = [
             f"rows {args.rows:,}, file {size / 1e6:.1f} MB (generated in {gen:.1f}s), "
             f"batch {args.batch}",
-            f"first import: {first:.1f}s = {args.rows / first:,.0f} rows/s  "
-            f"created={report.created} rejected={len(report.rejected)} "  # type: ignore[attr-defined]
-            f"possible duplicates={len(report.possible_duplicates)}",  # type: ignore[attr-defined]
-            f"re-import (all unchanged): {second:.1f}s = {args.rows / second:,.0f} rows/s  "
-            f"created={again.created} updated={again.updated} unchanged={again.unchanged}",  # type: ignore[attr-defined]
+            f"first import: {a.seconds:.1f}s = {args.rows / a.seconds:,.0f} rows/s  "
+            f"created={report.created} rejected={len(report.rejected)} "
+            f"possible duplicates={len(report.possible_duplicates)}",
+            f"  {a.cpu()}",
+            f"re-import (all unchanged): {b.seconds:.1f}s = {args.rows / b.seconds:,.0f} rows/s  "
+            f"created={again.created} updated={again.updated} unchanged={again.unchanged}",
+            f"  {b.cpu()}",
         ]
         print("\n".join(lines))
         if args.write_md:

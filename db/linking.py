@@ -71,7 +71,8 @@ where i.status <> 'RETRACTED' and {_LAT} is not null
 # Pairs of those records from different datasets on a common day (ranges widened by the
 # slack) within reach. Each record meets only the records of the other origins of its
 # days: the join's key is (day, origin), so a big import from one dataset costs a probe
-# per record and origin, not a comparison with every record of the same day.
+# per record and origin present, not a comparison with every record of the same day
+# (and nothing when only one origin is present).
 _DIST = geo_sql.distance_km("a.latitude", "a.longitude", "b.latitude", "b.longitude")
 _PAIRS = f"""
 with w as materialized (
@@ -86,7 +87,7 @@ d as materialized (
     from w, generate_series(w.lo, w.hi, interval '1 day') g)
 select distinct least(a.id, b.id) as a, greatest(a.id, b.id) as b, {_DIST} as km,
        a.tolerance + b.tolerance as tolerance
-from d a cross join unnest($2::text[] || '{{hand}}'::text[]) o(other)
+from d a cross join (select distinct origin from d) o(other)
 join d b on b.day = a.day and b.origin = o.other
 where a.origin < o.other and {_DIST} <= a.tolerance + b.tolerance
 """
@@ -106,6 +107,8 @@ async def link(db: Db, viewer: Viewer, *, touched_since: dt.datetime | None = No
     del viewer
     report = LinkReport()
     async with db.transaction() as tx:
+        # JIT-compiling the pairs query (its estimates are huge) took longer than running it
+        await tx.execute("set local jit = off")
         await tx.execute("select pg_advisory_xact_lock($1)", LINK_LOCK)
         ids = await _scope(tx, touched_since)
         if not ids:

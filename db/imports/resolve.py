@@ -284,6 +284,7 @@ async def location_ids(tx: Tx, caches: Caches, specs: list[LocationSpec]) -> Non
             if r["id"] is not None and all(p[0] != r["id"] for p in known):
                 known.append((r["id"], r["country_code"], r["latitude"], r["longitude"]))
     create: list[LocationSpec] = []
+    pending: list[list[Any]] = []  # the known-place lists holding placeholders
     for s in todo:
         known = caches.places.setdefault(caches.place_norms[s.name], [])
         match = next((p for p in known if _same_place(s, p)), None)
@@ -292,6 +293,7 @@ async def location_ids(tx: Tx, caches: Caches, specs: list[LocationSpec]) -> Non
             match = (-len(create) - 1, s.country_code, s.latitude, s.longitude)
             known.append(match)
             create.append(s)
+            pending.append(known)
         caches.locations[s] = match[0]
     if not create:
         return
@@ -315,10 +317,11 @@ async def location_ids(tx: Tx, caches: Caches, specs: list[LocationSpec]) -> Non
     )
     # RETURNING follows the insertion order of the ordered select.
     real = {-n - 1: r["id"] for n, r in enumerate(rows)}
-    for spec, pk in list(caches.locations.items()):
+    for spec in todo:  # only this batch's specs can hold placeholders
+        pk = caches.locations[spec]
         if pk < 0:
             caches.locations[spec] = real[pk]
-    for known in caches.places.values():
+    for known in {id(k): k for k in pending}.values():
         known[:] = [(real.get(p[0], p[0]), *p[1:]) for p in known]
     changelog.record_deferred(tx, "Location", [r["id"] for r in rows], "CREATE")
 

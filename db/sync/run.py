@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,48 @@ from db.writes import records
 
 # (rows just read, total rows when the API says so)
 Progress = Callable[[int, int | None], None]
+
+# pg_try_advisory_xact_lock keys: "sitrep sync" + the source's number
+SYNC_LOCK = 0x5173_7379_6E00
+LOCKED_SOURCES = ("acled", "ucdp")
+
+
+class SyncBusy(SyncError):
+    """Another run of the same source holds its lock on this database."""
+
+
+@asynccontextmanager
+async def exclusive(lock_db: Db, source: str) -> AsyncIterator[None]:
+    """One run per source and database at a time: hold the source's lock while the body
+    runs, or raise ``SyncBusy`` at once if another run holds it.
+
+    ``lock_db`` is a connection of its own (the run commits page by page on another): it
+    keeps a transaction open holding a transaction-level advisory lock. That holds
+    through PgBouncer in transaction mode (the transaction keeps its server connection,
+    where a session lock could be taken on one server connection and the run go on
+    another), and it is released when the run ends or its process dies (the connection
+    closes, the server ends the transaction). The transaction writes nothing and, in
+    READ COMMITTED, holds no snapshot between statements, so it keeps no rows from being
+    vacuumed."""
+    key = SYNC_LOCK + LOCKED_SOURCES.index(source)
+    async with lock_db.transaction() as conn:
+        await conn.execute("set local idle_in_transaction_session_timeout = 0")
+        if not await conn.fetchval("select pg_try_advisory_xact_lock($1)", key):
+            since = await conn.fetchval(
+                "select min(a.xact_start) from pg_locks l join pg_stat_activity a "
+                "on a.pid = l.pid where l.locktype = 'advisory' and l.granted "
+                "and l.classid = $1 and l.objid = $2 and l.objsubid = 1",
+                key >> 32,
+                key & 0xFFFF_FFFF,
+            )
+            started = ""
+            if since is not None:
+                started = f" (started {since.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC)"
+            raise SyncBusy(
+                f"another `sitrep sync {source}` is running on this database{started}; "
+                "wait for it to finish"
+            )
+        yield
 
 
 @dataclass

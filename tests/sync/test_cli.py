@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -130,3 +131,48 @@ def test_a_killed_sync_resumes_at_the_page_it_was_waiting_for(
         "resumed at page 1"
     ) in resumed.stdout
     assert [r.query["page"] for r in replay.log] == ["1", "2"]
+
+
+def test_a_second_sync_of_the_same_source_stops_at_once(
+    fresh_database: Callable[..., str], replay: Replay
+) -> None:
+    """Two real processes: while one `sync ucdp` runs (held on its second page), another
+    `sync ucdp` on the same database fails at once with one line and asks the API nothing;
+    `sync acled` (another source) runs. The lock dies with the process holding it."""
+    url = fresh_database("sitrep_sync_cli_busy")
+    replay.ucdp["25.1"] = copy.deepcopy(DATA.ucdp[:7])
+    replay.acled_events = copy.deepcopy(DATA.acled[:4])
+    replay.hold.add(("/ucdp/gedevents/25.1", 1))
+    running = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "sync", "ucdp", "--version", "25.1", "--page-size", "3"],
+        cwd=ROOT,
+        env=_env(url, replay),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(r.query.get("page") == "1" for r in replay.log):
+            assert time.monotonic() < deadline, "the sync never asked for page 1"
+            time.sleep(0.05)
+        asked = len(replay.requests("/ucdp/gedevents/25.1"))
+        second = _sitrep(url, replay, "sync", "ucdp", "--version", "25.1", "--page-size", "3")
+        assert second.returncode == 1
+        assert second.stdout == ""
+        assert re.fullmatch(
+            r"error: another `sitrep sync ucdp` is running on this database \(started "
+            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\); wait for it to finish\n",
+            second.stderr,
+        ), second.stderr
+        assert len(replay.requests("/ucdp/gedevents/25.1")) == asked
+        other = _sitrep(url, replay, "sync", "acled", "--page-size", "4")
+        assert other.returncode == 0, other.stderr
+        assert "acled: created 4," in other.stdout
+        assert running.poll() is None  # still waiting for its page
+    finally:
+        running.send_signal(signal.SIGKILL)  # a crash: its connection, and lock, go away
+        running.wait(timeout=30)
+    replay.hold.clear()
+    resumed = _sitrep(url, replay, "sync", "ucdp", "--version", "25.1", "--page-size", "3")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed at page 1" in resumed.stdout
