@@ -40,8 +40,16 @@ def upgrade() -> None:
         end $$
         """
     )
+    # A writer that reads the date from the incident in its own insert (the bulk import)
+    # skips the row-by-row look-up; any other insert, and any change of incident or of
+    # the copy, takes the incident's date.
     op.execute(
-        "create trigger incident_participant_date before insert or update of incident_id, "
+        "create trigger incident_participant_date_on_insert before insert "
+        "on incident_participant for each row when (new.occurred_on is null) "
+        "execute function participant_takes_incident_date()"
+    )
+    op.execute(
+        "create trigger incident_participant_date before update of incident_id, "
         "occurred_on on incident_participant for each row "
         "execute function participant_takes_incident_date()"
     )
@@ -81,5 +89,6 @@ def downgrade() -> None:
     op.execute("drop trigger incident_date_to_participants on incident")
     op.execute("drop function incident_date_to_participants()")
     op.execute("drop trigger incident_participant_date on incident_participant")
+    op.execute("drop trigger incident_participant_date_on_insert on incident_participant")
     op.execute("drop function participant_takes_incident_date()")
     op.execute("alter table incident_participant drop column occurred_on")

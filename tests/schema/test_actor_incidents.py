@@ -140,12 +140,20 @@ async def test_a_new_participation_takes_its_incidents_date(conn: asyncpg.Connec
         "i.occurred_on from incident i order by i.id limit 1"
     )
     copied = await conn.fetchval(
-        "insert into incident_participant (incident_id, actor_id, role, occurred_on) "
-        "values ($1, $2, 'TARGET', '1900-01-01') returning occurred_on",
+        "insert into incident_participant (incident_id, actor_id, role) "
+        "values ($1, $2, 'TARGET') returning occurred_on",
         incident,
         actor,
     )
     assert copied == on
+    # A copy set by hand is put back; a participation moved takes its new incident's date.
+    kept = await conn.fetchval(
+        "update incident_participant set occurred_on = '1900-01-01' "
+        "where incident_id = $1 and actor_id = $2 returning occurred_on",
+        incident,
+        actor,
+    )
+    assert kept == on
     other, other_on = await conn.fetchrow(
         "select id, occurred_on from incident where occurred_on <> $1 order by id limit 1", on
     )

@@ -269,3 +269,20 @@ async def test_json_round_trip_is_identical(
         assert (again.created, again.updated, again.unchanged) == (0, 0, report.created)
     finally:
         await other.close()
+
+
+async def test_imported_participations_carry_their_incidents_dates(
+    conn: asyncpg.Connection, db: ConnectionDb
+) -> None:
+    """The bulk import writes each participation's copy of its incident's date itself
+    (migration 0010's trigger only fills it when a writer leaves it out)."""
+    before = await conn.fetchval("select coalesce(max(id), 0) from incident_participant")
+    await _import(db, "acled", "acled_sample.csv")
+    await _import(db, "ucdp", "ucdp_sample.csv")
+    rows = await conn.fetch(
+        "select p.occurred_on, i.occurred_on as incident_on from incident_participant p "
+        "join incident i on i.id = p.incident_id where p.id > $1",
+        before,
+    )
+    assert len(rows) >= 8
+    assert [r["occurred_on"] for r in rows] == [r["incident_on"] for r in rows]
