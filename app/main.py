@@ -5,9 +5,10 @@ serve from a connection inside a rolled-back transaction instead.
 
 In front of FastAPI sit pure ASGI layers (outermost first): the metrics, read-your-writes
 (``app/routing.py``), the request id, CORS, ``JsonErrors`` (every error in one JSON
-shape, ``app/errors.py``), the GraphQL-over-HTTP checks (``app/graphql_http.py``), the
-body size limit (``app/body_limit.py``), the persisted documents' HTTP cache and the fast
-path (``app/fastpath.py``).
+shape, ``app/errors.py``), admission (``app/admission.py``: requests in flight per
+address, spent rate-limit points, refusals charged), the GraphQL-over-HTTP checks
+(``app/graphql_http.py``), the body size limit (``app/body_limit.py``), the persisted
+documents' HTTP cache and the fast path (``app/fastpath.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.requests import HTTPConnection
 
 from app import errors
+from app.admission import Admission
 from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
 from app.auth import viewer_for
 from app.body_limit import BodyLimit
@@ -187,6 +189,14 @@ def create_app(
             inner, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
         ),
         GraphQLHttp,
+        # Refusals on the request's head (in flight, points spent) before the body is
+        # read, and refused requests charged, whichever layer refused them.
+        lambda inner: Admission(
+            inner,
+            limiter,
+            max_in_flight=settings.max_in_flight_per_address,
+            refusal_points=settings.rate_limit_refusal_points,
+        ),
         errors.JsonErrors,
         *([lambda inner: Cors(inner, settings.cors_origins)] if settings.cors_origins else []),
         RequestId,

@@ -104,6 +104,23 @@ class Settings(BaseSettings):
     rate_limit_max_callers: int = Field(
         100_000, ge=1, description="Callers counted per instance (about 200 bytes each)"
     )
+    rate_limit_refusal_points: int = Field(
+        10,
+        ge=0,
+        description="Points a refused request costs its caller (a 4xx, or a GraphQL request "
+        "error: syntax, validation, a limit, the cost): floods of bad requests meet 429s",
+    )
+    max_in_flight_per_address: int = Field(
+        16,
+        ge=0,
+        description="Requests one client address may have in progress at once, per process; "
+        "more get 429 at once (0 = no cap)",
+    )
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="Proxies whose X-Forwarded-For gives the client address (comma-separated "
+        'addresses or networks, or "*"); unset = the header is never trusted',
+    )
     document_cache_size: int = Field(
         256, ge=1, description="Parsed and validated GraphQL documents kept in memory"
     )
