@@ -215,7 +215,11 @@ class ExportResponse(Response):
 
     async def _send(self, send: Send, body: bytes, *, more: bool = True) -> None:
         message = {"type": "http.response.body", "body": body, "more_body": more}
-        await asyncio.wait_for(send(message), self.write_timeout)
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as
+        # the send completes, and once the client is gone every send completes at once,
+        # so the export would run to its end for nobody.
+        async with asyncio.timeout(self.write_timeout):
+            await send(message)
 
 
 async def _disconnect(receive: Receive) -> None:

@@ -114,7 +114,7 @@ class Settings(BaseSettings):
         16,
         ge=0,
         description="Requests one client address may have in progress at once, per process; "
-        "more get 429 at once (0 = no cap)",
+        "more get 429 at once (0 = no cap; off with the rate limit)",
     )
     forwarded_allow_ips: str | None = Field(
         None,
