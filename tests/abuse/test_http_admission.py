@@ -187,13 +187,9 @@ def test_x_forwarded_for_is_ignored_unless_the_proxy_is_configured(database: str
 def test_a_repeated_refusal_is_answered_from_memory_as_the_resolvers_answer(
     database: str,
 ) -> None:
-    cost_bomb = (
-        "{ "
-        + " ".join(
-            f"a{i}: incidents(first: 100) {{ edges {{ node {{ id }} }} }}" for i in range(30)
-        )
-        + " }"
-    )
+    page = "incidents(first: 100) { edges { node { id summary } } }"
+    nested = f"incidents(first: 100) {{ edges {{ node {{ location {{ {page} }} }} }} }}"
+    cost_bomb = "{ " + " ".join(f"a{i}: {nested}" for i in range(30)) + " }"  # cost > 50,000
     bad = [
         {"query": UNKNOWN_FRAGMENT},
         {"query": cost_bomb},
