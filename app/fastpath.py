@@ -24,15 +24,18 @@ request without a key, two refusals are answered here, before anything else runs
 * a document that does not parse (``Checked.syntax``; over the token limit, found by a
   count before any parsing): the resolvers' own error, without graphql-core parsing it
   again;
-* a request the resolvers have refused before with a request error (nothing ran: a
-  document that does not validate or breaks a limit, variables over their limits, a
-  cost over the budget — never a rate limit, a timeout or a database error), for the
-  same bytes, method and response media type: their answer, memoised by a hash of the
-  body (or query string), so a repeated bad request costs a hash and a lookup.
+* a request the resolvers have refused before, for the same bytes, method and response
+  media type: their answer, memoised by a hash of the body (or query string), so a
+  repeated bad request costs a hash and a lookup. Only refusals whose answer depends on
+  the request alone: a request error (nothing ran: a document that does not validate or
+  breaks a limit, variables over their limits, a cost over the budget — never a rate
+  limit, a timeout or a database error), or an argument refused as the operation ran
+  but before any statement, with no data (``incidentStats`` over too many buckets, an
+  id out of range: ``schema.guard.REFUSED_BEFORE_SQL``).
 
-Both mark the request refused (``REQUEST_ERROR``), so that ``app/admission.py`` charges
-the address for it. ``sitrep_graphql_path_total``
-counts which path answered; a debug log line says why a request fell back.
+Both mark the request refused, so that ``app/admission.py`` charges the address for it.
+``sitrep_graphql_path_total`` counts which path answered (``refused`` for these two); a
+debug log line says why a request fell back.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ from db.viewer import Viewer
 from schema.cost import Cost, cost_errors, cost_extension, operation_cost
 from schema.documents import SizedLru
 from schema.errors import classify, timeout_error
-from schema.guard import CHARGED, admit
+from schema.guard import CHARGED, REFUSED, REFUSED_BEFORE_SQL, admit
 from schema.limits import variable_errors
 from schema.metrics import GRAPHQL_ERRORS, count_graphql_errors
 from schema.plan import NotPlanned, plan
@@ -114,6 +117,10 @@ _MEMO_CODES = {
     "MAX_SELECTIONS_EXCEEDED",
     "MAX_INPUT_DEPTH_EXCEEDED",
     "MAX_INPUT_SIZE_EXCEEDED",
+    # arguments refused as the operation ran, before any statement (REFUSED_BEFORE_SQL)
+    "INVALID_ID",
+    "INVALID_CURSOR",
+    "PAGE_SIZE_EXCEEDED",
 }
 _MEMO_ENTRIES = 1024
 _MEMO_BYTES = 4 * 1024 * 1024
@@ -340,7 +347,7 @@ class FastPath:
         PATHS.labels("refused").inc()
         for code in found.codes:
             GRAPHQL_ERRORS.labels(code).inc()
-        scope[REQUEST_ERROR] = "REQUEST"
+        scope[REFUSED] = True
         await _respond(send, [(b"content-type", found.media)], found.body, found.status)
         return True
 
@@ -406,10 +413,11 @@ class FastPath:
             if message["type"] == "http.response.start":
                 start = message
                 return
+            request_error = scope.get(REQUEST_ERROR) == "REQUEST"
             if (
                 start is None
                 or message.get("more_body", False)
-                or scope.get(REQUEST_ERROR) != "REQUEST"
+                or not (request_error or scope.get(REFUSED_BEFORE_SQL))
                 or start["status"] not in (200, 400)
             ):
                 return
@@ -417,9 +425,12 @@ class FastPath:
             if len(payload) > _MAX_MEMO_ANSWER:
                 return
             try:
-                errors = orjson.loads(payload)["errors"]
+                answer = orjson.loads(payload)
+                errors = answer["errors"]
                 codes = [str(e["extensions"]["code"]) for e in errors]
             except (ValueError, KeyError, TypeError):
+                return
+            if answer.get("data") is not None:
                 return
             if not codes or not set(codes) <= _MEMO_CODES:
                 return

@@ -261,6 +261,7 @@ async def steady(
 ) -> dict[str, Any]:
     """Open loop: one request every 1/rate s, latency from its scheduled time."""
     latencies: list[float] = []
+    slow: list[tuple[float, float]] = []  # (latency, seconds into the phase)
     errors: Counter[str] = Counter()
     start = time.perf_counter()
     tasks = []
@@ -273,6 +274,7 @@ async def steady(
         except httpx.HTTPError as exc:
             errors[type(exc).__name__] += 1
         latencies.append(time.perf_counter() - at)
+        slow.append((latencies[-1], at - start))
 
     n = int(rate * seconds)
     for k in range(n):
@@ -285,11 +287,14 @@ async def steady(
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
 
+    slowest = sorted(slow, reverse=True)[:5]
     return {
         "requests": n,
         "p50": statistics.median(latencies) * 1000,
         "p99": pct(99),
         "errors": dict(errors),
+        # when the slowest requests were sent (s into the phase) and took (ms)
+        "slowest": [(round(t, 2), round(lat * 1000, 1)) for lat, t in slowest],
     }
 
 
@@ -332,6 +337,9 @@ async def phase(
     outcomes: list[Outcome] = []
     attack_cpu = 0.0
     with ProcessPoolExecutor(1) as pool:
+        # The attacker's process is started (and has imported httpx) before the phase:
+        # a process start is not part of the attack.
+        await asyncio.get_running_loop().run_in_executor(pool, int)
         attack = None
         server_before, started = cpu_seconds(server_pid), time.perf_counter()
         if name != "calm":

@@ -41,6 +41,9 @@ CALLER = "sitrep.caller"
 # one of INPUT_REFUSALS); app/admission.py charges it as a refused request.
 REFUSED = "sitrep.refused"
 INPUT_REFUSALS = {"BAD_USER_INPUT", "INVALID_ID", "INVALID_CURSOR", "PAGE_SIZE_EXCEEDED"}
+# ASGI scope key: such a refusal, with no data, decided before any statement ran: its
+# answer depends on the request alone (the fast path may memoise it for its bytes).
+REFUSED_BEFORE_SQL = "sitrep.refused_before_sql"
 
 
 def rate_limited(decision: Decision) -> GraphQLError:
@@ -162,12 +165,17 @@ class Guard(SchemaExtension):
         db: Any = getattr(context, "db", None)
         if operation.operation is OperationType.QUERY and db is not None:
             db.deadline = time.monotonic() + self.timeout_ms / 1000
+        counter = getattr(db, "counter", None)
+        statements = getattr(counter, "count", None)
         yield
         result = ctx.result
         if isinstance(result, ExecutionResult):
             codes = {(e.extensions or {}).get("code") for e in result.errors or ()}
             if request is not None and codes & INPUT_REFUSALS:
                 request.scope[REFUSED] = True
+                no_sql = statements is not None and getattr(counter, "count", None) == statements
+                if result.data is None and codes <= INPUT_REFUSALS and no_sql:
+                    request.scope[REFUSED_BEFORE_SQL] = True
             cut = [e.original_error for e in result.errors or () if is_timeout(e.original_error)]
             if cut:
                 result.data = None
