@@ -6,7 +6,9 @@ paths (``/healthz``, ``/readyz`` and ``/metrics`` pass untouched):
 * **In flight per address.** A client address with ``SITREP_MAX_IN_FLIGHT_PER_ADDRESS``
   requests in progress in this process gets 429 ``TOO_MANY_REQUESTS_IN_FLIGHT`` with
   ``Retry-After: 1`` at once, so one address cannot take more than that share of the
-  event loop, whatever its requests cost.
+  event loop, whatever its requests cost. Exports (``/export/…``), long streams that
+  each cost seconds of CPU, have a cap of their own: ``SITREP_MAX_EXPORTS_PER_ADDRESS``
+  at once, more get 429 ``TOO_MANY_EXPORTS`` (the process-wide cap answers 503).
 * **Points spent.** An anonymous address whose rate-limit points are spent
   (``schema/ratelimit.py``) gets the same 429 ``RATE_LIMITED`` as the GraphQL paths give
   (``RateLimit-*`` headers, ``Retry-After``), before its body is read or parsed. Requests
@@ -36,7 +38,9 @@ from schema.guard import CALLER, REFUSED
 from schema.ratelimit import Decision, RateLimiter, caller_of
 
 EXEMPT = {"/healthz", "/readyz", "/metrics"}
+EXPORTS = "/export/"
 IN_FLIGHT_RETRY_AFTER = 1
+EXPORT_RETRY_AFTER = 5
 
 
 def rate_limited(decision: Decision) -> HttpError:
@@ -62,6 +66,16 @@ def too_many_in_flight(limit: int) -> HttpError:
     )
 
 
+def too_many_exports(limit: int) -> HttpError:
+    return HttpError(
+        429,
+        f"More than {limit} exports in progress from this address; wait for one to finish.",
+        "TOO_MANY_EXPORTS",
+        headers={"Retry-After": str(EXPORT_RETRY_AFTER)},
+        limit=limit,
+    )
+
+
 class Admission(HttpLayer):
     def __init__(
         self,
@@ -69,13 +83,16 @@ class Admission(HttpLayer):
         limiter: RateLimiter | None,
         *,
         max_in_flight: int,
+        max_exports: int,
         refusal_points: int,
     ) -> None:
         super().__init__(app)
         self.limiter = limiter
         self.max_in_flight = max_in_flight
+        self.max_exports = max_exports
         self.refusal_points = refusal_points
         self.in_flight: Counter[str] = Counter()
+        self.exports: Counter[str] = Counter()
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] in EXEMPT:
@@ -85,9 +102,12 @@ class Admission(HttpLayer):
         address = client[0] if client else "unknown"
         headers = dict(scope["headers"])
         keyed = b"authorization" in headers
+        export = scope["path"].startswith(EXPORTS)
         refusal = None
         if self.max_in_flight and self.in_flight[address] >= self.max_in_flight:
             refusal = too_many_in_flight(self.max_in_flight)
+        elif export and self.max_exports and self.exports[address] >= self.max_exports:
+            refusal = too_many_exports(self.max_exports)
         elif self.limiter is not None and not keyed:
             spent = self.limiter.spent(caller_of(None, address), "anonymous")
             if spent is not None:
@@ -103,13 +123,16 @@ class Admission(HttpLayer):
                 status = message["status"]
             await send(message)
 
-        self.in_flight[address] += 1
+        counters = (self.in_flight, self.exports) if export else (self.in_flight,)
+        for counter in counters:
+            counter[address] += 1
         try:
             await self.app(scope, receive, watched)
         finally:
-            self.in_flight[address] -= 1
-            if self.in_flight[address] <= 0:
-                del self.in_flight[address]
+            for counter in counters:
+                counter[address] -= 1
+                if counter[address] <= 0:
+                    del counter[address]
             self._charge_refusal(scope, status, address, keyed)
 
     def _charge_refusal(self, scope: Scope, status: int, address: str, keyed: bool) -> None:

@@ -196,6 +196,7 @@ def create_app(
             limiter,
             # per-caller limits, off together with the rate limit (benchmarks, one address)
             max_in_flight=settings.max_in_flight_per_address if settings.rate_limit else 0,
+            max_exports=settings.max_exports_per_address if settings.rate_limit else 0,
             refusal_points=settings.rate_limit_refusal_points,
         ),
         errors.JsonErrors,

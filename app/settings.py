@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="Requests one client address may have in progress at once, per process; "
         "more get 429 at once (0 = no cap; off with the rate limit)",
     )
+    max_exports_per_address: int = Field(
+        2,
+        ge=0,
+        description="Exports one client address may stream at once, per process; more get "
+        "429 (0 = no cap; off with the rate limit)",
+    )
     forwarded_allow_ips: str | None = Field(
         None,
         description="Proxies whose X-Forwarded-For gives the client address (comma-separated "

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.abuse.http_checks import metric
-from tests.abuse.http_servers import port_of, read_response, send_head
+from tests.abuse.http_checks import add_incidents, metric
+from tests.abuse.http_servers import port_of, read_head, read_response, send_head
 from tests.conftest import FreshDatabase
 from tests.servers import sitrep_serve
 
@@ -33,6 +33,7 @@ def database(fresh_database: FreshDatabase) -> Iterator[str]:
     url = fresh_database("sitrep_admission")
     with sitrep_serve(url, {}, "--demo"):  # loads the demo data once
         pass
+    add_incidents(url, 20_000)  # exports far larger than the sockets hold
     return url
 
 
@@ -215,3 +216,46 @@ def test_a_repeated_refusal_is_answered_from_memory_as_the_resolvers_answer(
     assert answers["true"] == answers["false"]
     statuses = {(s, t) for s, t, _ in answers["true"]}
     assert statuses == {(200, "application/json"), (400, "application/graphql-response+json")}
+
+
+def _stalled_export(base: str, address: str) -> socket.socket:
+    """An export started from ``address`` whose client never reads (it stays in flight)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.bind((address, 0))
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port_of(base)))
+    sock.sendall(b"GET /export/incidents.geojson HTTP/1.1\r\nHost: x\r\n\r\n")
+    return sock
+
+
+def test_an_address_may_stream_two_exports_at_once(database: str) -> None:
+    with sitrep_serve(database, {}) as base:
+        held = [_stalled_export(base, "127.0.0.5") for _ in range(2)]
+        try:
+            assert [read_head(sock)[0] for sock in held] == [200, 200]
+            third = _stalled_export(base, "127.0.0.5")
+            status, headers, rest = read_head(third)
+            while len(rest) < int(headers["content-length"]):
+                rest += third.recv(65536)
+            third.close()
+            assert (status, headers["retry-after"], headers["content-type"]) == (
+                429,
+                "5",
+                "application/json",
+            )
+            assert httpx.Response(200, content=rest).json() == {
+                "errors": [
+                    {
+                        "message": "More than 2 exports in progress from this address; wait "
+                        "for one to finish.",
+                        "extensions": {"code": "TOO_MANY_EXPORTS", "limit": 2},
+                    }
+                ]
+            }
+            other = _stalled_export(base, "127.0.0.6")  # another address
+            assert read_head(other)[0] == 200
+            other.close()
+        finally:
+            for sock in held:
+                sock.close()
