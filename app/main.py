@@ -26,7 +26,7 @@ from starlette.requests import HTTPConnection
 from app import errors
 from app.admission import Admission
 from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
-from app.auth import viewer_for
+from app.auth import viewer_for, viewer_for_key
 from app.body_limit import BodyLimit
 from app.cors import Cors
 from app.explorer import add_pages
@@ -108,6 +108,11 @@ def create_app(
         attach(context, push.get("push"), request, settings)
         return context
 
+    async def is_admin(header: str) -> bool:
+        """Whether an Authorization header is an active admin key (the primary knows)."""
+        viewer = await viewer_for_key(header, writer(request_db()))
+        return viewer is not None and viewer.is_admin
+
     limiter = rate_limiter(settings)
     schema = build_schema(settings, limiter, introspection=settings.introspection)
     documents = Documents(
@@ -186,7 +191,10 @@ def create_app(
         ),
         lambda inner: HttpCache(inner, settings.persisted_cache_control, lambda: request_db(False)),
         lambda inner: BodyLimit(
-            inner, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+            inner,
+            max_body=settings.max_body_bytes,
+            max_upload=settings.max_upload_bytes,
+            is_admin=is_admin,
         ),
         GraphQLHttp,
         # Refusals on the request's head (in flight, points spent) before the body is
