@@ -111,7 +111,7 @@ class Settings(BaseSettings):
         "error: syntax, validation, a limit, the cost): floods of bad requests meet 429s",
     )
     max_in_flight_per_address: int = Field(
-        16,
+        100,
         ge=0,
         description="Requests one client address may have in progress at once, per process; "
         "more get 429 at once (0 = no cap; off with the rate limit)",
