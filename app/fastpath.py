@@ -345,6 +345,7 @@ class FastPath:
         if found is None:
             return False
         PATHS.labels("refused").inc()
+        log.debug("graphql.refused", reason="remembered")
         for code in found.codes:
             GRAPHQL_ERRORS.labels(code).inc()
         scope[REFUSED] = True
@@ -368,6 +369,7 @@ class FastPath:
         error = classify(checked.syntax)
         count_graphql_errors([error])
         PATHS.labels("refused").inc()
+        log.debug("graphql.refused", reason="syntax error")
         scope[REQUEST_ERROR] = "REQUEST"
         status = 400 if media == GRAPHQL_RESPONSE else 200
         payload = orjson.dumps({"errors": [error.formatted]})
