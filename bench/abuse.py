@@ -302,7 +302,7 @@ async def steady(
 
 
 def _attack(
-    name: str, port: int, seconds: float, source: str | None
+    name: str, port: int, seconds: float, source: str | None, nice: int = 0
 ) -> tuple[list[Outcome], float]:
     """One attack, run in a process of its own (so that building its bodies does not
     slow the steady client's process), from ``source`` (a loopback address; None: the
@@ -319,6 +319,8 @@ def _attack(
                 return await fn(hostile, stop, port, source)
             return await fn(hostile, stop)
 
+    if nice:
+        os.nice(nice)  # this pool's process only: it serves one phase
     before = time.process_time()
     outcomes = asyncio.run(run())
     return outcomes, time.process_time() - before
@@ -335,6 +337,7 @@ async def phase(
     source: str | None,
     steady_source: str | None,
     steady_headers: dict[str, str],
+    attacker_nice: int = 0,
 ) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=200)
     outcomes: list[Outcome] = []
@@ -347,7 +350,7 @@ async def phase(
         server_before, started = cpu_seconds(server_pid), time.perf_counter()
         if name != "calm":
             attack = asyncio.get_running_loop().run_in_executor(
-                pool, _attack, name, port, seconds, source
+                pool, _attack, name, port, seconds, source, attacker_nice
             )
         transport = httpx.AsyncHTTPTransport(limits=limits, local_address=steady_source)
         async with httpx.AsyncClient(
@@ -423,6 +426,14 @@ def main() -> None:
     ap.add_argument("--only", default=",".join(ATTACKS))
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument(
+        "--attacker-nice",
+        type=int,
+        default=0,
+        help="run the attackers' processes at this niceness (19: they get CPU only when "
+        "the server, PostgreSQL and the steady client do not want it, as attackers on "
+        "other machines would); 0 (default): they compete for the same cores",
+    )
+    ap.add_argument(
         "--calm-between",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -466,6 +477,7 @@ def main() -> None:
                     source=attacker_address(i) if limited else None,
                     steady_source=STEADY_ADDRESS if limited else None,
                     steady_headers=steady_headers,
+                    attacker_nice=args.attacker_nice,
                 )
             )
             results.append(r)
@@ -481,6 +493,8 @@ def main() -> None:
         if limited
         else "rate limits off, every client 127.0.0.1"
     )
+    if args.attacker_nice:
+        setup += f"; attackers at nice {args.attacker_nice}"
     lines = [
         f"Steady client: `headline` at {args.rate:g}/s for {args.seconds:g} s per phase; "
         f"{setup}. Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
