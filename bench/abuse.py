@@ -302,7 +302,12 @@ async def steady(
 
 
 def _attack(
-    name: str, port: int, seconds: float, source: str | None, nice: int = 0
+    name: str,
+    port: int,
+    seconds: float,
+    source: str | None,
+    nice: int = 0,
+    cores: set[int] | None = None,
 ) -> tuple[list[Outcome], float]:
     """One attack, run in a process of its own (so that building its bodies does not
     slow the steady client's process), from ``source`` (a loopback address; None: the
@@ -321,6 +326,8 @@ def _attack(
 
     if nice:
         os.nice(nice)  # this pool's process only: it serves one phase
+    if cores:
+        os.sched_setaffinity(0, cores)
     before = time.process_time()
     outcomes = asyncio.run(run())
     return outcomes, time.process_time() - before
@@ -338,6 +345,7 @@ async def phase(
     steady_source: str | None,
     steady_headers: dict[str, str],
     attacker_nice: int = 0,
+    attacker_cores: set[int] | None = None,
 ) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=200)
     outcomes: list[Outcome] = []
@@ -350,7 +358,7 @@ async def phase(
         server_before, started = cpu_seconds(server_pid), time.perf_counter()
         if name != "calm":
             attack = asyncio.get_running_loop().run_in_executor(
-                pool, _attack, name, port, seconds, source, attacker_nice
+                pool, _attack, name, port, seconds, source, attacker_nice, attacker_cores
             )
         transport = httpx.AsyncHTTPTransport(limits=limits, local_address=steady_source)
         async with httpx.AsyncClient(
@@ -371,6 +379,10 @@ async def phase(
         "attack_cpu": attack_cpu / elapsed,
         "load": os.getloadavg()[0],
     }
+
+
+def _cores(spec: str) -> set[int] | None:
+    return {int(c) for c in spec.split(",")} if spec else None
 
 
 async def warm_up(port: int, body: dict[str, Any], headers: dict[str, str]) -> None:
@@ -440,6 +452,15 @@ def main() -> None:
         "other machines would); 0 (default): they compete for the same cores",
     )
     ap.add_argument(
+        "--server-cores", default="", help="taskset CPU list for the server (default: any)"
+    )
+    ap.add_argument(
+        "--attacker-cores",
+        default="",
+        help="CPU list for the attackers' processes, e.g. 1 with --server-cores 0: the "
+        "attackers do not run on the server's core (as attackers elsewhere would not)",
+    )
+    ap.add_argument(
         "--calm-between",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -460,7 +481,7 @@ def main() -> None:
         "variables": variables(fx)["headline"]["sitrep"],
     }
     logs = Path(os.environ.get("TMPDIR", "/tmp")) / "sitrep-abuse-logs"
-    target = servers.Server("sitrep", "Sitrep (1 worker)", "")
+    target = servers.Server("sitrep", "Sitrep (1 worker)", args.server_cores)
     env = {"SITREP_RATE_LIMIT": "true", "SITREP_RATE_LIMIT_READER": str(STEADY_BUDGET)}
     srv = AbuseServers(args.db, BENCH.parent, logs, [target], env=env if limited else {})
     key_id, token = asyncio.run(steady_key(args.db))
@@ -487,6 +508,7 @@ def main() -> None:
                     steady_source=STEADY_ADDRESS if limited else None,
                     steady_headers=steady_headers,
                     attacker_nice=args.attacker_nice,
+                    attacker_cores=_cores(args.attacker_cores),
                 )
             )
             results.append(r)
@@ -504,6 +526,11 @@ def main() -> None:
     )
     if args.attacker_nice:
         setup += f"; attackers at nice {args.attacker_nice}"
+    if args.server_cores or args.attacker_cores:
+        setup += (
+            f"; server on CPU {args.server_cores or 'any'}, "
+            f"attackers on CPU {args.attacker_cores or 'any'}"
+        )
     lines = [
         f"Steady client: `headline` at {args.rate:g}/s for {args.seconds:g} s per phase; "
         f"{setup}. Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
