@@ -11,7 +11,11 @@ paths (``/healthz``, ``/readyz`` and ``/metrics`` pass untouched):
   at once, more get 429 ``TOO_MANY_EXPORTS`` (the process-wide cap answers 503).
 * **Points spent.** An anonymous address whose rate-limit points are spent
   (``schema/ratelimit.py``) gets the same 429 ``RATE_LIMITED`` as the GraphQL paths give
-  (``RateLimit-*`` headers, ``Retry-After``), before its body is read or parsed. Requests
+  (``RateLimit-*`` headers, ``Retry-After``), before its body is read or parsed, and
+  after ``SITREP_RATE_LIMIT_REFUSAL_DELAY_MS``: a client that ignores ``Retry-After``
+  and asks again at once gets one answer per delay per connection instead of hundreds
+  a second (the waiting request counts as in flight, so the cap above bounds how many
+  an address holds; a client that honours ``Retry-After`` loses nothing). Requests
   with an API key are counted by key, which only the database knows: they are charged by
   the GraphQL paths.
 * **Refusals cost points.** When a request is refused — a 4xx other than 429, a
@@ -29,6 +33,7 @@ unread body). The counters are per process, as the rate limits'.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
@@ -85,12 +90,14 @@ class Admission(HttpLayer):
         max_in_flight: int,
         max_exports: int,
         refusal_points: int,
+        spent_delay_s: float = 0.0,
     ) -> None:
         super().__init__(app)
         self.limiter = limiter
         self.max_in_flight = max_in_flight
         self.max_exports = max_exports
         self.refusal_points = refusal_points
+        self.spent_delay_s = spent_delay_s
         self.in_flight: Counter[str] = Counter()
         self.exports: Counter[str] = Counter()
 
@@ -108,10 +115,13 @@ class Admission(HttpLayer):
             refusal = too_many_in_flight(self.max_in_flight)
         elif export and self.max_exports and self.exports[address] >= self.max_exports:
             refusal = too_many_exports(self.max_exports)
-        elif self.limiter is not None and not keyed:
-            spent = self.limiter.spent(caller_of(None, address), "anonymous")
-            if spent is not None:
-                refusal = rate_limited(spent)
+        elif (
+            self.limiter is not None
+            and not keyed
+            and self.limiter.spent(caller_of(None, address), "anonymous") is not None
+        ):
+            await self._spent(scope, headers, send, address)
+            return
         if refusal is not None:
             await self._refuse(scope, headers, send, refusal)
             return
@@ -134,6 +144,24 @@ class Admission(HttpLayer):
                 if counter[address] <= 0:
                     del counter[address]
             self._charge_refusal(scope, status, address, keyed)
+
+    async def _spent(
+        self, scope: Scope, headers: dict[bytes, bytes], send: Send, address: str
+    ) -> None:
+        """The 429 of an address out of points, after the delay (in flight meanwhile)."""
+        self.in_flight[address] += 1
+        try:
+            if self.spent_delay_s:
+                await asyncio.sleep(self.spent_delay_s)
+        finally:
+            self.in_flight[address] -= 1
+            if self.in_flight[address] <= 0:
+                del self.in_flight[address]
+        assert self.limiter is not None
+        decision = self.limiter.spent(caller_of(None, address), "anonymous")
+        if decision is None:  # a new window started while it waited
+            decision = Decision(False, self.limiter.budgets["anonymous"], 0, 1)
+        await self._refuse(scope, headers, send, rate_limited(decision))
 
     def _charge_refusal(self, scope: Scope, status: int, address: str, keyed: bool) -> None:
         if self.limiter is None or not self.refusal_points or status == 429:

@@ -206,6 +206,7 @@ def create_app(
             max_in_flight=settings.max_in_flight_per_address if settings.rate_limit else 0,
             max_exports=settings.max_exports_per_address if settings.rate_limit else 0,
             refusal_points=settings.rate_limit_refusal_points,
+            spent_delay_s=settings.rate_limit_refusal_delay_ms / 1000,
         ),
         errors.JsonErrors,
         *([lambda inner: Cors(inner, settings.cors_origins)] if settings.cors_origins else []),

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         description="Points a refused request costs its caller (a 4xx, or a GraphQL request "
         "error: syntax, validation, a limit, the cost): floods of bad requests meet 429s",
     )
+    rate_limit_refusal_delay_ms: int = Field(
+        1_000,
+        ge=0,
+        description="How long an anonymous address out of points waits for its 429 "
+        "(one answer per delay per connection for a client that ignores Retry-After)",
+    )
     max_in_flight_per_address: int = Field(
         100,
         ge=0,
