@@ -7,11 +7,16 @@ body at all). A body without a length (chunked) is counted as it arrives and cut
 the limit with the same 413. Any refusal sent before the body was read (a 401 for an
 upload without a key) closes the connection too, so the body is never drained. The
 limit is ``SITREP_MAX_BODY_BYTES`` for every request except uploads: ``/import/…`` and
-multipart GraphQL requests that carry an API key (``importFile``) may send up to
-``SITREP_MAX_UPLOAD_BYTES``.
+multipart GraphQL requests that carry an admin's API key (``importFile``, the only
+upload, is for admins) may send up to ``SITREP_MAX_UPLOAD_BYTES``. The key of a
+multipart GraphQL request is looked up (one statement) before its body is read, so
+another caller's large upload is refused on its ``Content-Length`` rather than received
+whole and then refused.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
 from app.errors import HttpError
@@ -30,23 +35,35 @@ def payload_too_large(limit: int) -> HttpError:
 
 
 class BodyLimit(HttpLayer):
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        max_upload: int,
+        is_admin: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> None:
         super().__init__(app)
         self.max_body = max_body
         self.max_upload = max_upload
+        self.is_admin = is_admin  # whether an Authorization header is an admin's key
 
-    def limit(self, scope: Scope, headers: dict[bytes, bytes]) -> int:
+    async def limit(self, scope: Scope, headers: dict[bytes, bytes]) -> int:
         path: str = scope["path"]
         if path.startswith(UPLOAD_PREFIX):
-            return self.max_upload
+            return self.max_upload  # the import routes check the key before reading
         multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
-        if multipart and b"authorization" in headers and path.rstrip("/") == "/graphql":
+        header = headers.get(b"authorization")
+        graphql = path.rstrip("/") == "/graphql"
+        if not (multipart and header is not None and graphql):
+            return self.max_body
+        if self.is_admin is None or await self.is_admin(header.decode("latin-1")):
             return self.max_upload
         return self.max_body
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
-        limit = self.limit(scope, headers)
+        limit = await self.limit(scope, headers)
         declared = headers.get(b"content-length")
         if declared is not None:
             if not declared.strip().isdigit():

@@ -93,6 +93,11 @@ def serve(
         # uvicorn's own start-up lines only with --verbose (its warnings and errors always).
         "log_level": settings.log_level.lower() if verbose else "warning",
         "access_log": False,
+        # X-Forwarded-For names the client (whose address rate limits count) only from
+        # the proxies SITREP_FORWARDED_ALLOW_IPS names; uvicorn would trust it from
+        # 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by default.
+        "proxy_headers": settings.forwarded_allow_ips is not None,
+        "forwarded_allow_ips": settings.forwarded_allow_ips or "",
     }
     typer.echo(
         f"serving http://{options['host']}:{options['port']}/graphql "

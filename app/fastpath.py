@@ -16,12 +16,31 @@ as the resolvers would. The response has the media type the ``Accept`` header ne
 Anything it does not take — a mutation, a field the model does not describe, a malformed
 or unknown API key, a document, variable or argument with an error, a cost over the
 budget, a caller out of points — goes on to the Strawberry resolvers unchanged, with
-the body replayed, so every error is the resolvers' own. ``sitrep_graphql_path_total``
-counts which path answered; a debug log line says why a request fell back.
+the body replayed, so every error is the resolvers' own.
+
+Refusals are cheap (issue 10: a flood of bad requests must not slow anyone else). For a
+request without a key, two refusals are answered here, before anything else runs:
+
+* a document that does not parse (``Checked.syntax``; over the token limit, found by a
+  count before any parsing): the resolvers' own error, without graphql-core parsing it
+  again;
+* a request the resolvers have refused before, for the same bytes, method and response
+  media type: their answer, memoised by a hash of the body (or query string), so a
+  repeated bad request costs a hash and a lookup. Only refusals whose answer depends on
+  the request alone: a request error (nothing ran: a document that does not validate or
+  breaks a limit, variables over their limits, a cost over the budget — never a rate
+  limit, a timeout or a database error), or an argument refused as the operation ran
+  but before any statement, with no data (``incidentStats`` over too many buckets, an
+  id out of range: ``schema.guard.REFUSED_BEFORE_SQL``).
+
+Both mark the request refused, so that ``app/admission.py`` charges the address for it.
+``sitrep_graphql_path_total`` counts which path answered (``refused`` for these two); a
+debug log line says why a request fell back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,7 +54,15 @@ from prometheus_client import Counter
 
 from app.asgi import ASGIApp, Message, Receive, Scope, Send
 from app.auth import viewer_for_key
-from app.graphql_http import GraphQLRequest, HttpError, decode_body, decode_params, negotiate
+from app.graphql_http import (
+    GRAPHQL_RESPONSE,
+    REQUEST_ERROR,
+    GraphQLRequest,
+    HttpError,
+    decode_body,
+    decode_params,
+    negotiate,
+)
 from app.json_depth import json_too_deep, too_deep
 from app.persisted import Documents
 from app.settings import Settings
@@ -45,9 +72,10 @@ from db.replicas import writer
 from db.viewer import Viewer
 from schema.cost import Cost, cost_errors, cost_extension, operation_cost
 from schema.documents import SizedLru
-from schema.errors import timeout_error
-from schema.guard import CHARGED, admit
+from schema.errors import classify, timeout_error
+from schema.guard import CHARGED, REFUSED, REFUSED_BEFORE_SQL, admit
 from schema.limits import variable_errors
+from schema.metrics import GRAPHQL_ERRORS, count_graphql_errors
 from schema.plan import NotPlanned, plan
 from schema.ratelimit import RateLimiter
 
@@ -74,6 +102,44 @@ _MAX_CACHED_VARIABLES = 16 * 1024
 _MAX_CACHED_TEXT = 32 * 1024
 _MERGED = orjson.dumps(MERGED)
 _PER_ARG = 64  # bytes a bound value keeps in the plan cache, besides its text
+
+# Request errors whose answer depends only on the request's bytes (for a caller without
+# a key): memoised. Not RATE_LIMITED, TIMEOUT, DATABASE_UNAVAILABLE, persisted-document
+# errors (the registry changes) or anything unexpected.
+_MEMO_CODES = {
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
+    "BAD_USER_INPUT",
+    "QUERY_TOO_COMPLEX",
+    "MAX_DEPTH_EXCEEDED",
+    "MAX_ALIASES_EXCEEDED",
+    "MAX_TOKENS_EXCEEDED",
+    "MAX_SELECTIONS_EXCEEDED",
+    "MAX_INPUT_DEPTH_EXCEEDED",
+    "MAX_INPUT_SIZE_EXCEEDED",
+    # arguments refused as the operation ran, before any statement (REFUSED_BEFORE_SQL)
+    "INVALID_ID",
+    "INVALID_CURSOR",
+    "PAGE_SIZE_EXCEEDED",
+}
+_MEMO_ENTRIES = 1024
+_MEMO_BYTES = 4 * 1024 * 1024
+_MAX_MEMO_ANSWER = 16 * 1024  # larger answers are not memoised
+
+
+class Refusal:
+    """A memoised refusal: the answer's status, media type, body and error codes."""
+
+    __slots__ = ("body", "codes", "media", "status")
+
+    def __init__(self, status: int, media: bytes, body: bytes, codes: list[str]) -> None:
+        self.status, self.media, self.body, self.codes = status, media, body, codes
+
+
+def _memo_key(scope: Scope, media: str, raw: bytes) -> bytes:
+    digest = hashlib.blake2b(raw, digest_size=16)
+    digest.update(scope["method"].encode() + b" " + media.encode())
+    return digest.digest()
 
 
 def _plan_weight(key: tuple[Any, ...], found: Any) -> int:
@@ -106,6 +172,7 @@ class FastPath:
             settings.document_cache_size * 4, settings.document_cache_bytes
         )
         self.enabled = settings.planner
+        self.refusals: SizedLru[bytes, Refusal] = SizedLru(_MEMO_ENTRIES, _MEMO_BYTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -122,10 +189,16 @@ class FastPath:
         if media is None:
             await self._fallback(scope, receive, send, None, "not a JSON response")
             return
+        # A caller without a key, whose refusals may be answered here (see above).
+        anonymous = b"authorization" not in headers and not self.settings.require_key_for_reads
         if scope["method"] == "GET":
-            query_string = scope.get("query_string", b"").decode("latin-1")
+            raw = scope.get("query_string", b"")
+            query_string = raw.decode("latin-1")
             if not query_string:
                 await self._fallback(scope, receive, send, None, "no query")
+                return
+            memo = _memo_key(scope, media, raw) if anonymous else None
+            if memo is not None and await self._refused(scope, send, memo):
                 return
             try:
                 request = decode_params(dict(parse_qsl(query_string)))
@@ -141,6 +214,9 @@ class FastPath:
             if not complete:
                 await self._fallback(scope, receive, send, body, "body too large", more=True)
                 return
+            memo = _memo_key(scope, media, body) if anonymous else None
+            if memo is not None and await self._refused(scope, send, memo):
+                return
             if too_deep(body, self.settings.max_json_depth):  # refused as the resolvers do
                 await json_too_deep(self.settings.max_json_depth).send(send)
                 return
@@ -149,6 +225,10 @@ class FastPath:
             except HttpError:
                 await self._fallback(scope, receive, send, body, "body is not a JSON object")
                 return
+        if anonymous and await self._syntax_error(scope, send, request, media):
+            return
+        if memo is not None and _memoisable(request):
+            scope[_MEMO] = memo  # a refusal by the resolvers is remembered (``_fallback``)
         db = self.get_db(False)
         viewer = Viewer()
         header = headers.get(b"authorization")
@@ -259,6 +339,43 @@ class FastPath:
         )
         return Planner(viewer).statement(tree), cost
 
+    async def _refused(self, scope: Scope, send: Send, memo: bytes) -> bool:
+        """Answer with the memoised refusal of these bytes, if there is one."""
+        found = self.refusals.get(memo)
+        if found is None:
+            return False
+        PATHS.labels("refused").inc()
+        log.debug("graphql.refused", reason="remembered")
+        for code in found.codes:
+            GRAPHQL_ERRORS.labels(code).inc()
+        scope[REFUSED] = True
+        await _respond(send, [(b"content-type", found.media)], found.body, found.status)
+        return True
+
+    async def _syntax_error(
+        self, scope: Scope, send: Send, request: dict[str, Any], media: str
+    ) -> bool:
+        """Answer a document that does not parse (as the resolvers would, without
+        parsing it again)."""
+        try:
+            query = self.persisted.request(request).query
+        except Exception:  # a request error: the resolvers report it
+            return False
+        if query is None:
+            return False
+        checked = self.documents.check(query)
+        if checked.document is not None or checked.syntax is None:
+            return False
+        error = classify(checked.syntax)
+        count_graphql_errors([error])
+        PATHS.labels("refused").inc()
+        log.debug("graphql.refused", reason="syntax error")
+        scope[REQUEST_ERROR] = "REQUEST"
+        status = 400 if media == GRAPHQL_RESPONSE else 200
+        payload = orjson.dumps({"errors": [error.formatted]})
+        await _respond(send, [(b"content-type", media.encode())], payload, status)
+        return True
+
     async def _fallback(
         self,
         scope: Scope,
@@ -271,6 +388,9 @@ class FastPath:
     ) -> None:
         PATHS.labels("resolvers").inc()
         log.debug("graphql.resolvers", reason=reason)
+        memo = scope.pop(_MEMO, None)
+        if memo is not None:
+            send = self._remembering(scope, send, memo)
         if body is None:
             await self.app(scope, receive, send)
             return
@@ -285,12 +405,62 @@ class FastPath:
 
         await self.app(scope, replay, send)
 
+    def _remembering(self, scope: Scope, send: Send, memo: bytes) -> Send:
+        """``send``, keeping the answer if it is a refusal worth memoising."""
+        start: Message | None = None
 
-async def _respond(send: Send, headers: list[tuple[bytes, bytes]], payload: bytes) -> None:
+        async def keep(message: Message) -> None:
+            nonlocal start
+            await send(message)
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            request_error = scope.get(REQUEST_ERROR) == "REQUEST"
+            if (
+                start is None
+                or message.get("more_body", False)
+                or not (request_error or scope.get(REFUSED_BEFORE_SQL))
+                or start["status"] not in (200, 400)
+            ):
+                return
+            payload = message.get("body", b"")
+            if len(payload) > _MAX_MEMO_ANSWER:
+                return
+            try:
+                answer = orjson.loads(payload)
+                errors = answer["errors"]
+                codes = [str(e["extensions"]["code"]) for e in errors]
+            except (ValueError, KeyError, TypeError):
+                return
+            if answer.get("data") is not None:
+                return
+            if not codes or not set(codes) <= _MEMO_CODES:
+                return
+            media = dict(start.get("headers", [])).get(b"content-type", b"application/json")
+            refusal = Refusal(start["status"], media, payload, codes)
+            self.refusals.put(memo, refusal, len(payload) + 128)
+
+        return keep
+
+
+def _memoisable(request: dict[str, Any]) -> bool:
+    """A request whose refusal depends on its bytes only: a document given as text (not
+    a persisted document's id or hash, whose registry changes)."""
+    extensions = request.get("extensions")
+    persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
+    return isinstance(request.get("query"), str) and "documentId" not in request and not persisted
+
+
+_MEMO = "sitrep.refusal_memo"  # ASGI scope key: the memo key of a request without a key
+
+
+async def _respond(
+    send: Send, headers: list[tuple[bytes, bytes]], payload: bytes, status: int = 200
+) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 200,
+            "status": status,
             "headers": [*headers, (b"content-length", str(len(payload)).encode())],
         }
     )

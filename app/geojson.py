@@ -138,8 +138,14 @@ def _feature(row: geo.FeatureRow) -> bytes:
     )
 
 
-def _page(rows: list[geo.FeatureRow], first: bool) -> bytes:
-    chunk = b",".join(_feature(r) for r in rows)
+async def _page(rows: list[geo.FeatureRow], first: bool) -> bytes:
+    """A page's features, written in slices (the event loop serves others between)."""
+    parts: list[bytes] = []
+    for start in range(0, len(rows), geo.SLICE):
+        if start:
+            await asyncio.sleep(0)
+        parts.extend(_feature(r) for r in rows[start : start + geo.SLICE])
+    chunk = b",".join(parts)
     return chunk if first or not chunk else b"," + chunk
 
 
@@ -198,10 +204,10 @@ class ExportResponse(Response):
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         try:
             start = b'{"type":"FeatureCollection","features":['
-            await self._send(send, start + _page(self.first, True))
+            await self._send(send, start + await _page(self.first, True))
             first = not self.first
             async for rows in self.pages:
-                await self._send(send, _page(rows, first))
+                await self._send(send, await _page(rows, first))
                 first = first and not rows
             await self._send(send, b"]}\n", more=False)
         except TimeoutError:
@@ -215,7 +221,11 @@ class ExportResponse(Response):
 
     async def _send(self, send: Send, body: bytes, *, more: bool = True) -> None:
         message = {"type": "http.response.body", "body": body, "more_body": more}
-        await asyncio.wait_for(send(message), self.write_timeout)
+        # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as
+        # the send completes, and once the client is gone every send completes at once,
+        # so the export would run to its end for nobody.
+        async with asyncio.timeout(self.write_timeout):
+            await send(message)
 
 
 async def _disconnect(receive: Receive) -> None:

@@ -38,6 +38,10 @@ JSON = "application/json"
 _BODY_TYPES = {b"application/json", b"multipart/form-data"}
 # Streaming transports Strawberry answers itself (incremental delivery, SSE).
 _STREAMS = ("multipart/mixed", "text/event-stream")
+# ASGI scope key: "REQUEST" when the request was refused with a GraphQL request error
+# (nothing ran), "INTERNAL_SERVER_ERROR" when it failed; app/admission.py charges the
+# refusals.
+REQUEST_ERROR = "sitrep_request_error"
 
 
 def error_body(message: str, code: str, **extensions: Any) -> bytes:

@@ -24,6 +24,7 @@ from app.explorer import ExplorerPage
 from app.graphql_http import (
     GRAPHQL_RESPONSE,
     JSON,
+    REQUEST_ERROR,
     HttpError,
     decode_body,
     decode_params,
@@ -35,7 +36,6 @@ from app.persisted import Documents
 from app.push import PushRouter
 
 _SUGGESTION = re.compile(r" ?Did you mean .*\?$")
-_REQUEST_ERROR = "sitrep_request_error"
 # Errors of an operation that started to run (its data is null, not absent).
 _EXECUTION_CODES = {"TIMEOUT"}
 
@@ -60,7 +60,7 @@ class GraphQLView(ExplorerPage, PushRouter, SitrepGraphQLRouter):
             return Response(error.body(), status, error.headers, media_type=media)
         if isinstance(response, Response) and response.media_type == JSON:
             response.headers["content-type"] = media
-            failed = request.scope.get(_REQUEST_ERROR)
+            failed = request.scope.get(REQUEST_ERROR)
             if failed and media == GRAPHQL_RESPONSE and response.status_code == 200:
                 response.status_code = 500 if failed == "INTERNAL_SERVER_ERROR" else 400
         return response
@@ -108,7 +108,7 @@ class GraphQLView(ExplorerPage, PushRouter, SitrepGraphQLRouter):
             # A request error: nothing ran, so there is no data entry (the spec).
             response.pop("data", None)
             codes = {(e.get("extensions") or {}).get("code") for e in errors}
-            request.scope[_REQUEST_ERROR] = (
+            request.scope[REQUEST_ERROR] = (
                 "INTERNAL_SERVER_ERROR" if "INTERNAL_SERVER_ERROR" in codes else "REQUEST"
             )
         for error in errors:

@@ -5,9 +5,10 @@ serve from a connection inside a rolled-back transaction instead.
 
 In front of FastAPI sit pure ASGI layers (outermost first): the metrics, read-your-writes
 (``app/routing.py``), the request id, CORS, ``JsonErrors`` (every error in one JSON
-shape, ``app/errors.py``), the GraphQL-over-HTTP checks (``app/graphql_http.py``), the
-body size limit (``app/body_limit.py``), the persisted documents' HTTP cache and the fast
-path (``app/fastpath.py``).
+shape, ``app/errors.py``), admission (``app/admission.py``: requests in flight per
+address, spent rate-limit points, refusals charged), the GraphQL-over-HTTP checks
+(``app/graphql_http.py``), the body size limit (``app/body_limit.py``), the persisted
+documents' HTTP cache and the fast path (``app/fastpath.py``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.requests import HTTPConnection
 
 from app import errors
+from app.admission import Admission
 from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
-from app.auth import viewer_for
+from app.auth import viewer_for, viewer_for_key
 from app.body_limit import BodyLimit
 from app.cors import Cors
 from app.explorer import add_pages
@@ -106,6 +108,11 @@ def create_app(
         attach(context, push.get("push"), request, settings)
         return context
 
+    async def is_admin(header: str) -> bool:
+        """Whether an Authorization header is an active admin key (the primary knows)."""
+        viewer = await viewer_for_key(header, writer(request_db()))
+        return viewer is not None and viewer.is_admin
+
     limiter = rate_limiter(settings)
     schema = build_schema(settings, limiter, introspection=settings.introspection)
     documents = Documents(
@@ -184,9 +191,23 @@ def create_app(
         ),
         lambda inner: HttpCache(inner, settings.persisted_cache_control, lambda: request_db(False)),
         lambda inner: BodyLimit(
-            inner, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes
+            inner,
+            max_body=settings.max_body_bytes,
+            max_upload=settings.max_upload_bytes,
+            is_admin=is_admin,
         ),
         GraphQLHttp,
+        # Refusals on the request's head (in flight, points spent) before the body is
+        # read, and refused requests charged, whichever layer refused them.
+        lambda inner: Admission(
+            inner,
+            limiter,
+            # per-caller limits, off together with the rate limit (benchmarks, one address)
+            max_in_flight=settings.max_in_flight_per_address if settings.rate_limit else 0,
+            max_exports=settings.max_exports_per_address if settings.rate_limit else 0,
+            refusal_points=settings.rate_limit_refusal_points,
+            spent_delay_s=settings.rate_limit_refusal_delay_ms / 1000,
+        ),
         errors.JsonErrors,
         *([lambda inner: Cors(inner, settings.cors_origins)] if settings.cors_origins else []),
         RequestId,

@@ -104,6 +104,35 @@ class Settings(BaseSettings):
     rate_limit_max_callers: int = Field(
         100_000, ge=1, description="Callers counted per instance (about 200 bytes each)"
     )
+    rate_limit_refusal_points: int = Field(
+        10,
+        ge=0,
+        description="Points a refused request costs its caller (a 4xx, or a GraphQL request "
+        "error: syntax, validation, a limit, the cost): floods of bad requests meet 429s",
+    )
+    rate_limit_refusal_delay_ms: int = Field(
+        1_000,
+        ge=0,
+        description="How long an anonymous address out of points waits for its 429 "
+        "(one answer per delay per connection for a client that ignores Retry-After)",
+    )
+    max_in_flight_per_address: int = Field(
+        100,
+        ge=0,
+        description="Requests one client address may have in progress at once, per process; "
+        "more get 429 at once (0 = no cap; off with the rate limit)",
+    )
+    max_exports_per_address: int = Field(
+        2,
+        ge=0,
+        description="Exports one client address may stream at once, per process; more get "
+        "429 (0 = no cap; off with the rate limit)",
+    )
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="Proxies whose X-Forwarded-For gives the client address (comma-separated "
+        'addresses or networks, or "*"); unset = the header is never trusted',
+    )
     document_cache_size: int = Field(
         256, ge=1, description="Parsed and validated GraphQL documents kept in memory"
     )

@@ -34,6 +34,16 @@ from schema.limits import Limits, document_errors, limit_error, variable_errors
 from schema.ratelimit import Decision, RateLimiter, caller_of
 
 CHARGED = "sitrep.charged"  # ASGI scope key: the fast path charged this request already
+# ASGI scope key: (caller, role) the request is counted as, once a GraphQL path knows its
+# viewer (app/admission.py charges refusals to it).
+CALLER = "sitrep.caller"
+# ASGI scope key: an argument of the operation was refused as it ran (a field error with
+# one of INPUT_REFUSALS); app/admission.py charges it as a refused request.
+REFUSED = "sitrep.refused"
+INPUT_REFUSALS = {"BAD_USER_INPUT", "INVALID_ID", "INVALID_CURSOR", "PAGE_SIZE_EXCEEDED"}
+# ASGI scope key: such a refusal, with no data, decided before any statement ran: its
+# answer depends on the request alone (the fast path may memoise it for its bytes).
+REFUSED_BEFORE_SQL = "sitrep.refused_before_sql"
 
 
 def rate_limited(decision: Decision) -> GraphQLError:
@@ -76,6 +86,13 @@ class Guard(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         ctx = self.execution_context
+        context = ctx.context
+        viewer = getattr(context, "viewer", None)
+        request = getattr(context, "request", None)
+        if request is not None:
+            address = request.client.host if request.client else None
+            key_id, role = getattr(viewer, "key_id", None), getattr(viewer, "role", None)
+            request.scope[CALLER] = (caller_of(key_id, address), role or "anonymous")
         if ctx.graphql_document is None and ctx.query:
             self.checked = self.documents.check(ctx.query)
             # A document that does not parse is left to Strawberry's own parse step,
@@ -148,9 +165,17 @@ class Guard(SchemaExtension):
         db: Any = getattr(context, "db", None)
         if operation.operation is OperationType.QUERY and db is not None:
             db.deadline = time.monotonic() + self.timeout_ms / 1000
+        counter = getattr(db, "counter", None)
+        statements = getattr(counter, "count", None)
         yield
         result = ctx.result
         if isinstance(result, ExecutionResult):
+            codes = {(e.extensions or {}).get("code") for e in result.errors or ()}
+            if request is not None and codes & INPUT_REFUSALS:
+                request.scope[REFUSED] = True
+                no_sql = statements is not None and getattr(counter, "count", None) == statements
+                if result.data is None and codes <= INPUT_REFUSALS and no_sql:
+                    request.scope[REFUSED_BEFORE_SQL] = True
             cut = [e.original_error for e in result.errors or () if is_timeout(e.original_error)]
             if cut:
                 result.data = None

@@ -15,6 +15,13 @@ load balancer with N instances a caller can spend up to N budgets; divide the bu
 N, or route callers to instances by address. Kept in process rather than in PostgreSQL
 because a shared counter costs a write (and a round trip) per request, and the planner
 answers a read in one statement.
+
+Refusals cost the abuser: a request refused for what it is (a document that does not
+parse or validate, a limit it breaks, a cost over the budget, any other 4xx) is charged
+``refuse`` points (``Settings.rate_limit_refusal_points``) although nothing ran, so a
+flood of bad requests from one caller soon meets 429s; and once a caller's points are
+spent, ``spent`` says so before its request's body is read (``app/admission.py``), so
+those 429s cost the server a dictionary lookup.
 """
 
 from __future__ import annotations
@@ -65,24 +72,46 @@ class RateLimiter:
     def points(self, cost: int) -> int:
         return max(1, math.ceil(cost / self.cost_per_point))
 
-    def charge(self, caller: str, role: str, cost: int) -> Decision:
-        """Charge ``caller`` for a request of ``cost``, if it fits in what is left."""
+    def _reset(self) -> int:
+        """Seconds until the next window (starting it if the clock has passed it)."""
         now = self.clock()
         start = now - now % self.window
         if start != self.window_start:
             self.window_start = start
             self.used.clear()
-        reset = max(1, math.ceil(self.window_start + self.window - now))
+        return max(1, math.ceil(self.window_start + self.window - now))
+
+    def _store(self, caller: str, used: int) -> None:
+        self.used.pop(caller, None)
+        self.used[caller] = used
+        while len(self.used) > self.max_callers:
+            self.used.popitem(last=False)
+
+    def charge(self, caller: str, role: str, cost: int) -> Decision:
+        """Charge ``caller`` for a request of ``cost``, if it fits in what is left."""
+        reset = self._reset()
         limit = self.budgets[role]
-        used = self.used.pop(caller, 0)
+        used = self.used.get(caller, 0)
         points = self.points(cost)
         allowed = used + points <= limit
         if allowed:
             used += points
-        self.used[caller] = used
-        while len(self.used) > self.max_callers:
-            self.used.popitem(last=False)
+        self._store(caller, used)
         return Decision(allowed, limit, limit - used, reset)
+
+    def refuse(self, caller: str, role: str, points: int) -> None:
+        """Charge ``caller`` ``points`` for a refused request (as far as its budget goes)."""
+        self._reset()
+        limit = self.budgets[role]
+        self._store(caller, min(limit, self.used.get(caller, 0) + points))
+
+    def spent(self, caller: str, role: str) -> Decision | None:
+        """The refusal for a caller with no point left, or None (nothing charged)."""
+        reset = self._reset()
+        limit = self.budgets[role]
+        if self.used.get(caller, 0) < limit:
+            return None
+        return Decision(False, limit, 0, reset)
 
 
 def caller_of(key_id: int | None, address: str | None) -> str:

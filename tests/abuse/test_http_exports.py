@@ -34,6 +34,7 @@ def bulk_server(fresh_database: FreshDatabase) -> Iterator[str]:
         "SITREP_POOL_MIN_SIZE": "1",
         "SITREP_POOL_MAX_SIZE": "2",
         "SITREP_MAX_CONCURRENT_EXPORTS": str(STALLED),
+        "SITREP_MAX_EXPORTS_PER_ADDRESS": "0",  # every client here is 127.0.0.1
         "SITREP_EXPORT_WRITE_TIMEOUT_S": str(WRITE_TIMEOUT_S),
         "SITREP_EXPORT_PAGE_SIZE": "200",
     }

@@ -19,6 +19,7 @@ from tests.conftest import FreshDatabase
 from tests.servers import sitrep_serve
 
 MB = 1024 * 1024
+READER: list[str] = []  # a reader's key on the served database
 TOO_DEEP = "JSON nests deeper than 64 levels."
 
 
@@ -26,6 +27,7 @@ TOO_DEEP = "JSON nests deeper than 64 levels."
 def served(fresh_database: FreshDatabase) -> Iterator[tuple[str, str]]:
     url = fresh_database("sitrep_limits")
     with sitrep_serve(url, {}, "--demo") as base:
+        READER.append(create_key(url, "reader"))
         yield base, create_key(url, "admin")
 
 
@@ -166,3 +168,30 @@ def test_import_without_a_file_is_a_coded_error(served: tuple[str, str]) -> None
     assert_error(
         response, 400, "BAD_USER_INPUT", "The form field `file` (the file to import) is missing."
     )
+
+
+def test_a_multipart_graphql_upload_by_a_non_admin_gets_413_unread(
+    served: tuple[str, str],
+) -> None:
+    """``importFile``, the only upload, is for admins: another key's multipart request
+    has the ordinary body limit, checked on its Content-Length before the body is read
+    (it was received whole, then refused)."""
+    base, admin = served
+    headers = {
+        "Content-Type": "multipart/form-data; boundary=b",
+        "Content-Length": str(150 * MB),
+        "Authorization": f"Bearer {READER[0]}",
+    }
+    started = time.monotonic()
+    sock = send_head(base, "POST", "/graphql", headers)
+    status, got, rest = read_response(sock)
+    sock.close()
+    assert time.monotonic() - started < 5
+    assert (status, got["connection"]) == (413, "close")
+    assert _error_of(rest) == _too_large(MB)
+    # An admin's is within the upload limit: the server waits for its body.
+    sock = send_head(base, "POST", "/graphql", {**headers, "Authorization": f"Bearer {admin}"})
+    sock.settimeout(1)
+    with pytest.raises(TimeoutError):
+        sock.recv(1)
+    sock.close()

@@ -1,0 +1,195 @@
+"""Admission: the cheapest refusals, decided on the request's head before its body is read.
+
+A pure ASGI layer outside the body limit, the GraphQL-over-HTTP checks and both GraphQL
+paths (``/healthz``, ``/readyz`` and ``/metrics`` pass untouched):
+
+* **In flight per address.** A client address with ``SITREP_MAX_IN_FLIGHT_PER_ADDRESS``
+  requests in progress in this process gets 429 ``TOO_MANY_REQUESTS_IN_FLIGHT`` with
+  ``Retry-After: 1`` at once, so one address cannot take more than that share of the
+  event loop, whatever its requests cost. Exports (``/export/…``), long streams that
+  each cost seconds of CPU, have a cap of their own: ``SITREP_MAX_EXPORTS_PER_ADDRESS``
+  at once, more get 429 ``TOO_MANY_EXPORTS`` (the process-wide cap answers 503).
+* **Points spent.** An anonymous address whose rate-limit points are spent
+  (``schema/ratelimit.py``) gets the same 429 ``RATE_LIMITED`` as the GraphQL paths give
+  (``RateLimit-*`` headers, ``Retry-After``), before its body is read or parsed, and
+  after ``SITREP_RATE_LIMIT_REFUSAL_DELAY_MS``: a client that ignores ``Retry-After``
+  and asks again at once gets one answer per delay per connection instead of hundreds
+  a second (the waiting request counts as in flight, so the cap above bounds how many
+  an address holds; a client that honours ``Retry-After`` loses nothing). Requests
+  with an API key are counted by key, which only the database knows: they are charged by
+  the GraphQL paths.
+* **Refusals cost points.** When a request is refused — a 4xx other than 429, a
+  GraphQL request error (the document does not parse or validate, breaks a limit or the
+  cost budget, the variables do not fit: nothing ran), or an argument refused as the
+  operation ran (``BAD_USER_INPUT``, ``INVALID_ID``, ``INVALID_CURSOR``,
+  ``PAGE_SIZE_EXCEEDED``) — its caller is charged
+  ``SITREP_RATE_LIMIT_REFUSAL_POINTS`` points: by key when a GraphQL path knew the key,
+  else by address (for a request without a key, or with one that is not valid).
+
+A refusal here answers without reading the request's body, so it closes the connection
+when a body was announced (the client cannot send its next request on it before the
+unread body). The counters are per process, as the rate limits'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
+from app.errors import HttpError
+from app.graphql_http import JSON, REQUEST_ERROR, negotiate
+from schema.guard import CALLER, REFUSED
+from schema.ratelimit import Decision, RateLimiter, caller_of
+
+EXEMPT = {"/healthz", "/readyz", "/metrics"}
+EXPORTS = "/export/"
+IN_FLIGHT_RETRY_AFTER = 1
+EXPORT_RETRY_AFTER = 5
+
+
+def rate_limited(decision: Decision) -> HttpError:
+    """The 429 of a caller out of points (the GraphQL paths' error, as an HTTP error)."""
+    return HttpError(
+        429,
+        f"Rate limit of {decision.limit} points per window reached; try again in "
+        f"{decision.reset} s.",
+        "RATE_LIMITED",
+        headers=dict(decision.headers()),
+        limit=decision.limit,
+        retryAfter=decision.reset,
+    )
+
+
+def too_many_in_flight(limit: int) -> HttpError:
+    return HttpError(
+        429,
+        f"More than {limit} requests in progress from this address; wait for one to finish.",
+        "TOO_MANY_REQUESTS_IN_FLIGHT",
+        headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER)},
+        limit=limit,
+    )
+
+
+def too_many_exports(limit: int) -> HttpError:
+    return HttpError(
+        429,
+        f"More than {limit} exports in progress from this address; wait for one to finish.",
+        "TOO_MANY_EXPORTS",
+        headers={"Retry-After": str(EXPORT_RETRY_AFTER)},
+        limit=limit,
+    )
+
+
+class Admission(HttpLayer):
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: RateLimiter | None,
+        *,
+        max_in_flight: int,
+        max_exports: int,
+        refusal_points: int,
+        spent_delay_s: float = 0.0,
+    ) -> None:
+        super().__init__(app)
+        self.limiter = limiter
+        self.max_in_flight = max_in_flight
+        self.max_exports = max_exports
+        self.refusal_points = refusal_points
+        self.spent_delay_s = spent_delay_s
+        self.in_flight: Counter[str] = Counter()
+        self.exports: Counter[str] = Counter()
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] in EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        headers = dict(scope["headers"])
+        keyed = b"authorization" in headers
+        export = scope["path"].startswith(EXPORTS)
+        refusal = None
+        if self.max_in_flight and self.in_flight[address] >= self.max_in_flight:
+            refusal = too_many_in_flight(self.max_in_flight)
+        elif export and self.max_exports and self.exports[address] >= self.max_exports:
+            refusal = too_many_exports(self.max_exports)
+        elif (
+            self.limiter is not None
+            and not keyed
+            and self.limiter.spent(caller_of(None, address), "anonymous") is not None
+        ):
+            await self._spent(scope, headers, send, address)
+            return
+        if refusal is not None:
+            await self._refuse(scope, headers, send, refusal)
+            return
+        status = 0
+
+        async def watched(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        counters = (self.in_flight, self.exports) if export else (self.in_flight,)
+        for counter in counters:
+            counter[address] += 1
+        try:
+            await self.app(scope, receive, watched)
+        finally:
+            for counter in counters:
+                counter[address] -= 1
+                if counter[address] <= 0:
+                    del counter[address]
+            self._charge_refusal(scope, status, address, keyed)
+
+    async def _spent(
+        self, scope: Scope, headers: dict[bytes, bytes], send: Send, address: str
+    ) -> None:
+        """The 429 of an address out of points, after the delay (in flight meanwhile)."""
+        self.in_flight[address] += 1
+        try:
+            if self.spent_delay_s:
+                await asyncio.sleep(self.spent_delay_s)
+        finally:
+            self.in_flight[address] -= 1
+            if self.in_flight[address] <= 0:
+                del self.in_flight[address]
+        assert self.limiter is not None
+        decision = self.limiter.spent(caller_of(None, address), "anonymous")
+        if decision is None:  # a new window started while it waited
+            decision = Decision(False, self.limiter.budgets["anonymous"], 0, 1)
+        await self._refuse(scope, headers, send, rate_limited(decision))
+
+    def _charge_refusal(self, scope: Scope, status: int, address: str, keyed: bool) -> None:
+        if self.limiter is None or not self.refusal_points or status == 429:
+            return
+        refused = scope.get(REQUEST_ERROR) == "REQUEST" or scope.get(REFUSED)
+        if not (400 <= status < 500 or refused):
+            return
+        found = scope.get(CALLER)
+        if found is not None:
+            caller, role = found
+        elif not keyed or status == 401:
+            caller, role = caller_of(None, address), "anonymous"
+        else:
+            return  # a key's request refused before any path knew the key
+        self.limiter.refuse(caller, role, self.refusal_points)
+
+    async def _refuse(
+        self, scope: Scope, headers: dict[bytes, bytes], send: Send, error: HttpError
+    ) -> None:
+        media = JSON
+        if scope["path"].rstrip("/") == "/graphql":
+            media = negotiate(headers.get(b"accept", b"").decode("latin-1") or None) or JSON
+        body = error.body()
+        out = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+        out += [(b"content-type", media.encode()), (b"content-length", str(len(body)).encode())]
+        if headers.get(b"content-length", b"0").strip() not in (b"", b"0") or (
+            b"transfer-encoding" in headers
+        ):
+            out.append((b"connection", b"close"))  # the body is not read
+        await send({"type": "http.response.start", "status": error.status, "headers": out})
+        await send({"type": "http.response.body", "body": body})
