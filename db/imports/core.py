@@ -252,12 +252,14 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
     if p_cols[0]:
         await tx.db.execute(
             # occurred_on: the incident's date, read here in one join (migration 0010's
-            # trigger would look it up row by row; ~8% of a first import)
+            # trigger would look it up row by row; ~8% of a first import). The rows keep
+            # the file's order (their ids give the order of associated actors).
             "insert into incident_participant (incident_id, actor_id, role, side, associated, "
-            "reported_name, occurred_on) select u.*, i.occurred_on from unnest($1::bigint[], "
+            "reported_name, occurred_on) select u.incident_id, u.actor_id, u.role, u.side, "
+            "u.associated, u.reported_name, i.occurred_on from unnest($1::bigint[], "
             "$2::bigint[], $3::text[], $4::smallint[], $5::boolean[], $6::text[]) "
-            "u(incident_id, actor_id, role, side, associated, reported_name) "
-            "join incident i on i.id = u.incident_id",
+            "with ordinality u(incident_id, actor_id, role, side, associated, reported_name, n) "
+            "join incident i on i.id = u.incident_id order by u.n",
             *p_cols,
         )
     if s_inc:
