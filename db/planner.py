@@ -443,18 +443,6 @@ class Planner:
             where = self._where(e, f, t)
             if link is not None:
                 where = f"{t}.id in ({link}) and {where}"
-        d = c.alias("d")
-        dated_where = ""
-        if dated is not None:
-            if getattr(f, "duplicates", None) == "COLLAPSE":
-                # One record per linked event, tested on the dated row's id: on the outer
-                # side of the join PostgreSQL counts the hidden ids' hash once, not once
-                # per incident looked up (with a large guess for the member table, that
-                # turns 21 look-ups into a hash of every incident).
-                dated_where = self._where(e, dataclasses.replace(f, duplicates="INCLUDE"), t)
-                dated_where += " and " + first_of_its_event(c, d)
-            else:
-                dated_where = self._where(e, f, t)
         if not paged:
             # No page to read (totalCount, __typename alone).
             alone = [
@@ -465,29 +453,39 @@ class Planner:
             ]
             return f"(select {build_object(alone)})"
         order = page.order
+        rank_dir = "desc" if order.descending != page.backward else "asc"
         # The page size is written into the statement (a checked int, and part of the plan
         # cache's key with the variables): a generic plan that sees ``limit $n`` guesses
         # it keeps a tenth of the rows, and prefers walking an ordered index it can stop
         # early to the selective index and a sort (``headline``: 2,700 rows read for 16).
-        size = str(int(page.limit))
+        size = int(page.limit)
         if dated is None:
             inner = (
                 f"select {t}.*, {order.sql(t)} as _k from {e.table} {t} "
                 f"where {' and '.join([where, *page_conditions(c, page, t)])} "
-                f"order by {order_by(page, t)} limit {int(page.limit) + 1}"
+                f"order by {order_by(page, t)} limit {size + 1}"
             )
         else:
             # Read in the dated link's order (its index), each incident joined by id;
             # the cursor's bounds apply to the link's rows, the filter to the incident.
-            way = "desc" if page.order.descending != page.backward else "asc"
+            # One record per linked event is tested on the dated row's id: on the outer
+            # side of the join PostgreSQL counts the hidden ids' hash once, not once per
+            # incident looked up (with a large guess for the member table, that turns 21
+            # look-ups into a hash of every incident).
+            d = c.alias("d")
+            if getattr(f, "duplicates", None) == "COLLAPSE":
+                f = dataclasses.replace(f, duplicates="INCLUDE")
+                dated_where = f"{self._where(e, f, t)} and {first_of_its_event(c, d)}"
+            else:
+                dated_where = self._where(e, f, t)
             inner = (
-                f"select {t}.*, {d}.occurred_on as _k from ({dated} order by 1 {way}, 2 {way}) {d} "
+                f"select {t}.*, {d}.occurred_on as _k "
+                f"from ({dated} order by 1 {rank_dir}, 2 {rank_dir}) {d} "
                 f"join {e.table} {t} on {t}.id = {d}.id "
                 f"where {' and '.join([dated_where, *page_conditions(c, page, d)])} "
-                f"order by {order_by(page, d)} limit {int(page.limit) + 1}"
+                f"order by {order_by(page, d)} limit {size + 1}"
             )
         y = c.alias("y")
-        rank_dir = "desc" if order.descending != page.backward else "asc"
         ranked = (
             f"select {y}.*, row_number() over (order by {y}._k {rank_dir}, {y}.id {rank_dir}) "
             f"as _r from ({inner}) {y}"
