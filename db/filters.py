@@ -214,9 +214,10 @@ def name_or_alias_ids(
     """An array of the ids of rows whose name or any alias equals ``name`` after
     normalisation (case, accents, punctuation: see ``db.matching``); with ``fuzzy``, also
     similar ones. ``array(…)`` of an uncorrelated subquery is computed once per statement
-    (an InitPlan), not once per row it is tested against: test it with ``= any(…)``."""
+    (an InitPlan), not once per row it is tested against: test it with ``= any(…)``.
+    Hoisted to the top of a planned statement (``Compiler.once``)."""
     ids = matching.name_or_alias_ids(c.params, table, alias_table, fk, name, fuzzy=fuzzy)
-    return f"array{ids}"
+    return c.once(f"array{ids}", "bigint[]")
 
 
 def actor_where(f: ActorFilter, c: Compiler, a: str) -> str:
@@ -333,9 +334,11 @@ def location_where(f: LocationFilter, c: Compiler, loc: str, at_date: str | None
             when = f"{c(f.hosts_forces_on)}::date"
         else:
             when = at_date or "current_date"
+        # The actors' ids, computed once (they do not depend on the place or the date).
+        forces = c.once(f"array{actor_ids(f.hosts_forces_of, c)}", "bigint[]")
         conds.add(
             f"exists (select 1 from deployment {d} where {d}.location_id = {loc}.id "
-            f"and {c.visible(d)} and {d}.actor_id in {actor_ids(f.hosts_forces_of, c)} "
+            f"and {c.visible(d)} and {d}.actor_id = any({forces}) "
             f"and {valid_on(d, when)})"
         )
     if f.updated_since is not None:
@@ -401,15 +404,19 @@ def first_of_its_event(c: Compiler, i: str) -> str:
     event shows once, as the first of its records the viewer may see (the canonical one,
     rank 0, unless it is a draft an anonymous reader may not see, or retracted).
 
-    Written as ``not in`` an uncorrelated subquery, PostgreSQL hashes the (few) hidden ids
-    once per statement and probes the hash per row, so a count stays an index-only scan
-    (the counting indexes include ``id``, migration 0008)."""
+    Only a later member of a cluster (``linked_duplicate``, kept by a trigger: migration
+    0012) can be hidden; for those, ``not in`` an uncorrelated subquery: PostgreSQL hashes
+    the (few) hidden ids once per statement and probes the hash per linked row. The first
+    arm is what PostgreSQL estimates (from the column's statistics; it cannot estimate the
+    subquery and would assume it keeps half the rows), and a count stays an index-only
+    scan (the counting indexes include ``id`` and the flag)."""
     m, o, oi = c.alias("cm"), c.alias("co"), c.alias("ci")
     return (
-        f"{i}.id not in (select {m}.incident_id from event_cluster_member {m} "
+        f"(not {i}.linked_duplicate or {i}.id not in (select {m}.incident_id "
+        f"from event_cluster_member {m} "
         f"join event_cluster_member {o} on {o}.cluster_id = {m}.cluster_id "
         f"and {o}.rank < {m}.rank join incident {oi} on {oi}.id = {o}.incident_id "
-        f"and {c.visible(oi)})"
+        f"and {c.visible(oi)}))"
     )
 
 

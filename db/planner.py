@@ -19,7 +19,6 @@ from typing import Any
 
 from db import model
 from db.cursors import encode_key_sql
-from db.filters import first_of_its_event
 from db.model import ENTITIES, TYPES, Entity, GlobalId, Incidents, Ref, Rows, Struct, Value
 from db.pagination import Order, PageArgs, order_by, page_conditions
 from db.sql import Compiler
@@ -282,14 +281,14 @@ _VALUE_INDEPENDENT = frozenset(
 
 class Planner:
     def __init__(self, viewer: Viewer) -> None:
-        self.c = Compiler(viewer)
+        self.c = Compiler(viewer, hoist=True)
         # Set when a value decides the plan (whose incidents, which place, what text).
         self.skewed = False
 
     def statement(self, root: Sequence[tuple[str, Any]]) -> Statement:
         pairs = [(key, self.root_item(item)) for key, item in root]
         # bytea: the driver hands over the UTF-8 bytes as they are, to be written as they are.
-        sql = f"select convert_to({build_object(pairs)}::text, 'UTF8')"
+        sql = f"{self.c.with_clause()}select convert_to({build_object(pairs)}::text, 'UTF8')"
         return Statement(sql, self.c.params.args, generic=not self.skewed)
 
     def root_item(self, item: Any) -> str:
@@ -468,16 +467,8 @@ class Planner:
         else:
             # Read in the dated link's order (its index), each incident joined by id;
             # the cursor's bounds apply to the link's rows, the filter to the incident.
-            # One record per linked event is tested on the dated row's id: on the outer
-            # side of the join PostgreSQL counts the hidden ids' hash once, not once per
-            # incident looked up (with a large guess for the member table, that turns 21
-            # look-ups into a hash of every incident).
             d = c.alias("d")
-            if getattr(f, "duplicates", None) == "COLLAPSE":
-                f = dataclasses.replace(f, duplicates="INCLUDE")
-                dated_where = f"{self._where(e, f, t)} and {first_of_its_event(c, d)}"
-            else:
-                dated_where = self._where(e, f, t)
+            dated_where = self._where(e, f, t)
             inner = (
                 f"select {t}.*, {d}.occurred_on as _k "
                 f"from ({dated} order by 1 {rank_dir}, 2 {rank_dir}) {d} "

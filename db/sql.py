@@ -1,5 +1,6 @@
 """The SQL builder: ``Params`` hands out ``$n`` placeholders, ``Compiler`` adds the
-viewer's visibility clause and fresh table aliases while a statement is built;
+viewer's visibility clause and fresh table aliases while a statement is built (and, for
+the planner, computes uncorrelated values once at the top of the statement: ``once``);
 ``valid_on`` is the validity-period clause of relations and deployments."""
 
 from __future__ import annotations
@@ -27,10 +28,39 @@ class Params:
 class Compiler:
     """Holds the parameters, the viewer and fresh table aliases while SQL is built."""
 
-    def __init__(self, viewer: Viewer, params: Params | None = None) -> None:
+    def __init__(
+        self, viewer: Viewer, params: Params | None = None, *, hoist: bool = False
+    ) -> None:
         self.viewer = viewer
         self.params = params or Params()
         self._aliases = 0
+        self._hoist = hoist
+        self._once: list[tuple[str, str]] = []  # (CTE name, its value's SQL)
+
+    def once(self, value: str, type_: str) -> str:
+        """``value``, an uncorrelated scalar expression of ``type_`` (an ``array(…)`` of
+        ids, say), where it is used.
+
+        In a statement built with ``hoist`` (the planner's), the value is computed by a
+        ``materialized`` CTE at the top of the statement (``with_clause``) and read where
+        it is used. Either way PostgreSQL computes it once, but an uncorrelated subquery
+        nested in a correlated one is *costed* on every call of the outer one: a name
+        look-up inside ``hostsForcesOf``'s per-incident deployment test made each
+        incident look ~3x dearer than it is, and a week of drone attacks switched to
+        hashing every location once the row estimate was right. Read from a CTE, it costs
+        what reading one row costs."""
+        if not self._hoist:
+            return value
+        name = f"once{len(self._once) + 1}"
+        self._once.append((name, value))
+        return f"(select v from {name})::{type_}"
+
+    def with_clause(self) -> str:
+        """The ``with`` clause of the values ``once`` hoisted ('' when none)."""
+        if not self._once:
+            return ""
+        ctes = ", ".join(f"{n} as materialized (select {v} as v)" for n, v in self._once)
+        return f"with {ctes} "
 
     def __call__(self, value: object) -> str:
         return self.params(value)

@@ -116,8 +116,14 @@ _PARTS_SQL: dict[str, list[str]] = {
 }
 
 
+# Columns the database keeps, absent from images: a new row takes their default.
+_KEPT = {"Incident": {"linked_duplicate": False}}
+
+
 async def _insert(tx: Tx, type_name: str, records: list[dict[str, Any]], report: Report) -> None:
     table = TABLES[type_name]
+    if type_name in _KEPT:
+        records = [{**r, **_KEPT[type_name]} for r in records]
     rows = await tx.db.fetch(
         f"insert into {table} overriding system value select * from "
         f"jsonb_populate_recordset(null::{table}, $1::jsonb) on conflict (id) do nothing "

@@ -24,7 +24,9 @@ PARTS = {
     "Statement": set(),
 }
 # Columns no input sets: the database and the write path manage them.
-MANAGED = {"id", "created_at", "updated_at", "version", "merged_into_id"}
+# kept by the database: ids, stamps, merges, and the flag of a linked event's later
+# records (a trigger on its members, migration 0012)
+MANAGED = {"id", "created_at", "updated_at", "version", "merged_into_id", "linked_duplicate"}
 
 
 def _input(entity: str) -> GraphQLInputObjectType:

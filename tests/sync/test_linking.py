@@ -153,6 +153,62 @@ async def test_each_reader_sees_the_first_record_they_may_see(
     assert [r["incident_id"] for r in left] == [ids["ucdp"], ids["hand"]]
 
 
+async def _flags(conn: asyncpg.Connection, ids: dict) -> dict[str, bool]:
+    rows = await conn.fetch(
+        "select id, linked_duplicate from incident where id = any($1::bigint[])",
+        list(ids.values()),
+    )
+    flag = {r["id"]: r["linked_duplicate"] for r in rows}
+    return {name: flag[pk] for name, pk in ids.items()}
+
+
+async def test_later_records_of_an_event_are_flagged_without_being_edited(
+    db: ConnectionDb, conn: asyncpg.Connection, actors: dict[str, int]
+) -> None:
+    """``incident.linked_duplicate`` (what lists test before the hidden-ids hash) follows
+    the clusters through linking, relinking and deletion, and is no edit of the record."""
+    ids = await _event(conn, actors, "PUBLISHED")
+    stamps = "select id, updated_at from incident where id = any($1::bigint[]) order by id"
+    before = await conn.fetch(stamps, list(ids.values()))
+    await linking.link(db, ADMIN)
+    assert await _flags(conn, ids) == {
+        "hand": False,
+        "acled": True,
+        "ucdp": True,
+        "protest": False,
+    }
+    assert await conn.fetch(stamps, list(ids.values())) == before
+    # ACLED's record is retracted: relinked without it, UCDP's record comes second
+    await conn.execute("update incident set status = 'RETRACTED' where id = $1", ids["acled"])
+    await linking.link(db, ADMIN)
+    ranks = await conn.fetch(
+        "select incident_id, rank from event_cluster_member where incident_id = any($1) "
+        "order by rank",
+        list(ids.values()),
+    )
+    assert [(r["incident_id"], r["rank"]) for r in ranks] == [(ids["hand"], 0), (ids["ucdp"], 1)]
+    assert await _flags(conn, ids) == {
+        "hand": False,
+        "acled": False,
+        "ucdp": True,
+        "protest": False,
+    }
+    # members reordered by hand, then the cluster deleted: every flag follows
+    await conn.execute(
+        "update event_cluster_member set rank = 2 where incident_id = $1", ids["hand"]
+    )
+    await conn.execute(
+        "update event_cluster_member set rank = 0 where incident_id = $1", ids["ucdp"]
+    )
+    assert ((await _flags(conn, ids))["hand"], (await _flags(conn, ids))["ucdp"]) == (True, False)
+    await conn.execute(
+        "delete from event_cluster where id = (select cluster_id from event_cluster_member "
+        "where incident_id = $1)",
+        ids["hand"],
+    )
+    assert set((await _flags(conn, ids)).values()) == {False}
+
+
 async def test_relinking_keeps_unchanged_clusters(
     db: ConnectionDb, conn: asyncpg.Connection, actors: dict[str, int]
 ) -> None:

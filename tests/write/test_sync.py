@@ -168,6 +168,9 @@ async def _image(
         f"select to_jsonb(t) from {TABLES[entity]} t where id = $1", pk
     )
     if entity == "Incident":
+        # not in images: whether a record is a later one of a linked event would show a
+        # draft's link (db.images)
+        del image["linked_duplicate"]
         image["location_id"] = _pk(shown["location"])
         image["external_ids"] = [
             dict(r)
