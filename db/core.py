@@ -235,11 +235,16 @@ async def keep_session(conn: asyncpg.Connection) -> None:
 
 
 def pooler_options(pooled: bool) -> dict[str, Any]:
-    """asyncpg connection options for a server behind a pooler in transaction mode
-    (PgBouncer): consecutive statements may run on different server connections, so no
+    """asyncpg's statement-cache options. Behind a pooler in transaction mode
+    (PgBouncer) consecutive statements may run on different server connections, so no
     named prepared statements (asyncpg's statement cache is off; each statement is an
     unnamed one, parsed, bound and run in one go)."""
-    return {"statement_cache_size": 0} if pooled else {}
+    if pooled:
+        return {"statement_cache_size": 0}
+    # asyncpg caches statements up to 15 KB by default; a planned statement for a large
+    # selection (every field of an incident and its nested lists) is longer, and would be
+    # parsed and planned again on every request.
+    return {"max_cacheable_statement_size": 128 * 1024}
 
 
 async def create_pool(
