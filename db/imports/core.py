@@ -78,19 +78,29 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _columns(rows: list[EventRow], location_ids: list[int]) -> list[list[Any]]:
-    cols: list[list[Any]] = []
+def _values(r: EventRow, location_id: int) -> list[Any]:
+    """A row's incident columns (``INCIDENT_COLUMNS``), ``tags`` as a list."""
+    values: list[Any] = []
     for c in INCIDENT_COLUMNS:
         if c == "location_id":
-            cols.append(location_ids)
+            values.append(location_id)
         elif c == "status":
-            cols.append(["PUBLISHED"] * len(rows))
+            values.append("PUBLISHED")
         elif c == "tags":
-            # text[][] cannot be ragged: pass each list as one text and split it in SQL.
-            cols.append(["\x1f".join(r.incident.get("tags") or []) for r in rows])
+            values.append(r.incident.get("tags") or [])
         else:
-            default = _DEFAULTS.get(c)
-            cols.append([r.incident.get(c, default) for r in rows])
+            values.append(r.incident.get(c, _DEFAULTS.get(c)))
+    return values
+
+
+_TAGS = INCIDENT_COLUMNS.index("tags")
+
+
+def _columns(rows: list[EventRow], location_ids: list[int]) -> list[list[Any]]:
+    """The rows' incident columns as arrays for ``_SELECT``."""
+    cols = [list(c) for c in zip(*map(_values, rows, location_ids), strict=True)]
+    # text[][] cannot be ragged: pass each list as one text and split it in SQL.
+    cols[_TAGS] = ["\x1f".join(tags) for tags in cols[_TAGS]]
     return cols
 
 
@@ -109,7 +119,6 @@ def _select() -> str:
 
 
 _SELECT = _select()
-_VALUES = ", ".join(f"v.c{n}" for n in range(len(INCIDENT_COLUMNS)))
 
 
 def _is_newer(row: EventRow, stored: int | None) -> bool:
@@ -186,20 +195,20 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
                 len(new),
             )
         ]
-        loc_ids = [caches.locations[r.location] for r in new]
-        await tx.db.execute(
-            f"insert into incident (id, {', '.join(INCIDENT_COLUMNS)}) overriding system value "
-            f"select v.id, {_VALUES} from ({_SELECT}) v",
-            new_ids,
-            *_columns(new, loc_ids),
+        # COPY: the cheapest insert for PostgreSQL and for asyncpg's encoding (the
+        # identity column takes the allocated ids as given)
+        await tx.db.copy_records(
+            "incident",
+            ("id", *INCIDENT_COLUMNS),
+            [
+                (pk, *_values(r, caches.locations[r.location]))
+                for pk, r in zip(new_ids, new, strict=True)
+            ],
         )
-        await tx.db.execute(
-            "insert into incident_external_id (system, external_id, incident_id, source_version) "
-            "select * from unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])",
-            [r.system for r in new],
-            [r.external_id for r in new],
-            new_ids,
-            [r.version for r in new],
+        await tx.db.copy_records(
+            "incident_external_id",
+            ("system", "external_id", "incident_id", "source_version"),
+            [(r.system, r.external_id, pk, r.version) for pk, r in zip(new_ids, new, strict=True)],
         )
     befores: dict[int, dict[str, Any]] = {}
     if newer:
@@ -229,46 +238,36 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
         )
     # 4. participants and sources of new and updated incidents
     pairs = list(zip(new_ids, new, strict=True)) + newer
-    p_cols: list[list[Any]] = [[], [], [], [], [], []]
-    s_inc, s_src, s_pos = [], [], []
+    participants: list[tuple[Any, ...]] = []
+    sources: list[tuple[int, int, int]] = []
     for pk, r in pairs:
         seen: set[tuple[int, str]] = set()
+        occurred_on = r.incident.get("occurred_on")  # None: the trigger reads it
         for p in r.participants:
             link = (caches.actors[p.name], p.role)
             if link not in seen:
                 seen.add(link)
-                for col, v in zip(
-                    p_cols, (pk, link[0], p.role, p.side, p.associated, p.name), strict=True
-                ):
-                    col.append(v)
+                participants.append(
+                    (pk, link[0], p.role, p.side, p.associated, p.name, occurred_on)
+                )
         taken: set[int] = set()
         for position, s in enumerate(r.sources, start=1):
             sid = caches.sources[s.key()]
             if sid not in taken:
                 taken.add(sid)
-                s_inc.append(pk)
-                s_src.append(sid)
-                s_pos.append(position)
-    if p_cols[0]:
-        await tx.db.execute(
-            # occurred_on: the incident's date, read here in one join (migration 0010's
-            # trigger would look it up row by row; ~8% of a first import). The rows keep
-            # the file's order (their ids give the order of associated actors).
-            "insert into incident_participant (incident_id, actor_id, role, side, associated, "
-            "reported_name, occurred_on) select u.incident_id, u.actor_id, u.role, u.side, "
-            "u.associated, u.reported_name, i.occurred_on from unnest($1::bigint[], "
-            "$2::bigint[], $3::text[], $4::smallint[], $5::boolean[], $6::text[]) "
-            "with ordinality u(incident_id, actor_id, role, side, associated, reported_name, n) "
-            "join incident i on i.id = u.incident_id order by u.n",
-            *p_cols,
-        )
-    if s_inc:
-        await tx.db.execute(
-            "insert into incident_source (incident_id, source_id, position) "
-            "select * from unnest($1::bigint[], $2::bigint[], $3::smallint[])",
-            s_inc,
-            s_src,
-            s_pos,
+                sources.append((pk, sid, position))
+    if participants:
+        # in the file's order (their ids give the order of associated actors), each with
+        # its incident's date (migration 0010's trigger would look it up row by row)
+        await tx.db.copy_records(
+            "incident_participant",
+            ("incident_id", "actor_id", "role", "side", "associated", "reported_name",
+             "occurred_on"),
+            participants,
+        )  # fmt: skip
+    if sources:
+        await tx.db.copy_records(
+            "incident_source", ("incident_id", "source_id", "position"), sources
         )
     # 5. history: the after images are taken by the change-log insert itself (flush)
     changelog.record_deferred(tx, "Incident", new_ids, "CREATE")
