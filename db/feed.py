@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from db.core import Db, to_rows
-from db.images import references
+from db.images import EVENT_MEMBERS, references
 from db.model import ENTITIES
 from db.sql import Compiler
 from db.viewer import Viewer
@@ -124,6 +124,11 @@ def shown(entity: str, image: dict[str, Any], seen: set[tuple[str, int]]) -> dic
             if ok("Actor", p.get("actor_id"))
         ]
         out["sources"] = [s for s in image.get("sources") or [] if ok("Source", s.get("source_id"))]
+        if EVENT_MEMBERS in image:
+            # the records of its event the viewer may see (lists show the first of them);
+            # linked to nothing the viewer may see: not linked
+            members = [m for m in image[EVENT_MEMBERS] if ok("Incident", m)]
+            out[EVENT_MEMBERS] = members if len(members) > 1 else []
     elif entity in ("Actor", "Location"):
         out["merged_into_id"] = keep(entity, image.get("merged_into_id"))
         if entity == "Location":

@@ -4,9 +4,10 @@ writes it; and the references between images (which records an image names, whic
 records name a given one).
 
 An image is every column of the record (``to_jsonb``) plus its parts (aliases, media,
-external ids, sources, participants), with the flag ``_published``: whether the record
-is published by its own status (a statement: by its source's). The flag is stored in
-the change log's own columns, not in the image (``stored``).
+external ids, sources, participants, and an incident's linked event: ``event_members``),
+with the flag ``_published``: whether the record is published by its own status (a
+statement: by its source's). The flag is stored in the change log's own columns, not in
+the image (``stored``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ _PARTICIPANT = ", ".join(
     )
 )  # fmt: skip
 
+# An incident's linked event (``db/linking.py``): every record of its cluster, itself
+# included, canonical first (rank order); [] when it is linked to nothing.
+EVENT_MEMBERS = "event_members"
+
 # entity → the statement taking the images of the records whose ids are in $1
 SNAPSHOT_SQL: dict[str, str] = {
     "Incident": f"""
@@ -51,7 +56,10 @@ select i.id, {_published_by("i")}, (to_jsonb(i) - 'linked_duplicate') || jsonb_b
      where x.incident_id = i.id), '[]'::jsonb),
   'participants', coalesce((select jsonb_agg(jsonb_build_object({_PARTICIPANT})
      order by p.actor_id, p.role) from incident_participant p where p.incident_id = i.id),
-     '[]'::jsonb)) as data
+     '[]'::jsonb),
+  '{EVENT_MEMBERS}', coalesce((select jsonb_agg(o.incident_id order by o.rank)
+     from event_cluster_member m join event_cluster_member o on o.cluster_id = m.cluster_id
+     where m.incident_id = i.id), '[]'::jsonb)) as data
 from incident i where i.id in (select unnest($1::bigint[]))""",
     "Actor": f"""
 select a.id, {_published_by("a")}, to_jsonb(a) || jsonb_build_object(
@@ -126,6 +134,7 @@ def references(entity: str, image: dict[str, Any]) -> list[tuple[str, int]]:
             refs += [("Actor", p.get("actor_id")), ("Actor", p.get("attributed_by_actor_id"))]
             refs += [("Source", p.get("source_id")), ("Statement", p.get("statement_id"))]
         refs += [("Source", s.get("source_id")) for s in image.get("sources") or []]
+        refs += [("Incident", m) for m in image.get(EVENT_MEMBERS) or [] if m != image.get("id")]
     elif entity in ("Actor", "Location"):
         refs.append((entity, image.get("merged_into_id")))
         refs.append(("Location", image.get("parent_id")))
@@ -182,7 +191,16 @@ _REFERRERS: dict[str, list[tuple[str, str]]] = {
         ),
         ("Statement", "select id from statement where source_id = any($1::bigint[])"),
     ],
-    "Incident": [("Statement", "select id from statement where incident_id = any($1::bigint[])")],
+    "Incident": [
+        ("Statement", "select id from statement where incident_id = any($1::bigint[])"),
+        # the other records of its linked event list it among their event's members
+        (
+            "Incident",
+            "select o.incident_id from event_cluster_member m join event_cluster_member o "
+            "on o.cluster_id = m.cluster_id and o.incident_id <> m.incident_id "
+            "where m.incident_id = any($1::bigint[])",
+        ),
+    ],
     # a statement's visibility follows its source, incident and speaker; participants cite it
     "Statement": [
         (

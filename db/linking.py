@@ -6,7 +6,9 @@ the candidates and writes the clusters.
 ``link(touched_since=t)`` relinks the incidents whose dates overlap those changed since
 ``t`` (what an import or a sync just wrote), with the members of their existing clusters;
 ``link()`` relinks everything. A cluster whose members did not change keeps its id.
-One link runs at a time (an advisory lock), in one transaction.
+One link runs at a time (an advisory lock), in one transaction. An incident's event is
+part of its image (``event_members``, ``db.images``): each incident whose event changes
+gets an UPDATE in the change log, so the ``changes`` feed and webhooks carry linking.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from db import geo_sql, link_score
+from db import changelog, geo_sql, images, link_score
 from db.core import Db
 from db.link_score import DATE_SLACK_DAYS, Record
+from db.transaction import Tx, transaction
 from db.viewer import Viewer
 
 LINK_LOCK = 0x5173_6C69_6E6B  # pg_advisory_xact_lock key: "sitrep link"
@@ -102,18 +105,18 @@ class LinkReport:
 
 
 async def link(db: Db, viewer: Viewer, *, touched_since: dt.datetime | None = None) -> LinkReport:
-    """Relink (see the module's docstring). ``viewer`` is who runs it (unused by the
-    clusters themselves, which every reader sees through their own visibility)."""
-    del viewer
+    """Relink (see the module's docstring). ``viewer`` is who runs it: the author of the
+    change-log entries of the incidents whose event changed (their image's
+    ``event_members``); every reader sees the clusters through their own visibility."""
     report = LinkReport()
-    async with db.transaction() as tx:
+    async with transaction(db, viewer) as tx:
         # JIT-compiling the pairs query (its estimates are huge) took longer than running it
-        await tx.execute("set local jit = off")
-        await tx.execute("select pg_advisory_xact_lock($1)", LINK_LOCK)
-        ids = await _scope(tx, touched_since)
+        await tx.db.execute("set local jit = off")
+        await tx.db.execute("select pg_advisory_xact_lock($1)", LINK_LOCK)
+        ids = await _scope(tx.db, touched_since)
         if not ids:
             return report
-        records, pairs = await _candidates(tx, ids)
+        records, pairs = await _candidates(tx.db, ids)
         report.considered = len(records)
         found = link_score.clusters(records, pairs)
         await _store(tx, ids, found, report)
@@ -180,8 +183,12 @@ def _record(r: Any) -> Record:
 
 
 async def _store(
-    db: Db, ids: list[int], found: list[link_score.Cluster], report: LinkReport
+    tx: Tx, ids: list[int], found: list[link_score.Cluster], report: LinkReport
 ) -> None:
+    """Replace the clusters that changed. Their members' images change (``event_members``,
+    ``db.images``): each incident whose event is not what it was gets an UPDATE in the
+    change log, so the ``changes`` feed and webhooks carry linking and unlinking."""
+    db = tx.db
     existing: dict[int, list[tuple[int, int, float | None]]] = {}
     for r in await db.fetch(
         "select cluster_id, incident_id, rank, score from event_cluster_member "
@@ -196,13 +203,15 @@ async def _store(
     wanted_keys = {_key(list(w)) for w in wanted}
     keep = {cid for cid, rows in existing.items() if _key(rows) in wanted_keys}
     drop = sorted(set(existing) - keep)
+    kept = {_key(existing[cid]) for cid in keep}
+    create = sorted(m for m in wanted if _key(list(m)) not in kept)
+    # the incidents whose cluster is dropped or created, as they are before
+    touched = {row[0] for cid in drop for row in existing[cid]} | {m[0] for c in create for m in c}
+    befores = await images.snapshots(db, "Incident", sorted(touched))
     if drop:
         await db.execute("delete from event_cluster where id = any($1::bigint[])", drop)
         report.removed += len(drop)
-    kept = {_key(existing[cid]) for cid in keep}
-    for members in sorted(wanted):
-        if _key(list(members)) in kept:
-            continue
+    for members in create:
         cid = await db.fetchval("insert into event_cluster default values returning id")
         await db.execute(
             "insert into event_cluster_member (cluster_id, incident_id, rank, score) "
@@ -213,6 +222,9 @@ async def _store(
             [m[2] for m in members],
         )
         report.created += 1
+    # a cluster replaced by one with other scores only leaves its members' images as
+    # they were: no entry
+    await changelog.record_differences(tx, {"Incident": befores})
 
 
 def _key(rows: list[tuple[int, int, float | None]]) -> tuple[tuple[int, int, float | None], ...]:

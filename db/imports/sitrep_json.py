@@ -19,7 +19,7 @@ import orjson
 
 from db import changelog
 from db.core import Db
-from db.images import snapshots, stored
+from db.images import EVENT_MEMBERS, snapshots, stored
 from db.imports.core import Progress, Rejected, Report, chunks
 from db.model import ENTITIES
 from db.transaction import Tx, transaction
@@ -65,6 +65,8 @@ async def export_json(db: Db, write: Callable[[str], Any]) -> dict[str, int]:
             for pk in batch:
                 data = stored(images[pk])
                 if type_name == "Incident":
+                    # linked events are derived (``sitrep link`` finds them again)
+                    data.pop(EVENT_MEMBERS)
                     parts = data.pop("participants")
                     if parts:
                         participants.append((pk, parts))

@@ -40,8 +40,10 @@ async def load(
     client: httpx.AsyncClient,
     data: LabelledSet,
     actors: dict[str, int],
+    hand_status: str = "PUBLISHED",
 ) -> dict[int, str]:
-    """Loads every record; returns incident id → record key (``acled:…``, ``hand:…``)."""
+    """Loads every record; returns incident id → record key (``acled:…``, ``hand:…``).
+    The hand-entered records have ``hand_status`` (an analyst's drafts: "DRAFT")."""
     keys: dict[int, str] = {}
     for hand in data.hand:
         loc = await make_location(
@@ -51,7 +53,7 @@ async def load(
         perp, target = hand["actors"]
         pk = await make_incident(
             conn, loc, hand["day"], event_type=hand["event_type"],
-            sub_event_type=hand["sub_event_type"], killed=hand["killed"],
+            sub_event_type=hand["sub_event_type"], killed=hand["killed"], status=hand_status,
             participants=[(actors[perp], "PERPETRATOR", "REPORTED"),
                           (actors[target], "TARGET", "REPORTED")],
         )  # fmt: skip
