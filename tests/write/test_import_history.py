@@ -1,6 +1,7 @@
 """The JSON import writes history like every writer: imported into an empty database, the
 newest change-log image of every record is the record as the file has it (incidents
-with the participants the file lists after them), and a re-import records nothing."""
+with the participants the file lists after them, and linked to no event), and a
+re-import records nothing."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def _records(dump: str) -> dict[tuple[str, int], dict[str, Any]]:
             continue
         if obj["type"] == "Incident":
             data["participants"] = []
+            # linked events are derived, not in the file: an import links nothing
+            data["event_members"] = []
         out[(obj["type"], data["id"])] = data
     return out
 

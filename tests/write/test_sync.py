@@ -146,7 +146,7 @@ TABLES = {
 
 # What an anonymous reader sees of each record's references.
 SHOWN = {
-    "Incident": """... on Incident { location { id } sources { id }
+    "Incident": """... on Incident { location { id } sources { id } sameEventAs { id }
       participants { role actor { id } attributedBy { id } source { id } statement { id } } }""",
     "Actor": "",
     "Location": "... on Location { parent { id } }",
@@ -208,6 +208,19 @@ async def _image(
             for (row,) in rows
             if (p := participants.get((row["actor_id"], row["role"]))) is not None
         ]
+        # its linked event: the cluster's members in rank order, those shown (itself and
+        # the records `sameEventAs` lists); linked to none shown, not linked
+        same = {pk} | {_pk(s) for s in shown["sameEventAs"]}
+        members = [
+            r[0]
+            for r in await conn.fetch(
+                "select o.incident_id from event_cluster_member m join event_cluster_member o "
+                "on o.cluster_id = m.cluster_id where m.incident_id = $1 order by o.rank",
+                pk,
+            )
+            if r[0] in same
+        ]
+        image["event_members"] = members if len(members) > 1 else []
     elif entity in ("Actor", "Location"):
         table = TABLES[entity]
         image["aliases"] = [
