@@ -205,9 +205,12 @@ async def _store(
     drop = sorted(set(existing) - keep)
     kept = {_key(existing[cid]) for cid in keep}
     create = sorted(m for m in wanted if _key(list(m)) not in kept)
-    # the incidents whose cluster is dropped or created, as they are before
-    touched = {row[0] for cid in drop for row in existing[cid]} | {m[0] for c in create for m in c}
-    befores = await images.snapshots(db, "Incident", sorted(touched))
+    # each incident's event (its cluster's members in rank order) before and after; a
+    # cluster replaced by one that differs in its scores only changes no image
+    was = {row[0]: [m[0] for m in existing[cid]] for cid in drop for row in existing[cid]}
+    will = {m[0]: [x[0] for x in members] for members in create for m in members}
+    changed = sorted(pk for pk in set(was) | set(will) if was.get(pk, []) != will.get(pk, []))
+    befores = await images.snapshots(db, "Incident", changed)
     if drop:
         await db.execute("delete from event_cluster where id = any($1::bigint[])", drop)
         report.removed += len(drop)
@@ -222,9 +225,8 @@ async def _store(
             [m[2] for m in members],
         )
         report.created += 1
-    # a cluster replaced by one with other scores only leaves its members' images as
-    # they were: no entry
-    await changelog.record_differences(tx, {"Incident": befores})
+    # the after images are taken in SQL when the change log is written
+    changelog.record_deferred(tx, "Incident", changed, "UPDATE", befores)
 
 
 def _key(rows: list[tuple[int, int, float | None]]) -> tuple[tuple[int, int, float | None], ...]:
