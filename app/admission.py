@@ -9,6 +9,13 @@ paths (``/healthz``, ``/readyz`` and ``/metrics`` pass untouched):
   event loop, whatever its requests cost. Exports (``/export/…``), long streams that
   each cost seconds of CPU, have a cap of their own: ``SITREP_MAX_EXPORTS_PER_ADDRESS``
   at once, more get 429 ``TOO_MANY_EXPORTS`` (the process-wide cap answers 503).
+* **Executing per address.** Of an address's requests in flight, at most
+  ``SITREP_MAX_ACTIVE_PER_ADDRESS`` execute at once (exports aside: they have their own
+  cap); the others wait their turn, first come first served, before their body is read
+  (a waiting request holds a socket, no CPU and no connection). A flood from one address
+  then puts at most that many of its requests between another client's request and the
+  event loop, whatever their number, and its own requests still all get answered: a
+  browser's six parallel requests or a batch of sixty wait a few milliseconds each.
 * **Points spent.** An anonymous address whose rate-limit points are spent
   (``schema/ratelimit.py``) gets the same 429 ``RATE_LIMITED`` as the GraphQL paths give
   (``RateLimit-*`` headers, ``Retry-After``), before its body is read or parsed, and
@@ -34,7 +41,7 @@ unread body). The counters are per process, as the rate limits'.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+from collections import Counter, deque
 
 from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
 from app.errors import HttpError
@@ -81,6 +88,49 @@ def too_many_exports(limit: int) -> HttpError:
     )
 
 
+class Turns:
+    """At most ``limit`` requests of one address executing at once; the others wait in
+    a queue of their address, served in arrival order (the queue is bounded by the
+    in-flight cap, which counts the waiting requests)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active: Counter[str] = Counter()
+        self.waiting: dict[str, deque[asyncio.Future[None]]] = {}
+
+    async def acquire(self, address: str) -> None:
+        if self.active[address] < self.limit and address not in self.waiting:
+            self.active[address] += 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(address, deque()).append(turn)
+        try:
+            await turn  # a finished request hands its turn over (``release``)
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release(address)  # handed over as it was cancelled: pass it on
+            else:
+                queue = self.waiting.get(address)
+                if queue is not None and turn in queue:
+                    queue.remove(turn)
+                    if not queue:
+                        del self.waiting[address]
+            raise
+
+    def release(self, address: str) -> None:
+        queue = self.waiting.get(address)
+        while queue:
+            turn = queue.popleft()
+            if not queue:
+                del self.waiting[address]
+            if not turn.done():
+                turn.set_result(None)  # the next one's turn: ``active`` stays the same
+                return
+        self.active[address] -= 1
+        if self.active[address] <= 0:
+            del self.active[address]
+
+
 class Admission(HttpLayer):
     def __init__(
         self,
@@ -91,8 +141,10 @@ class Admission(HttpLayer):
         max_exports: int,
         refusal_points: int,
         spent_delay_s: float = 0.0,
+        max_active: int = 0,
     ) -> None:
         super().__init__(app)
+        self.turns = Turns(max_active) if max_active else None
         self.limiter = limiter
         self.max_in_flight = max_in_flight
         self.max_exports = max_exports
@@ -136,8 +188,15 @@ class Admission(HttpLayer):
         counters = (self.in_flight, self.exports) if export else (self.in_flight,)
         for counter in counters:
             counter[address] += 1
+        turns = self.turns if not export else None
         try:
-            await self.app(scope, receive, watched)
+            if turns is not None:
+                await turns.acquire(address)
+            try:
+                await self.app(scope, receive, watched)
+            finally:
+                if turns is not None:
+                    turns.release(address)
         finally:
             for counter in counters:
                 counter[address] -= 1

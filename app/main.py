@@ -205,6 +205,7 @@ def create_app(
             # per-caller limits, off together with the rate limit (benchmarks, one address)
             max_in_flight=settings.max_in_flight_per_address if settings.rate_limit else 0,
             max_exports=settings.max_exports_per_address if settings.rate_limit else 0,
+            max_active=settings.max_active_per_address if settings.rate_limit else 0,
             refusal_points=settings.rate_limit_refusal_points,
             spent_delay_s=settings.rate_limit_refusal_delay_ms / 1000,
         ),

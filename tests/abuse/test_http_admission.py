@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import orjson
 import pytest
 
 from tests.abuse.http_checks import add_incidents, metric
@@ -268,3 +269,67 @@ def test_an_address_may_stream_two_exports_at_once(database: str) -> None:
         finally:
             for sock in held:
                 sock.close()
+
+
+def _sent(base: str, address: str, body: bytes, *, hold: int = 0) -> socket.socket:
+    """A POST /graphql from ``address`` whose body is sent but for its last ``hold`` bytes."""
+    sock = socket.socket()
+    sock.bind((address, 0))
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port_of(base)))
+    head = (
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    sock.sendall(head.encode() + body[: len(body) - hold])
+    return sock
+
+
+def _answered(sock: socket.socket, within: float) -> bool:
+    """Whether a response has started to arrive on ``sock`` within ``within`` seconds."""
+    sock.settimeout(within)
+    try:
+        return len(sock.recv(1, socket.MSG_PEEK)) == 1
+    except TimeoutError:
+        return False
+    finally:
+        sock.settimeout(10)
+
+
+def test_an_address_has_so_many_requests_executing_and_the_others_wait_their_turn(
+    database: str,
+) -> None:
+    env = {"SITREP_MAX_ACTIVE_PER_ADDRESS": "2"}
+    cheap = orjson.dumps({"query": CHEAP})
+    with sitrep_serve(database, env) as base:
+        # Two requests whose bodies are not complete: both executing (the fast path
+        # waits for their last byte).
+        held = [_sent(base, "127.0.0.7", cheap, hold=1) for _ in range(2)]
+        time.sleep(0.5)
+        # Two more: the first one's body not complete either, the second's complete.
+        third = _sent(base, "127.0.0.7", cheap, hold=1)
+        time.sleep(0.2)
+        fourth = _sent(base, "127.0.0.7", cheap)
+        assert not _answered(fourth, 1.0)
+        # Another address is not held up.
+        with _client(base, "127.0.0.8") as other:
+            assert other.post("/graphql", json={"query": CHEAP}).status_code == 200
+        # A turn handed over goes to the third request (first come, first served), which
+        # waits for its last byte: the fourth still waits.
+        held[0].sendall(cheap[-1:])
+        assert read_response(held[0])[0] == 200
+        assert not _answered(fourth, 0.5)
+        third.sendall(cheap[-1:])
+        assert read_response(third)[0] == 200
+        status, _, body = read_response(fourth)
+        assert (status, orjson.loads(body)) == (
+            200,
+            {
+                "data": {"incidents": {"totalCount": 20_003}},
+                "extensions": {"cost": {"requested": 2, "limit": 50_000}},
+            },
+        )
+        held[1].sendall(cheap[-1:])
+        assert read_response(held[1])[0] == 200
+        for sock in (*held, third, fourth):
+            sock.close()
