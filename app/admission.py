@@ -25,6 +25,14 @@ paths (``/healthz``, ``/readyz`` and ``/metrics`` pass untouched):
   an address holds; a client that honours ``Retry-After`` loses nothing). Requests
   with an API key are counted by key, which only the database knows: they are charged by
   the GraphQL paths.
+* **Refusals slow the refused.** A refusal's answer waits (in its turn, above) for
+  ``SITREP_RATE_LIMIT_REFUSAL_DELAY_MS`` times the share of its caller's budget that
+  the caller's refusals have spent this window: nothing for a first mistake, 2 ms after
+  one refusal with the default budgets, up to the delay of a spent address as the
+  refusals spend the budget. A flood of bad requests slows down from its first
+  answers (with ``SITREP_MAX_ACTIVE_PER_ADDRESS`` answers per delay at most), instead
+  of running at full speed until its points are spent; a correct request from the
+  same caller is not delayed.
 * **Refusals cost points.** When a request is refused — a 4xx other than 429, a
   GraphQL request error (the document does not parse or validate, breaks a limit or the
   cost budget, the variables do not fit: nothing ran), or an argument refused as the
@@ -183,6 +191,9 @@ class Admission(HttpLayer):
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                delay = self._refusal_delay(scope, status, address, keyed)
+                if delay > 0:
+                    await asyncio.sleep(delay)  # in its turn: the address waits too
             await send(message)
 
         counters = (self.in_flight, self.exports) if export else (self.in_flight,)
@@ -222,20 +233,37 @@ class Admission(HttpLayer):
             decision = Decision(False, self.limiter.budgets["anonymous"], 0, 1)
         await self._refuse(scope, headers, send, rate_limited(decision))
 
-    def _charge_refusal(self, scope: Scope, status: int, address: str, keyed: bool) -> None:
+    def _refused_by(
+        self, scope: Scope, status: int, address: str, keyed: bool
+    ) -> tuple[str, str] | None:
+        """The caller (and role) a refused request is charged to; None when the request
+        was not refused (or its key is not known yet)."""
         if self.limiter is None or not self.refusal_points or status == 429:
-            return
+            return None
         refused = scope.get(REQUEST_ERROR) == "REQUEST" or scope.get(REFUSED)
         if not (400 <= status < 500 or refused):
-            return
-        found = scope.get(CALLER)
+            return None
+        found: tuple[str, str] | None = scope.get(CALLER)
         if found is not None:
-            caller, role = found
-        elif not keyed or status == 401:
-            caller, role = caller_of(None, address), "anonymous"
-        else:
-            return  # a key's request refused before any path knew the key
-        self.limiter.refuse(caller, role, self.refusal_points)
+            return found
+        if not keyed or status == 401:
+            return caller_of(None, address), "anonymous"
+        return None  # a key's request refused before any path knew the key
+
+    def _refusal_delay(self, scope: Scope, status: int, address: str, keyed: bool) -> float:
+        """How long a refusal waits for its answer: the share of its caller's budget that
+        its refusals have spent, times the delay of a spent address."""
+        found = self._refused_by(scope, status, address, keyed)
+        if found is None or not self.spent_delay_s:
+            return 0.0
+        assert self.limiter is not None
+        return self.spent_delay_s * self.limiter.refused_share(*found)
+
+    def _charge_refusal(self, scope: Scope, status: int, address: str, keyed: bool) -> None:
+        found = self._refused_by(scope, status, address, keyed)
+        if found is not None:
+            assert self.limiter is not None
+            self.limiter.refuse(*found, self.refusal_points)
 
     async def _refuse(
         self, scope: Scope, headers: dict[bytes, bytes], send: Send, error: HttpError
