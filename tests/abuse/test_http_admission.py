@@ -9,6 +9,7 @@ without parsing it, with the resolvers' own answer."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -333,3 +334,72 @@ def test_an_address_has_so_many_requests_executing_and_the_others_wait_their_tur
         assert read_response(held[1])[0] == 200
         for sock in (*held, third, fourth):
             sock.close()
+
+
+def test_refusals_are_answered_slower_as_they_spend_the_budget(database: str) -> None:
+    # Each refusal costs 10 of 100 points; its answer waits 3 s times the share of the
+    # budget the address's refusals have spent: 0, 0.3 s, 0.6 s.
+    env = {
+        "SITREP_RATE_LIMIT_ANONYMOUS": "100",
+        "SITREP_RATE_LIMIT_REFUSAL_POINTS": "10",
+        "SITREP_RATE_LIMIT_REFUSAL_DELAY_MS": "3000",
+    }
+    with sitrep_serve(database, env) as base, _client(base, "127.0.0.9") as c:
+        took = []
+        for _ in range(3):
+            started = time.monotonic()
+            r = c.post("/graphql", json={"query": UNKNOWN_FRAGMENT})
+            took.append(time.monotonic() - started)
+            assert r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert took[0] < 0.25
+        assert 0.3 <= took[1] < 0.55
+        assert 0.6 <= took[2] < 0.85
+        # A correct request from the same address is not delayed.
+        started = time.monotonic()
+        ok = c.post("/graphql", json={"query": CHEAP})
+        assert time.monotonic() - started < 0.25
+        assert _rate_headers(ok) == {"ratelimit-limit": "100", "ratelimit-remaining": "69"}
+        # Another address's first refusal is not delayed either.
+        with _client(base, "127.0.0.10") as other:
+            started = time.monotonic()
+            other.post("/graphql", json={"query": UNKNOWN_FRAGMENT})
+            assert time.monotonic() - started < 0.25
+
+
+def test_a_long_new_document_is_checked_off_the_event_loop(database: str) -> None:
+    # 10,000 aliased fields and an unknown one (limits raised to let it through): about
+    # a second of parsing and validation, refused GRAPHQL_VALIDATION_FAILED.
+    env = {
+        "SITREP_MAX_TOKENS": "100000",
+        "SITREP_MAX_SELECTIONS": "100000",
+        "SITREP_MAX_ALIASES": "100000",
+    }
+    query = "{ " + " ".join(f"a{i}: __typename" for i in range(10_000)) + " nope }"
+    with sitrep_serve(database, env) as base:
+        answer: list[httpx.Response] = []
+        big = threading.Thread(
+            target=lambda: answer.append(
+                httpx.post(f"{base}/graphql", json={"query": query}, timeout=60)
+            )
+        )
+        started = time.monotonic()
+        big.start()
+        health = 0
+        while big.is_alive():
+            assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+            health += 1
+        took = time.monotonic() - started
+        (response,) = answer
+        assert response.json()["errors"][0]["message"] == (
+            "Cannot query field 'nope' on type 'Query'. Did you mean 'node' or 'nodes'?"
+        )
+        # The event loop kept answering while the document was checked (blocked, it
+        # would answer one or two before and after).
+        assert took > 0.5
+        assert health >= 10
+
+
+def test_what_exists_at_the_start_is_left_out_of_garbage_collection(database: str) -> None:
+    with sitrep_serve(database, {}) as base:
+        # the modules, the schema, the pools: over 100,000 objects (about 130,000)
+        assert metric(base, "sitrep_gc_frozen_objects") > 100_000
