@@ -39,7 +39,10 @@ paths (``/healthz``, ``/readyz`` and ``/metrics`` pass untouched):
   operation ran (``BAD_USER_INPUT``, ``INVALID_ID``, ``INVALID_CURSOR``,
   ``PAGE_SIZE_EXCEEDED``) — its caller is charged
   ``SITREP_RATE_LIMIT_REFUSAL_POINTS`` points: by key when a GraphQL path knew the key,
-  else by address (for a request without a key, or with one that is not valid).
+  else by address (for a request without a key, or with one that is not valid). Its
+  answer carries the caller's ``RateLimit-*`` headers after the charge (when a GraphQL
+  path has not set them already, charging the request's cost), also when it comes from
+  the fast path's memory of refusals.
 
 A refusal here answers without reading the request's body, so it closes the connection
 when a body was announced (the client cannot send its next request on it before the
@@ -187,13 +190,19 @@ class Admission(HttpLayer):
             return
         status = 0
 
+        charged = False
+
         async def watched(message: Message) -> None:
-            nonlocal status
+            nonlocal status, charged
             if message["type"] == "http.response.start":
                 status = message["status"]
-                delay = self._refusal_delay(scope, status, address, keyed)
-                if delay > 0:
-                    await asyncio.sleep(delay)  # in its turn: the address waits too
+                found = self._refused_by(scope, status, address, keyed)
+                if found is not None:
+                    delay = self._refusal_delay(*found)
+                    if delay > 0:
+                        await asyncio.sleep(delay)  # in its turn: the address waits too
+                    charged = True
+                    message["headers"] = self._charge(*found, message.get("headers", []))
             await send(message)
 
         counters = (self.in_flight, self.exports) if export else (self.in_flight,)
@@ -213,7 +222,9 @@ class Admission(HttpLayer):
                 counter[address] -= 1
                 if counter[address] <= 0:
                     del counter[address]
-            self._charge_refusal(scope, status, address, keyed)
+            found = None if charged else self._refused_by(scope, status, address, keyed)
+            if found is not None:  # refused, but no answer was sent
+                self._charge(*found, [])
 
     async def _spent(
         self, scope: Scope, headers: dict[bytes, bytes], send: Send, address: str
@@ -250,20 +261,23 @@ class Admission(HttpLayer):
             return caller_of(None, address), "anonymous"
         return None  # a key's request refused before any path knew the key
 
-    def _refusal_delay(self, scope: Scope, status: int, address: str, keyed: bool) -> float:
+    def _refusal_delay(self, caller: str, role: str) -> float:
         """How long a refusal waits for its answer: the share of its caller's budget that
         its refusals have spent, times the delay of a spent address."""
-        found = self._refused_by(scope, status, address, keyed)
-        if found is None or not self.spent_delay_s:
-            return 0.0
         assert self.limiter is not None
-        return self.spent_delay_s * self.limiter.refused_share(*found)
+        return self.spent_delay_s * self.limiter.refused_share(caller, role)
 
-    def _charge_refusal(self, scope: Scope, status: int, address: str, keyed: bool) -> None:
-        found = self._refused_by(scope, status, address, keyed)
-        if found is not None:
-            assert self.limiter is not None
-            self.limiter.refuse(*found, self.refusal_points)
+    def _charge(
+        self, caller: str, role: str, headers: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
+        """Charge a refusal; the answer's headers with the caller's ``RateLimit-*`` after
+        it (unless a GraphQL path has set them already, charging the cost)."""
+        assert self.limiter is not None
+        self.limiter.refuse(caller, role, self.refusal_points)
+        if any(name.lower() == b"ratelimit-limit" for name, _ in headers):
+            return list(headers)
+        decision = self.limiter.state(caller, role)
+        return [*headers, *((k.lower().encode(), v.encode()) for k, v in decision.headers())]
 
     async def _refuse(
         self, scope: Scope, headers: dict[bytes, bytes], send: Send, error: HttpError

@@ -117,6 +117,12 @@ class RateLimiter:
         self._reset()
         return min(1.0, self.refused.get(caller, 0) / max(1, self.budgets[role]))
 
+    def state(self, caller: str, role: str) -> Decision:
+        """What ``caller`` has left (nothing charged)."""
+        reset = self._reset()
+        limit = self.budgets[role]
+        return Decision(True, limit, max(0, limit - self.used.get(caller, 0)), reset)
+
     def spent(self, caller: str, role: str) -> Decision | None:
         """The refusal for a caller with no point left, or None (nothing charged)."""
         reset = self._reset()

@@ -336,7 +336,9 @@ def test_an_address_has_so_many_requests_executing_and_the_others_wait_their_tur
             sock.close()
 
 
-def test_refusals_are_answered_slower_as_they_spend_the_budget(database: str) -> None:
+def test_refusals_are_answered_slower_as_they_spend_the_budget_and_say_what_is_left(
+    database: str,
+) -> None:
     # Each refusal costs 10 of 100 points; its answer waits 3 s times the share of the
     # budget the address's refusals have spent: 0, 0.3 s, 0.6 s.
     env = {
@@ -346,11 +348,17 @@ def test_refusals_are_answered_slower_as_they_spend_the_budget(database: str) ->
     }
     with sitrep_serve(database, env) as base, _client(base, "127.0.0.9") as c:
         took = []
+        remaining = []
         for _ in range(3):
             started = time.monotonic()
             r = c.post("/graphql", json={"query": UNKNOWN_FRAGMENT})
             took.append(time.monotonic() - started)
             assert r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+            assert r.headers["ratelimit-limit"] == "100"
+            remaining.append(r.headers["ratelimit-remaining"])
+        # Each answer (the second and third from the fast path's memory) says what the
+        # refusal left.
+        assert remaining == ["90", "80", "70"]
         assert took[0] < 0.25
         assert 0.3 <= took[1] < 0.55
         assert 0.6 <= took[2] < 0.85
