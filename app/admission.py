@@ -9,6 +9,13 @@ paths (``/healthz``, ``/readyz`` and ``/metrics`` pass untouched):
   event loop, whatever its requests cost. Exports (``/export/…``), long streams that
   each cost seconds of CPU, have a cap of their own: ``SITREP_MAX_EXPORTS_PER_ADDRESS``
   at once, more get 429 ``TOO_MANY_EXPORTS`` (the process-wide cap answers 503).
+* **Executing per address.** Of an address's requests in flight, at most
+  ``SITREP_MAX_ACTIVE_PER_ADDRESS`` execute at once (exports aside: they have their own
+  cap); the others wait their turn, first come first served, before their body is read
+  (a waiting request holds a socket, no CPU and no connection). A flood from one address
+  then puts at most that many of its requests between another client's request and the
+  event loop, whatever their number, and its own requests still all get answered: a
+  browser's six parallel requests or a batch of sixty wait a few milliseconds each.
 * **Points spent.** An anonymous address whose rate-limit points are spent
   (``schema/ratelimit.py``) gets the same 429 ``RATE_LIMITED`` as the GraphQL paths give
   (``RateLimit-*`` headers, ``Retry-After``), before its body is read or parsed, and
@@ -18,13 +25,24 @@ paths (``/healthz``, ``/readyz`` and ``/metrics`` pass untouched):
   an address holds; a client that honours ``Retry-After`` loses nothing). Requests
   with an API key are counted by key, which only the database knows: they are charged by
   the GraphQL paths.
+* **Refusals slow the refused.** A refusal's answer waits (in its turn, above) for
+  ``SITREP_RATE_LIMIT_REFUSAL_DELAY_MS`` times the share of its caller's budget that
+  the caller's refusals have spent this window: nothing for a first mistake, 2 ms after
+  one refusal with the default budgets, up to the delay of a spent address as the
+  refusals spend the budget. A flood of bad requests slows down from its first
+  answers (with ``SITREP_MAX_ACTIVE_PER_ADDRESS`` answers per delay at most), instead
+  of running at full speed until its points are spent; a correct request from the
+  same caller is not delayed.
 * **Refusals cost points.** When a request is refused — a 4xx other than 429, a
   GraphQL request error (the document does not parse or validate, breaks a limit or the
   cost budget, the variables do not fit: nothing ran), or an argument refused as the
   operation ran (``BAD_USER_INPUT``, ``INVALID_ID``, ``INVALID_CURSOR``,
   ``PAGE_SIZE_EXCEEDED``) — its caller is charged
   ``SITREP_RATE_LIMIT_REFUSAL_POINTS`` points: by key when a GraphQL path knew the key,
-  else by address (for a request without a key, or with one that is not valid).
+  else by address (for a request without a key, or with one that is not valid). Its
+  answer carries the caller's ``RateLimit-*`` headers after the charge (when a GraphQL
+  path has not set them already, charging the request's cost), also when it comes from
+  the fast path's memory of refusals.
 
 A refusal here answers without reading the request's body, so it closes the connection
 when a body was announced (the client cannot send its next request on it before the
@@ -34,7 +52,7 @@ unread body). The counters are per process, as the rate limits'.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+from collections import Counter, deque
 
 from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
 from app.errors import HttpError
@@ -81,6 +99,49 @@ def too_many_exports(limit: int) -> HttpError:
     )
 
 
+class Turns:
+    """At most ``limit`` requests of one address executing at once; the others wait in
+    a queue of their address, served in arrival order (the queue is bounded by the
+    in-flight cap, which counts the waiting requests)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active: Counter[str] = Counter()
+        self.waiting: dict[str, deque[asyncio.Future[None]]] = {}
+
+    async def acquire(self, address: str) -> None:
+        if self.active[address] < self.limit and address not in self.waiting:
+            self.active[address] += 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(address, deque()).append(turn)
+        try:
+            await turn  # a finished request hands its turn over (``release``)
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release(address)  # handed over as it was cancelled: pass it on
+            else:
+                queue = self.waiting.get(address)
+                if queue is not None and turn in queue:
+                    queue.remove(turn)
+                    if not queue:
+                        del self.waiting[address]
+            raise
+
+    def release(self, address: str) -> None:
+        queue = self.waiting.get(address)
+        while queue:
+            turn = queue.popleft()
+            if not queue:
+                del self.waiting[address]
+            if not turn.done():
+                turn.set_result(None)  # the next one's turn: ``active`` stays the same
+                return
+        self.active[address] -= 1
+        if self.active[address] <= 0:
+            del self.active[address]
+
+
 class Admission(HttpLayer):
     def __init__(
         self,
@@ -91,8 +152,10 @@ class Admission(HttpLayer):
         max_exports: int,
         refusal_points: int,
         spent_delay_s: float = 0.0,
+        max_active: int = 0,
     ) -> None:
         super().__init__(app)
+        self.turns = Turns(max_active) if max_active else None
         self.limiter = limiter
         self.max_in_flight = max_in_flight
         self.max_exports = max_exports
@@ -127,23 +190,41 @@ class Admission(HttpLayer):
             return
         status = 0
 
+        charged = False
+
         async def watched(message: Message) -> None:
-            nonlocal status
+            nonlocal status, charged
             if message["type"] == "http.response.start":
                 status = message["status"]
+                found = self._refused_by(scope, status, address, keyed)
+                if found is not None:
+                    delay = self._refusal_delay(*found)
+                    if delay > 0:
+                        await asyncio.sleep(delay)  # in its turn: the address waits too
+                    charged = True
+                    message["headers"] = self._charge(*found, message.get("headers", []))
             await send(message)
 
         counters = (self.in_flight, self.exports) if export else (self.in_flight,)
         for counter in counters:
             counter[address] += 1
+        turns = self.turns if not export else None
         try:
-            await self.app(scope, receive, watched)
+            if turns is not None:
+                await turns.acquire(address)
+            try:
+                await self.app(scope, receive, watched)
+            finally:
+                if turns is not None:
+                    turns.release(address)
         finally:
             for counter in counters:
                 counter[address] -= 1
                 if counter[address] <= 0:
                     del counter[address]
-            self._charge_refusal(scope, status, address, keyed)
+            found = None if charged else self._refused_by(scope, status, address, keyed)
+            if found is not None:  # refused, but no answer was sent
+                self._charge(*found, [])
 
     async def _spent(
         self, scope: Scope, headers: dict[bytes, bytes], send: Send, address: str
@@ -163,20 +244,40 @@ class Admission(HttpLayer):
             decision = Decision(False, self.limiter.budgets["anonymous"], 0, 1)
         await self._refuse(scope, headers, send, rate_limited(decision))
 
-    def _charge_refusal(self, scope: Scope, status: int, address: str, keyed: bool) -> None:
+    def _refused_by(
+        self, scope: Scope, status: int, address: str, keyed: bool
+    ) -> tuple[str, str] | None:
+        """The caller (and role) a refused request is charged to; None when the request
+        was not refused (or its key is not known yet)."""
         if self.limiter is None or not self.refusal_points or status == 429:
-            return
+            return None
         refused = scope.get(REQUEST_ERROR) == "REQUEST" or scope.get(REFUSED)
         if not (400 <= status < 500 or refused):
-            return
-        found = scope.get(CALLER)
+            return None
+        found: tuple[str, str] | None = scope.get(CALLER)
         if found is not None:
-            caller, role = found
-        elif not keyed or status == 401:
-            caller, role = caller_of(None, address), "anonymous"
-        else:
-            return  # a key's request refused before any path knew the key
+            return found
+        if not keyed or status == 401:
+            return caller_of(None, address), "anonymous"
+        return None  # a key's request refused before any path knew the key
+
+    def _refusal_delay(self, caller: str, role: str) -> float:
+        """How long a refusal waits for its answer: the share of its caller's budget that
+        its refusals have spent, times the delay of a spent address."""
+        assert self.limiter is not None
+        return self.spent_delay_s * self.limiter.refused_share(caller, role)
+
+    def _charge(
+        self, caller: str, role: str, headers: list[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
+        """Charge a refusal; the answer's headers with the caller's ``RateLimit-*`` after
+        it (unless a GraphQL path has set them already, charging the cost)."""
+        assert self.limiter is not None
         self.limiter.refuse(caller, role, self.refusal_points)
+        if any(name.lower() == b"ratelimit-limit" for name, _ in headers):
+            return list(headers)
+        decision = self.limiter.state(caller, role)
+        return [*headers, *((k.lower().encode(), v.encode()) for k, v in decision.headers())]
 
     async def _refuse(
         self, scope: Scope, headers: dict[bytes, bytes], send: Send, error: HttpError

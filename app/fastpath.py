@@ -225,7 +225,10 @@ class FastPath:
             except HttpError:
                 await self._fallback(scope, receive, send, body, "body is not a JSON object")
                 return
-        if anonymous and await self._syntax_error(scope, send, request, media):
+        query = _query_text(self.persisted, request)
+        if query is not None:
+            await self.documents.check_soon(query)  # a long new one off the event loop
+        if anonymous and await self._syntax_error(scope, send, query, media):
             return
         if memo is not None and _memoisable(request):
             scope[_MEMO] = memo  # a refusal by the resolvers is remembered (``_fallback``)
@@ -352,15 +355,9 @@ class FastPath:
         await _respond(send, [(b"content-type", found.media)], found.body, found.status)
         return True
 
-    async def _syntax_error(
-        self, scope: Scope, send: Send, request: dict[str, Any], media: str
-    ) -> bool:
+    async def _syntax_error(self, scope: Scope, send: Send, query: str | None, media: str) -> bool:
         """Answer a document that does not parse (as the resolvers would, without
         parsing it again)."""
-        try:
-            query = self.persisted.request(request).query
-        except Exception:  # a request error: the resolvers report it
-            return False
         if query is None:
             return False
         checked = self.documents.check(query)
@@ -441,6 +438,14 @@ class FastPath:
             self.refusals.put(memo, refusal, len(payload) + 128)
 
         return keep
+
+
+def _query_text(persisted: Documents, request: dict[str, Any]) -> str | None:
+    """The request's document (given as text or persisted), if it names one."""
+    try:
+        return persisted.request(request).query
+    except Exception:  # a request error: the resolvers report it
+        return None
 
 
 def _memoisable(request: dict[str, Any]) -> bool:

@@ -122,6 +122,13 @@ class Settings(BaseSettings):
         description="Requests one client address may have in progress at once, per process; "
         "more get 429 at once (0 = no cap; off with the rate limit)",
     )
+    max_active_per_address: int = Field(
+        4,
+        ge=0,
+        description="Requests of one client address executing at once, per process; the "
+        "others of its requests in flight wait their turn, first come first served, before "
+        "their body is read (0 = no cap; off with the rate limit)",
+    )
     max_exports_per_address: int = Field(
         2,
         ge=0,

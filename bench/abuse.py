@@ -241,6 +241,13 @@ async def bad_values(client: httpx.AsyncClient, stop: float) -> list[Outcome]:
     return out
 
 
+async def idle(client: httpx.AsyncClient, stop: float) -> list[Outcome]:
+    """The control: an attacker's process starts and makes its client, and sends nothing
+    (what the steady client sees of the bench's own start of a phase)."""
+    await asyncio.sleep(max(0.0, stop - time.perf_counter()))
+    return []
+
+
 ATTACKS: dict[str, Callable[..., Awaitable[list[Outcome]]]] = {
     "cost": cost_bomb,
     "fragments": fragments,
@@ -249,6 +256,7 @@ ATTACKS: dict[str, Callable[..., Awaitable[list[Outcome]]]] = {
     "inputs": big_inputs,
     "upload": big_upload,
     "values": bad_values,
+    "idle": idle,  # not an attack: the control (only with --only)
 }
 
 
@@ -441,7 +449,12 @@ def main() -> None:
     ap.add_argument("--db", required=True)
     ap.add_argument("--rate", type=float, default=20)
     ap.add_argument("--seconds", type=float, default=15)
-    ap.add_argument("--only", default=",".join(ATTACKS))
+    ap.add_argument(
+        "--only",
+        default=",".join(a for a in ATTACKS if a != "idle"),
+        help="attacks to run, comma-separated; `idle` is the control (an attacker's "
+        "process that starts and sends nothing)",
+    )
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument(
         "--attacker-nice",

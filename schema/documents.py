@@ -17,12 +17,24 @@ own error ("Document contains more than N tokens"); graphql-core's pure-Python p
 takes tens of milliseconds, with the event loop blocked, to reach 5,000 tokens, and the
 count about a tenth of that. A document that does not parse keeps its syntax error
 (``Checked.syntax``), so that a repeated one costs a cache lookup on the fast path.
+
+Off the event loop: a document of ``OFF_LOOP_BYTES`` or more that is not in the cache
+is checked (``Documents.check_soon``) in a thread of its own, one document at a time, so
+that the event loop keeps answering other requests meanwhile (the thread and the loop
+take turns holding the interpreter, every ``SWITCH_INTERVAL_S`` at most): a new
+document near the limits takes 50-150 ms of parsing and validation, all of it with the
+loop blocked until now. The same text arriving while it is checked waits for that one
+check. Small documents (nearly every real one) are checked in place, which costs less
+than handing them to a thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sys
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Generic, TypeVar
@@ -47,6 +59,13 @@ from schema.limits import Limits, document_errors
 K = TypeVar("K")
 V = TypeVar("V")
 
+# Documents at least this long (characters) that are not cached are checked in the
+# documents' thread; shorter ones take at most a few milliseconds.
+OFF_LOOP_BYTES = 2048
+# How long a thread may hold the interpreter while another waits for it (Python's
+# default is 5 ms): the event loop waits at most this for its turn while a document is
+# checked in the thread.
+SWITCH_INTERVAL_S = 0.001
 BYTES_PER_TOKEN = 600  # a parsed document's objects per token (measured with tracemalloc)
 
 RULES = (*specified_rules, MaybeNullValidationRule, OneOfInputValidationRule)
@@ -144,6 +163,8 @@ class Documents:
         self.cache: SizedLru[str, Checked] = SizedLru(
             limits.document_cache_size, limits.document_cache_bytes
         )
+        self.checking: dict[str, asyncio.Future[Checked]] = {}  # by text, in the thread
+        self.thread: ThreadPoolExecutor | None = None
 
     def check(self, query: str) -> Checked:
         found = self.cache.get(query)
@@ -152,6 +173,29 @@ class Documents:
         checked = self._check(query)
         self.cache.put(query, checked, _weight(query, checked.document))
         return checked
+
+    async def check_soon(self, query: str) -> Checked:
+        """``check``, with a long document that is not cached checked in the documents'
+        thread while the event loop goes on (see above); cached once checked."""
+        found = self.cache.get(query)
+        if found is not None or len(query) < OFF_LOOP_BYTES:
+            return found or self.check(query)
+        pending = self.checking.get(query)
+        if pending is None:
+            if self.thread is None:
+                sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
+                self.thread = ThreadPoolExecutor(1, thread_name_prefix="documents")
+            loop = asyncio.get_running_loop()
+            pending = asyncio.ensure_future(loop.run_in_executor(self.thread, self._check, query))
+            self.checking[query] = pending
+            pending.add_done_callback(lambda done: self._checked(query, done))
+        return await asyncio.shield(pending)
+
+    def _checked(self, query: str, done: asyncio.Future[Checked]) -> None:
+        del self.checking[query]
+        if not done.cancelled() and done.exception() is None:
+            checked = done.result()
+            self.cache.put(query, checked, _weight(query, checked.document))
 
     def _check(self, query: str) -> Checked:
         over = token_overflow(query, self.limits.max_tokens)

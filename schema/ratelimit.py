@@ -10,7 +10,8 @@ headers of the IETF draft (draft-ietf-httpapi-ratelimit-headers).
 
 The counters are held in process, one per instance: a window's counters are dropped when
 the next window starts, and at most ``max_callers`` are kept (least recently seen callers
-are forgotten first, and start again from a full budget), about 200 bytes each. Behind a
+are forgotten first, and start again from a full budget), about 200 bytes each (and as
+many again for the callers with refusals, below). Behind a
 load balancer with N instances a caller can spend up to N budgets; divide the budgets by
 N, or route callers to instances by address. Kept in process rather than in PostgreSQL
 because a shared counter costs a write (and a round trip) per request, and the planner
@@ -21,7 +22,8 @@ parse or validate, a limit it breaks, a cost over the budget, any other 4xx) is 
 ``refuse`` points (``Settings.rate_limit_refusal_points``) although nothing ran, so a
 flood of bad requests from one caller soon meets 429s; and once a caller's points are
 spent, ``spent`` says so before its request's body is read (``app/admission.py``), so
-those 429s cost the server a dictionary lookup.
+those 429s cost the server a dictionary lookup. Before that, ``refused_share`` (the
+share of the budget spent on refusals) sets how long each refusal's answer waits.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class RateLimiter:
         self.clock = clock
         self.window_start = 0.0
         self.used: OrderedDict[str, int] = OrderedDict()
+        # points charged for refusals this window, per caller (a subset of ``used``)
+        self.refused: OrderedDict[str, int] = OrderedDict()
 
     def points(self, cost: int) -> int:
         return max(1, math.ceil(cost / self.cost_per_point))
@@ -79,13 +83,15 @@ class RateLimiter:
         if start != self.window_start:
             self.window_start = start
             self.used.clear()
+            self.refused.clear()
         return max(1, math.ceil(self.window_start + self.window - now))
 
-    def _store(self, caller: str, used: int) -> None:
-        self.used.pop(caller, None)
-        self.used[caller] = used
-        while len(self.used) > self.max_callers:
-            self.used.popitem(last=False)
+    def _store(self, caller: str, used: int, counts: OrderedDict[str, int] | None = None) -> None:
+        counts = self.used if counts is None else counts
+        counts.pop(caller, None)
+        counts[caller] = used
+        while len(counts) > self.max_callers:
+            counts.popitem(last=False)
 
     def charge(self, caller: str, role: str, cost: int) -> Decision:
         """Charge ``caller`` for a request of ``cost``, if it fits in what is left."""
@@ -104,6 +110,18 @@ class RateLimiter:
         self._reset()
         limit = self.budgets[role]
         self._store(caller, min(limit, self.used.get(caller, 0) + points))
+        self._store(caller, min(limit, self.refused.get(caller, 0) + points), self.refused)
+
+    def refused_share(self, caller: str, role: str) -> float:
+        """The share of ``caller``'s budget its refusals have spent this window (0 to 1)."""
+        self._reset()
+        return min(1.0, self.refused.get(caller, 0) / max(1, self.budgets[role]))
+
+    def state(self, caller: str, role: str) -> Decision:
+        """What ``caller`` has left (nothing charged)."""
+        reset = self._reset()
+        limit = self.budgets[role]
+        return Decision(True, limit, max(0, limit - self.used.get(caller, 0)), reset)
 
     def spent(self, caller: str, role: str) -> Decision | None:
         """The refusal for a caller with no point left, or None (nothing charged)."""

@@ -9,10 +9,12 @@ without parsing it, with the resolvers' own answer."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
 import httpx
+import orjson
 import pytest
 
 from tests.abuse.http_checks import add_incidents, metric
@@ -268,3 +270,144 @@ def test_an_address_may_stream_two_exports_at_once(database: str) -> None:
         finally:
             for sock in held:
                 sock.close()
+
+
+def _sent(base: str, address: str, body: bytes, *, hold: int = 0) -> socket.socket:
+    """A POST /graphql from ``address`` whose body is sent but for its last ``hold`` bytes."""
+    sock = socket.socket()
+    sock.bind((address, 0))
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port_of(base)))
+    head = (
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    sock.sendall(head.encode() + body[: len(body) - hold])
+    return sock
+
+
+def _answered(sock: socket.socket, within: float) -> bool:
+    """Whether a response has started to arrive on ``sock`` within ``within`` seconds."""
+    sock.settimeout(within)
+    try:
+        return len(sock.recv(1, socket.MSG_PEEK)) == 1
+    except TimeoutError:
+        return False
+    finally:
+        sock.settimeout(10)
+
+
+def test_an_address_has_so_many_requests_executing_and_the_others_wait_their_turn(
+    database: str,
+) -> None:
+    env = {"SITREP_MAX_ACTIVE_PER_ADDRESS": "2"}
+    cheap = orjson.dumps({"query": CHEAP})
+    with sitrep_serve(database, env) as base:
+        # Two requests whose bodies are not complete: both executing (the fast path
+        # waits for their last byte).
+        held = [_sent(base, "127.0.0.7", cheap, hold=1) for _ in range(2)]
+        time.sleep(0.5)
+        # Two more: the first one's body not complete either, the second's complete.
+        third = _sent(base, "127.0.0.7", cheap, hold=1)
+        time.sleep(0.2)
+        fourth = _sent(base, "127.0.0.7", cheap)
+        assert not _answered(fourth, 1.0)
+        # Another address is not held up.
+        with _client(base, "127.0.0.8") as other:
+            assert other.post("/graphql", json={"query": CHEAP}).status_code == 200
+        # A turn handed over goes to the third request (first come, first served), which
+        # waits for its last byte: the fourth still waits.
+        held[0].sendall(cheap[-1:])
+        assert read_response(held[0])[0] == 200
+        assert not _answered(fourth, 0.5)
+        third.sendall(cheap[-1:])
+        assert read_response(third)[0] == 200
+        status, _, body = read_response(fourth)
+        assert (status, orjson.loads(body)) == (
+            200,
+            {
+                "data": {"incidents": {"totalCount": 20_003}},
+                "extensions": {"cost": {"requested": 2, "limit": 50_000}},
+            },
+        )
+        held[1].sendall(cheap[-1:])
+        assert read_response(held[1])[0] == 200
+        for sock in (*held, third, fourth):
+            sock.close()
+
+
+def test_refusals_are_answered_slower_as_they_spend_the_budget_and_say_what_is_left(
+    database: str,
+) -> None:
+    # Each refusal costs 10 of 100 points; its answer waits 3 s times the share of the
+    # budget the address's refusals have spent: 0, 0.3 s, 0.6 s.
+    env = {
+        "SITREP_RATE_LIMIT_ANONYMOUS": "100",
+        "SITREP_RATE_LIMIT_REFUSAL_POINTS": "10",
+        "SITREP_RATE_LIMIT_REFUSAL_DELAY_MS": "3000",
+    }
+    with sitrep_serve(database, env) as base, _client(base, "127.0.0.9") as c:
+        took = []
+        remaining = []
+        for _ in range(3):
+            started = time.monotonic()
+            r = c.post("/graphql", json={"query": UNKNOWN_FRAGMENT})
+            took.append(time.monotonic() - started)
+            assert r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+            assert r.headers["ratelimit-limit"] == "100"
+            remaining.append(r.headers["ratelimit-remaining"])
+        # Each answer (the second and third from the fast path's memory) says what the
+        # refusal left.
+        assert remaining == ["90", "80", "70"]
+        assert took[0] < 0.25
+        assert 0.3 <= took[1] < 0.55
+        assert 0.6 <= took[2] < 0.85
+        # A correct request from the same address is not delayed.
+        started = time.monotonic()
+        ok = c.post("/graphql", json={"query": CHEAP})
+        assert time.monotonic() - started < 0.25
+        assert _rate_headers(ok) == {"ratelimit-limit": "100", "ratelimit-remaining": "69"}
+        # Another address's first refusal is not delayed either.
+        with _client(base, "127.0.0.10") as other:
+            started = time.monotonic()
+            other.post("/graphql", json={"query": UNKNOWN_FRAGMENT})
+            assert time.monotonic() - started < 0.25
+
+
+def test_a_long_new_document_is_checked_off_the_event_loop(database: str) -> None:
+    # 10,000 aliased fields and an unknown one (limits raised to let it through): about
+    # a second of parsing and validation, refused GRAPHQL_VALIDATION_FAILED.
+    env = {
+        "SITREP_MAX_TOKENS": "100000",
+        "SITREP_MAX_SELECTIONS": "100000",
+        "SITREP_MAX_ALIASES": "100000",
+    }
+    query = "{ " + " ".join(f"a{i}: __typename" for i in range(10_000)) + " nope }"
+    with sitrep_serve(database, env) as base:
+        answer: list[httpx.Response] = []
+        big = threading.Thread(
+            target=lambda: answer.append(
+                httpx.post(f"{base}/graphql", json={"query": query}, timeout=60)
+            )
+        )
+        started = time.monotonic()
+        big.start()
+        health = 0
+        while big.is_alive():
+            assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+            health += 1
+        took = time.monotonic() - started
+        (response,) = answer
+        assert response.json()["errors"][0]["message"] == (
+            "Cannot query field 'nope' on type 'Query'. Did you mean 'node' or 'nodes'?"
+        )
+        # The event loop kept answering while the document was checked (blocked, it
+        # would answer one or two before and after).
+        assert took > 0.5
+        assert health >= 10
+
+
+def test_what_exists_at_the_start_is_left_out_of_garbage_collection(database: str) -> None:
+    with sitrep_serve(database, {}) as base:
+        # the modules, the schema, the pools: over 100,000 objects (about 130,000)
+        assert metric(base, "sitrep_gc_frozen_objects") > 100_000
