@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from db.core import create_pool
+from tests.pooler import POOLED
 
 
+@pytest.mark.skipif(
+    POOLED, reason="behind a pooler in transaction mode statements are never prepared"
+)
 async def test_a_long_statement_is_prepared_once(database_url: str) -> None:
     """asyncpg caches statements up to 15 KB unless told otherwise; a planned statement
     for a large selection is longer, and was parsed and planned on every request."""
