@@ -343,6 +343,7 @@ def main() -> None:
     ]
     srv = servers.Servers(args.db, src, work / "logs", targets)
     json_path = run_dir / "results.json"
+    thin_srv: servers.Servers | None = None
     try:
         log("starting the servers")
         srv.start()
@@ -352,6 +353,17 @@ def main() -> None:
         )
 
         statements = {w: planner_statements(src, bodies[w]["sitrep"]) for w in names}
+        # The thin route (bench/thin.py): Sitrep's statements behind a bare ASGI app.
+        spec = [
+            [f.read_text(), st["sql"], st["args"], st["generic"]]
+            for w in names
+            for f, st in zip(bodies[w]["sitrep"], statements[w], strict=True)
+        ]
+        (work / "thin.json").write_text(json.dumps(spec, default=str))
+        thin = servers.Server("thin", "Thin route (bare ASGI + asyncpg)", SERVER_CORE)
+        thin_srv = servers.Servers(args.db, src, work / "logs", [thin], thin=work / "thin.json")
+        thin_srv.start()
+        res["thin"] = {"label": thin.label, "cores": thin.cores}
 
         def closed(target: str, w: str, conns: int, seconds: float) -> dict[str, Any]:
             if target == "statement":
@@ -359,17 +371,22 @@ def main() -> None:
             if target == "floor":
                 sql = workloads.floor_sql(w)
                 return load.run_floor(args.db, sql, bodies[w]["floor"], conns, seconds, CLIENT_CORE)
+            if target == "thin":
+                return load.run_wrk(
+                    thin.port, bodies[w]["sitrep"], conns, seconds, CLIENT_CORE, work
+                )
             port = srv[target].port
             return load.run_wrk(port, bodies[w][target], conns, seconds, CLIENT_CORE, work)
 
-        every = [*ports, "floor", "statement"]
+        every = [*ports, "thin", "floor", "statement"]
+        ports_all = {**ports, "thin": thin.port}
         for w in names:
             res["closed"][w] = {t: {} for t in every}
             for conns in (1, 10):
                 runs: dict[str, list[dict[str, Any]]] = {t: [] for t in every}
                 for rep in range(args.repeats):
                     for t in every:
-                        server = srv[t] if t in ports else None
+                        server = (thin if t == "thin" else srv[t]) if t in ports_all else None
                         if server and rep == 0 and conns == 1:
                             procstat.reset_peak_rss(server.pid)
                         closed(t, w, conns, args.warmup)
@@ -388,6 +405,7 @@ def main() -> None:
                     res["closed"][w][t][str(conns)] = median_of(rs)
             for t in ports:
                 res["closed"][w][t]["rss_mb"] = procstat.peak_rss_mb(srv[t].pid)
+            res["closed"][w]["thin"]["rss_mb"] = procstat.peak_rss_mb(thin.pid)
             json_path.write_text(json.dumps(res, indent=1, default=str))
         if not args.no_open:
             pinned = ["sitrep", "postgraphile"]
@@ -434,6 +452,8 @@ def main() -> None:
                 log(f"PostgreSQL was not pinned: {res['profile']['postgres_pin_error']}")
     finally:
         srv.stop()
+        if thin_srv is not None:
+            thin_srv.stop()
         if args.commit:
             shutil.rmtree(src, ignore_errors=True)
     res["loadavg_end"] = procstat.loadavg()

@@ -133,10 +133,13 @@ def write_report(res: dict[str, Any], run_dir: Path) -> None:
     m = res["machine"]
     targets = res["targets"]  # [{name, label, cores, workers}], servers only
     labels = {t["name"]: t["label"] for t in targets}
+    if res.get("thin"):
+        labels["thin"] = res["thin"]["label"]
     labels["floor"] = "SQL floor"
     labels["statement"] = "Sitrep's statement alone"
     names = [*labels]
     multi = [t["name"] for t in targets if t["workers"] > 1]
+    thin = bool(res.get("thin"))
     client, server, pg = res["cores"]["client"], res["cores"]["server"], res["cores"]["postgres"]
     pinned = "; ".join(
         f"{t['label']}: " + (f"pinned to core {t['cores']}" if t["cores"] else "not pinned")
@@ -219,8 +222,11 @@ def write_report(res: dict[str, Any], run_dir: Path) -> None:
         "| Sitrep p50 ÷ PostGraphile p50 (1) | Sitrep p50 ÷ its statement's p50 (1) "
         "| Sitrep CPU ms/req"
         + (f" | {labels[multi[0]]} ÷ PostGraphile req/s (10)" if multi else "")
+        + (" | thin route p50 ÷ statement p50 (1) | Sitrep p50 ÷ thin p50 (1)" if thin else "")
         + " |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if multi else ""),
+        "|---|---:|---:|---:|---:|---:|---:|---:|"
+        + ("---:|" if multi else "")
+        + ("---:|---:|" if thin else ""),
     ]
     for w in res["workloads"]:
         s10, p10, f10 = (closed[w][t].get("10") for t in ("sitrep", "postgraphile", "floor"))
@@ -238,6 +244,12 @@ def write_report(res: dict[str, Any], run_dir: Path) -> None:
         if multi:
             n10 = closed[w][multi[0]].get("10")
             row += f" {ratio(n10 and n10['rps'], p10 and p10['rps'])} |"
+        if thin:
+            t1 = closed[w].get("thin", {}).get("1")
+            row += (
+                f" {ratio(t1 and t1['p50'], st1 and st1['p50'])} |"
+                f" {ratio(s1 and s1['p50'], t1 and t1['p50'])} |"
+            )
         lines.append(row)
     lines += [
         "",

@@ -117,8 +117,11 @@ def sitrep_targets(workers: int, server_core: str, port: int = 0) -> list[Server
 
 
 class Servers:
-    def __init__(self, url: str, src: Path, logs: Path, servers: list[Server]) -> None:
+    def __init__(
+        self, url: str, src: Path, logs: Path, servers: list[Server], thin: Path | None = None
+    ) -> None:
         self.url = url
+        self.thin = thin  # the thin route's statements (bench/thin.py)
         self.src = src
         self.logs = logs
         self.all = {s.name: s for s in servers}
@@ -127,6 +130,10 @@ class Servers:
         return self.all[name]
 
     def _command(self, s: Server) -> tuple[list[str], Path, dict[str, str]]:
+        if s.name == "thin":
+            assert self.thin is not None
+            cmd = [str(PY), str(BENCH / "thin.py"), self.url, str(self.thin), str(s.port)]
+            return cmd, ROOT, {}
         if s.name == "postgraphile":
             return [str(NODE), "server.mjs"], PG5_DIR, {"NODE_ENV": "production"}
         # `sitrep serve` from the source tree being measured (-m: the tree's own app

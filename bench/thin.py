@@ -1,0 +1,107 @@
+"""The thin route: the least a Python HTTP server can do to answer with Sitrep's SQL.
+
+One uvicorn worker (pinned like Sitrep's) with a bare ASGI app that knows, for each request
+body the benchmark sends, the statement Sitrep's planner makes for it (bench/statement.py):
+it reads the body, looks the statement up, runs it through an asyncpg pool planned as
+Sitrep's pools plan it (generic or custom) and answers ``{"data": <its text>}``. No
+GraphQL, no checks, no limits, no metrics. bench.py measures it beside Sitrep, so
+
+* thin p50 ÷ statement p50 is the HTTP hop and the event loop (uvicorn, asyncpg's pool),
+  which any Python server pays on top of its SQL;
+* Sitrep p50 ÷ thin p50 is what Sitrep's own layers add (body checks, the plan cache,
+  cost and rate limits, metrics, request ids, error handling).
+
+Run by bench.py: ``python bench/thin.py SPEC PORT`` (SPEC: a JSON list of
+``[body, sql, args, generic]``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+import asyncpg
+import uvicorn
+
+
+def _arg(p: Any) -> Any:
+    if isinstance(p, str) and len(p) == 10 and p[4] == "-" and p[7] == "-":
+        try:
+            return dt.date.fromisoformat(p)
+        except ValueError:
+            pass
+    return p
+
+
+class Thin:
+    def __init__(self, url: str, spec: list[list[Any]]) -> None:
+        self.url = url
+        self.routes = {
+            body.encode(): (sql, [_arg(a) for a in args], generic)
+            for body, sql, args, generic in spec
+        }
+        self.pools: dict[bool, asyncpg.Pool] = {}
+
+    async def _pool(self, generic: bool) -> asyncpg.Pool:
+        if generic not in self.pools:
+            mode = "force_generic_plan" if generic else "force_custom_plan"
+            self.pools[generic] = await asyncpg.create_pool(
+                self.url,
+                min_size=2,
+                max_size=10,
+                server_settings={"plan_cache_mode": mode},
+                max_cacheable_statement_size=128 * 1024,
+                reset=_keep,
+            )
+        return self.pools[generic]
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        found = self.routes.get(body)
+        if found is None:  # the servers' start-up check (`{ __typename }`)
+            payload = b'{"data":{"__typename":"Query"}}'
+        else:
+            sql, args, generic = found
+            pool = await self._pool(generic)
+            async with pool.acquire() as conn:
+                data = await conn.fetchval(sql, *args)
+            payload = b'{"data":' + data + b"}"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+async def _keep(conn: asyncpg.Connection) -> None:
+    """No reset query when a connection goes back (as Sitrep's pools)."""
+
+
+def main() -> None:
+    url, spec_path, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with open(spec_path) as f:
+        spec = json.load(f)
+    # As `sitrep serve`: uvicorn's defaults (uvloop and httptools where installed).
+    uvicorn.run(Thin(url, spec), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
