@@ -193,7 +193,9 @@ class Settings(BaseSettings):
     max_concurrent_exports: int = Field(
         8, ge=1, description="Exports streamed at once per process; more get 503"
     )
-    export_page_size: int = Field(1000, ge=1, description="Rows an export reads per statement")
+    export_page_size: int = Field(
+        1000, ge=1, description="Most rows an export reads per statement (the first has 100)"
+    )
     export_write_timeout_s: float = Field(
         30.0, gt=0, description="An export whose client takes no data for this long is cut"
     )

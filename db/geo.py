@@ -132,25 +132,34 @@ def features_sql(
 SLICE = 100
 
 
+# Rows of an export's first page; the pages after it double up to the page size.
+FIRST_PAGE = 100
+
+
 async def feature_pages(
-    db: Db, viewer: Viewer, f: IncidentFilter | None, page_size: int
+    db: Db, viewer: Viewer, f: IncidentFilter | None, page_size: int, first_page: int = FIRST_PAGE
 ) -> AsyncGenerator[list[FeatureRow]]:
-    """The export in keyset pages, one statement each (``limit page_size + 1`` says
-    whether another follows). Each statement takes a pooled connection and gives it back
-    before its page is handed on, so a consumer that waits on a slow client holds none.
-    Pages are not one snapshot: a row changed between two pages shows as it is when its
-    page is read, and no row is read twice. A page is converted in slices of
-    ``SLICE`` rows, the event loop serving other requests between them."""
+    """The export in keyset pages, one statement each (``limit size + 1`` says whether
+    another follows). The first page has ``first_page`` rows and each next one twice as
+    many, up to ``page_size``: an export whose client stops reading after its first bytes
+    (issue 10: twenty of them at once) has cost one small page. Each statement takes a
+    pooled connection and gives it back before its page is handed on, so a consumer that
+    waits on a slow client holds none. Pages are not one snapshot: a row changed between
+    two pages shows as it is when its page is read, and no row is read twice. A page is
+    converted in slices of ``SLICE`` rows, the event loop serving other requests between
+    them."""
     after: tuple[dt.date, int] | None = None
+    size = max(1, min(first_page, page_size))
     while True:
         c = Compiler(viewer)
-        records = await db.fetch(features_sql(c, f, after, page_size + 1), *c.params.args)
+        records = await db.fetch(features_sql(c, f, after, size + 1), *c.params.args)
         rows: list[FeatureRow] = []
-        for start in range(0, min(len(records), page_size), SLICE):
+        for start in range(0, min(len(records), size), SLICE):
             if start:
                 await asyncio.sleep(0)
-            rows += to_rows(FeatureRow, records[start : min(start + SLICE, page_size)])
+            rows += to_rows(FeatureRow, records[start : min(start + SLICE, size)])
         yield rows
-        if len(records) <= page_size:
+        if len(records) <= size:
             return
         after = (rows[-1].occurred_on, rows[-1].id)
+        size = min(size * 2, page_size)

@@ -374,9 +374,7 @@ class Planner:
         if isinstance(item, ListOf):
             return self.rows(item, t)
         if isinstance(item, Connection):
-            if parent_key is not None:
-                self.skewed = True
-            return self.connection(item, parent_key or f"{t}.id")
+            return self.connection(item, parent_key or f"{t}.id", keyed=parent_key is not None)
         raise TypeError(item)
 
     def rows(self, item: ListOf, t: str) -> str:
@@ -418,9 +416,9 @@ class Planner:
             where += " and " + e.where(f, self.c, t)
         return where
 
-    def connection(self, conn: Connection, parent: str | None) -> str:
+    def connection(self, conn: Connection, parent: str | None, *, keyed: bool = False) -> str:
         """A page of ``conn.entity``; ``parent`` is the SQL of the parent's id for a nested
-        list."""
+        list (``keyed``: a parameter, the id of a record looked up by id)."""
         c, e, page = self.c, conn.entity, conn.page
         t = c.alias(e.alias)
         paged = any(isinstance(item, Edges | PageInfo) for _, item in conn.fields)
@@ -437,8 +435,15 @@ class Planner:
         f = conn.filter if conn.filter is not None else e.default_filter
         if conn.filter is not None:
             self.skewed = self.skewed or skewed(conn.filter)
+        counted = any(isinstance(item, TotalCount) for _, item in conn.fields)
+        if keyed and (dated is None or conn.roles is not None or counted):
+            # The list of one record (an actor's incidents) whose size is its value's: a
+            # busy actor's and a quiet one's are planned each for its own. Not its first
+            # incidents by date alone: they are the first entries of the dated index
+            # whatever the actor (a generic plan: 40% less work than planning each call).
+            self.skewed = True
         where = ""  # compiled only where used: a parameter bound but unused has no type
-        if dated is None or any(isinstance(item, TotalCount) for _, item in conn.fields):
+        if dated is None or counted:
             where = self._where(e, f, t)
             if link is not None:
                 where = f"{t}.id in ({link}) and {where}"

@@ -6,7 +6,7 @@ the planner, computes uncorrelated values once at the top of the statement: ``on
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from db.viewer import Viewer
@@ -36,6 +36,7 @@ class Compiler:
         self._aliases = 0
         self._hoist = hoist
         self._once: list[tuple[str, str]] = []  # (CTE name, its value's SQL)
+        self._shared: dict[object, str] = {}
 
     def once(self, value: str, type_: str) -> str:
         """``value``, an uncorrelated scalar expression of ``type_`` (an ``array(…)`` of
@@ -54,6 +55,13 @@ class Compiler:
         name = f"once{len(self._once) + 1}"
         self._once.append((name, value))
         return f"(select v from {name})::{type_}"
+
+    def shared(self, key: object, make: Callable[[], str]) -> str:
+        """The SQL ``make`` builds for ``key``, built once per statement and reused
+        where the same value is needed again (with ``once``: computed once)."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
 
     def with_clause(self) -> str:
         """The ``with`` clause of the values ``once`` hoisted ('' when none)."""

@@ -175,6 +175,14 @@ async def test_streams_in_keyset_pages(conn: asyncpg.Connection, db: ConnectionD
     assert days == sorted(days, reverse=True)
     assert len(set(days)) == 25
 
+    # A small first page, then pages twice as large up to the page size: a client that
+    # stops reading early has cost one small statement.
+    db.counter.count = 0
+    pages = [rows async for rows in geo.feature_pages(db, Viewer(), f, 8, first_page=2)]
+    assert [len(rows) for rows in pages] == [2, 4, 8, 8, 3]
+    assert db.counter.count == 5
+    assert [row.occurred_on for rows in pages for row in rows] == days
+
 
 async def test_geojson_uses_the_callers_key(
     conn: asyncpg.Connection, http: httpx.AsyncClient, strict_gql: Gql

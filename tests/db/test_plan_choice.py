@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import orjson
 import pytest
 
 from db.filters import (
@@ -106,3 +107,65 @@ def test_a_planned_name_filter_reads_its_ids_from_the_top_of_the_statement() -> 
     assert head.count(" as materialized (") == 3
     assert "sitrep_norm(name)" not in where
     assert "= any((select v from once3)::bigint[])" in where
+
+
+def test_hosting_forces_adds_the_places_that_host_them_as_an_implied_condition() -> None:
+    """``hostsForcesOf`` at the top of an incident's location filter (or in its ``and``)
+    also tests the incident's place against the places that ever host the forces, their
+    ids computed once; not under ``or``/``not``, where it would narrow the filter."""
+    me = ActorFilter(name="US forces")
+    hosts = LocationFilter(hosts_forces_of=me)
+    planner = Planner(Viewer())
+    where = incident_where(IncidentFilter(location=hosts), planner.c, "i")
+    implied = "i.location_id in (select d"
+    assert where.count(implied) == 1
+    # one set of actor ids (names, then the visible actors), read by both tests
+    assert planner.c.with_clause().count(" as materialized (") == 2
+    assert where.count("any((select v from once2)::bigint[])") == 2
+
+    nested = IncidentFilter(location=LocationFilter(country="IQ", and_=(hosts,)))
+    assert incident_where(nested, Compiler(Viewer()), "i").count(implied) == 1
+    for loose in (
+        LocationFilter(or_=(hosts, LocationFilter(country="IQ"))),
+        LocationFilter(not_=hosts),
+    ):
+        where = incident_where(IncidentFilter(location=loose), Compiler(Viewer()), "i")
+        assert implied not in where
+
+
+@pytest.mark.parametrize(
+    ("incidents", "generic"),
+    [
+        # an actor's latest incidents: the first entries of the dated index, any actor
+        ("incidents(first: 20) { edges { node { id } } }", True),
+        ("incidents(first: 20, after: $cursor) { edges { node { id } } }", True),
+        # planned for the actor: how many it has, or which of them have the role
+        ("incidents(first: 20) { totalCount edges { node { id } } }", False),
+        ("incidents(first: 20, role: [TARGET]) { edges { node { id } } }", False),
+        (
+            "incidents(first: 20, orderBy: {field: CREATED_AT, direction: DESC}) "
+            "{ edges { node { id } } }",
+            False,
+        ),
+        ('incidents(first: 20, filter: {text: "drone"}) { edges { node { id } } }', False),
+    ],
+)
+def test_an_actors_incidents_by_date_reuse_a_generic_plan(incidents: str, generic: bool) -> None:
+    from app.fastpath import FastPath
+    from app.graphql_http import decode_body
+    from app.persisted import Documents
+    from app.settings import Settings
+    from schema import build_schema
+
+    settings = Settings()
+    documents = Documents({}, persisted_only=False, apq_bytes=1 << 20)
+    fast = FastPath(None, build_schema(settings), settings, lambda g: None, documents)  # type: ignore[arg-type]
+    variables = {"id": "QWN0b3I6NDU3"}
+    declared = "$id: ID!"
+    if "$cursor" in incidents:
+        declared += ", $cursor: String"
+        variables["cursor"] = "WyJPQ0NVUlJFRF9PTjpERVNDIiwiMjAyMC0wMS0wMSIsNV0"
+    query = f"query({declared}) {{ actor(id: $id) {{ name {incidents} }} }}"
+    body = {"query": query, "variables": variables}
+    statement, _ = fast.statement(documents.request(decode_body(orjson.dumps(body))), Viewer())
+    assert statement.generic is generic

@@ -531,6 +531,43 @@ async def test_hosts_forces_of_is_evaluated_at_the_incident_date(
     }
 
 
+async def test_hosts_forces_of_under_or_not_and_and(
+    gql: Gql, conn: asyncpg.Connection, demo: dict[str, str]
+) -> None:
+    """The incident filter adds a look-up of the places that ever host the forces as an
+    implied condition (db.filters.hosting_locations): it must not narrow an ``or``, a
+    ``not`` or a draft deployment's place, and must hold inside an ``and``."""
+    forces = await make_actor(conn, "Test Forces", "STATE_FORCES")
+    camp = await make_location(conn, "Camp Test", "MILITARY_BASE", country="SY")
+    town = await make_location(conn, "Town Test", country="SY")
+    hidden = await make_location(conn, "Hidden Test", "MILITARY_BASE", country="SY")
+    await make_deployment(conn, camp, forces, D(2020, 1, 1), D(2020, 12, 31))
+    await make_deployment(conn, hidden, forces, status="DRAFT")
+    in_camp = await incident(conn, camp, D(2020, 6, 1))
+    camp_before = await incident(conn, camp, D(2019, 6, 1))
+    in_town = await incident(conn, town, D(2020, 6, 1))
+    in_hidden = await incident(conn, hidden, D(2020, 6, 1))
+    mine = {in_camp, camp_before, in_town, in_hidden}
+    me = {"hostsForcesOf": {"id": gid("Actor", forces)}}
+    syria = {"country": "SY"}
+
+    async def only(location: dict[str, Any]) -> set[str]:
+        return await incidents(gql, {"location": location}) & mine
+
+    assert await only(me) == {in_camp}
+    assert await only({"or": [me, {"name": "Town Test"}]}) == {in_camp, in_town}
+    assert await only({**syria, "not": me}) == {camp_before, in_town, in_hidden}
+    assert await only({**syria, "and": [me]}) == {in_camp}
+    assert await only({"and": [me, {"or": [me, {"name": "Town Test"}]}]}) == {in_camp}
+    both = {"or": [{"and": [me]}, {"and": [{"name": "Hidden Test"}]}]}
+    assert await only(both) == {in_camp, in_hidden}
+    assert await incidents(gql, {"not": {"location": me}}) & mine == {
+        camp_before,
+        in_town,
+        in_hidden,
+    }
+
+
 async def test_root_locations_host_forces_of_defaults_to_today(
     gql: Gql, conn: asyncpg.Connection
 ) -> None:
