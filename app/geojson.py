@@ -238,6 +238,7 @@ def geojson_router(get_db: Callable[[], Db], settings: Settings) -> APIRouter:
     router = APIRouter()
     schema = build_schema(settings)  # only to validate filters, built once
     exports = Exports(settings.max_concurrent_exports)
+    reads = asyncio.Semaphore(settings.export_concurrent_reads)
 
     @router.get(
         "/export/incidents.geojson",
@@ -255,7 +256,7 @@ def geojson_router(get_db: Callable[[], Db], settings: Settings) -> APIRouter:
         db = get_db()
         viewer = await viewer_for(request, db, settings)
         exports.claim()
-        pages = geo.feature_pages(db, viewer, f, settings.export_page_size)
+        pages = geo.feature_pages(db, viewer, f, settings.export_page_size, gate=reads)
         try:
             first = await anext(pages)
         except BaseException:

@@ -193,6 +193,12 @@ class Settings(BaseSettings):
     max_concurrent_exports: int = Field(
         8, ge=1, description="Exports streamed at once per process; more get 503"
     )
+    export_concurrent_reads: int = Field(
+        2,
+        ge=1,
+        description="Export page statements running at once per process (the rest wait, "
+        "so exports starting together leave pooled connections to other requests)",
+    )
     export_page_size: int = Field(
         1000, ge=1, description="Most rows an export reads per statement (the first has 100)"
     )

@@ -7,7 +7,8 @@ fast: runs against a benchmark database (``bench/run.sh`` made it) and a Sitrep 
 For each workload: the plan kind PostgreSQL used (from ``sitrep_planned_statements_total``
 on /metrics: generic = planned once per connection, custom = planned per call), and the
 p50 of 50 sequential requests. Then the ``deep`` query for the busiest actor and for a
-quiet one (a few incidents), both on the planned path with custom plans.
+quiet one (a few incidents), both on the planned path (one generic plan serves both: the
+first entries of the participations' date index, whichever the actor).
 """
 
 from __future__ import annotations

@@ -137,7 +137,12 @@ FIRST_PAGE = 100
 
 
 async def feature_pages(
-    db: Db, viewer: Viewer, f: IncidentFilter | None, page_size: int, first_page: int = FIRST_PAGE
+    db: Db,
+    viewer: Viewer,
+    f: IncidentFilter | None,
+    page_size: int,
+    first_page: int = FIRST_PAGE,
+    gate: asyncio.Semaphore | None = None,
 ) -> AsyncGenerator[list[FeatureRow]]:
     """The export in keyset pages, one statement each (``limit size + 1`` says whether
     another follows). The first page has ``first_page`` rows and each next one twice as
@@ -147,12 +152,18 @@ async def feature_pages(
     waits on a slow client holds none. Pages are not one snapshot: a row changed between
     two pages shows as it is when its page is read, and no row is read twice. A page is
     converted in slices of ``SLICE`` rows, the event loop serving other requests between
-    them."""
+    them. ``gate`` bounds how many page statements (of all exports) run at once, so that
+    exports starting together do not take every pooled connection from other requests."""
     after: tuple[dt.date, int] | None = None
     size = max(1, min(first_page, page_size))
     while True:
         c = Compiler(viewer)
-        records = await db.fetch(features_sql(c, f, after, size + 1), *c.params.args)
+        sql = features_sql(c, f, after, size + 1)
+        if gate is None:
+            records = await db.fetch(sql, *c.params.args)
+        else:
+            async with gate:
+                records = await db.fetch(sql, *c.params.args)
         rows: list[FeatureRow] = []
         for start in range(0, min(len(records), size), SLICE):
             if start:

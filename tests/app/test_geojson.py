@@ -3,6 +3,7 @@ errors with the API's codes, and streaming in keyset pages."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from typing import Any
@@ -182,6 +183,49 @@ async def test_streams_in_keyset_pages(conn: asyncpg.Connection, db: ConnectionD
     assert [len(rows) for rows in pages] == [2, 4, 8, 8, 3]
     assert db.counter.count == 5
     assert [row.occurred_on for rows in pages for row in rows] == days
+
+
+class _Watched:
+    """A database handle counting the statements in flight (each held a moment, so that
+    concurrent exports overlap)."""
+
+    def __init__(self, db: ConnectionDb) -> None:
+        self.db, self.now, self.most = db, 0, 0
+
+    async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            await asyncio.sleep(0.02)
+            return await self.db.fetch(sql, *args)
+        finally:
+            self.now -= 1
+
+
+@pytest.mark.parametrize(("gate", "most"), [(None, 3), (1, 1), (2, 2)])
+async def test_exports_starting_together_share_a_bounded_number_of_reads(
+    conn: asyncpg.Connection, db: ConnectionDb, gate: int | None, most: int
+) -> None:
+    """Exports read their pages through a shared gate (``SITREP_EXPORT_CONCURRENT_READS``):
+    twenty exports starting at once must not take every pooled connection."""
+    town = await make_location(conn, "Gate town", latitude=1.0, longitude=2.0)
+    await conn.execute(
+        "insert into incident (occurred_on, date_earliest, date_latest, location_id, event_type, "
+        "sub_event_type, summary, tags) select d, d, d, $1, 'EXPLOSIONS_REMOTE_VIOLENCE', "
+        "'AIR_DRONE_STRIKE', 'gate', array['gate'] from (select date '2011-01-01' + g as d "
+        "from generate_series(1, 6) g) x",
+        town,
+    )
+    f = IncidentFilter(tags_any=("gate",))
+    watched = _Watched(db)
+    shared = asyncio.Semaphore(gate) if gate is not None else None
+
+    async def export() -> int:
+        pages = geo.feature_pages(watched, Viewer(), f, 4, first_page=2, gate=shared)  # type: ignore[arg-type]
+        return sum([len(rows) async for rows in pages])
+
+    assert await asyncio.gather(*(export() for _ in range(3))) == [6, 6, 6]
+    assert watched.most == most
 
 
 async def test_geojson_uses_the_callers_key(
