@@ -159,15 +159,23 @@ async def test_bad_filter_is_400_with_a_code(
     assert response.json() == {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
-async def test_streams_in_keyset_pages(conn: asyncpg.Connection, db: ConnectionDb) -> None:
-    town = await make_location(conn, "Batch town", latitude=1.0, longitude=2.0)
+async def daily_incidents(conn: asyncpg.Connection, tag: str, start: dt.date, days: int) -> None:
+    """One published drone strike a day for ``days`` days after ``start``, tagged ``tag``."""
+    town = await make_location(conn, f"{tag} town", latitude=1.0, longitude=2.0)
     await conn.execute(
         "insert into incident (occurred_on, date_earliest, date_latest, location_id, event_type, "
         "sub_event_type, summary, tags) select d, d, d, $1, 'EXPLOSIONS_REMOTE_VIOLENCE', "
-        "'AIR_DRONE_STRIKE', 'batch', array['batch'] from (select date '2010-01-01' + g as d "
-        "from generate_series(1, 25) g) x",
+        "'AIR_DRONE_STRIKE', $2, array[$2] from (select $3::date + g as d "
+        "from generate_series(1, $4) g) x",
         town,
+        tag,
+        start,
+        days,
     )
+
+
+async def test_streams_in_keyset_pages(conn: asyncpg.Connection, db: ConnectionDb) -> None:
+    await daily_incidents(conn, "batch", dt.date(2010, 1, 1), 25)
     f = IncidentFilter(tags_any=("batch",))
     pages = [rows async for rows in geo.feature_pages(db, Viewer(), f, 10)]
     assert [len(rows) for rows in pages] == [10, 10, 5]
@@ -208,14 +216,7 @@ async def test_exports_starting_together_share_a_bounded_number_of_reads(
 ) -> None:
     """Exports read their pages through a shared gate (``SITREP_EXPORT_CONCURRENT_READS``):
     twenty exports starting at once must not take every pooled connection."""
-    town = await make_location(conn, "Gate town", latitude=1.0, longitude=2.0)
-    await conn.execute(
-        "insert into incident (occurred_on, date_earliest, date_latest, location_id, event_type, "
-        "sub_event_type, summary, tags) select d, d, d, $1, 'EXPLOSIONS_REMOTE_VIOLENCE', "
-        "'AIR_DRONE_STRIKE', 'gate', array['gate'] from (select date '2011-01-01' + g as d "
-        "from generate_series(1, 6) g) x",
-        town,
-    )
+    await daily_incidents(conn, "gate", dt.date(2011, 1, 1), 6)
     f = IncidentFilter(tags_any=("gate",))
     watched = _Watched(db)
     shared = asyncio.Semaphore(gate) if gate is not None else None
