@@ -436,7 +436,9 @@ class Planner:
         if conn.filter is not None:
             self.skewed = self.skewed or skewed(conn.filter)
         counted = any(isinstance(item, TotalCount) for _, item in conn.fields)
-        if keyed and (dated is None or conn.roles is not None or counted):
+        if keyed and (
+            dated is None or conn.roles is not None or conn.filter is not None or counted
+        ):
             # The list of one record (an actor's incidents) whose size is its value's: a
             # busy actor's and a quiet one's are planned each for its own. Not its first
             # incidents by date alone: they are the first entries of the dated index

@@ -148,6 +148,12 @@ def test_hosting_forces_adds_the_places_that_host_them_as_an_implied_condition()
             False,
         ),
         ('incidents(first: 20, filter: {text: "drone"}) { edges { node { id } } }', False),
+        # a filter, even one whose plan does not depend on its values: how far down the
+        # actor's incidents the first 20 matches lie is the actor's
+        (
+            "incidents(first: 20, filter: {weapon: {eq: DRONE}}) { edges { node { id } } }",
+            False,
+        ),
     ],
 )
 def test_an_actors_incidents_by_date_reuse_a_generic_plan(incidents: str, generic: bool) -> None:
