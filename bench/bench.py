@@ -379,14 +379,14 @@ def main() -> None:
             return load.run_wrk(port, bodies[w][target], conns, seconds, CLIENT_CORE, work)
 
         every = [*ports, "thin", "floor", "statement"]
-        ports_all = {**ports, "thin": thin.port}
+        running = {**{t: srv[t] for t in ports}, "thin": thin}  # the servers measured
         for w in names:
             res["closed"][w] = {t: {} for t in every}
             for conns in (1, 10):
                 runs: dict[str, list[dict[str, Any]]] = {t: [] for t in every}
                 for rep in range(args.repeats):
                     for t in every:
-                        server = (thin if t == "thin" else srv[t]) if t in ports_all else None
+                        server = running.get(t)
                         if server and rep == 0 and conns == 1:
                             procstat.reset_peak_rss(server.pid)
                         closed(t, w, conns, args.warmup)
@@ -403,9 +403,8 @@ def main() -> None:
                         )
                 for t, rs in runs.items():
                     res["closed"][w][t][str(conns)] = median_of(rs)
-            for t in ports:
-                res["closed"][w][t]["rss_mb"] = procstat.peak_rss_mb(srv[t].pid)
-            res["closed"][w]["thin"]["rss_mb"] = procstat.peak_rss_mb(thin.pid)
+            for t, server in running.items():
+                res["closed"][w][t]["rss_mb"] = procstat.peak_rss_mb(server.pid)
             json_path.write_text(json.dumps(res, indent=1, default=str))
         if not args.no_open:
             pinned = ["sitrep", "postgraphile"]

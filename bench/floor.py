@@ -18,20 +18,18 @@ import time
 import asyncpg
 
 
+def param(p: object) -> object:
+    """A statement parameter as read from JSON: ISO dates back to dates."""
+    if isinstance(p, str) and len(p) == 10 and p[4] == "-" and p[7] == "-":
+        try:
+            return dt.date.fromisoformat(p)
+        except ValueError:
+            pass
+    return p
+
+
 def _params(raw: list[list[object]]) -> list[list[object]]:
-    out = []
-    for ps in raw:
-        conv = []
-        for p in ps:
-            if isinstance(p, str) and len(p) == 10 and p[4] == "-" and p[7] == "-":
-                try:
-                    conv.append(dt.date.fromisoformat(p))
-                    continue
-                except ValueError:
-                    pass
-            conv.append(p)
-        out.append(conv)
-    return out
+    return [[param(p) for p in ps] for ps in raw]
 
 
 def _ticks(pid: int) -> int:
@@ -98,4 +96,5 @@ async def main() -> None:
     )
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())

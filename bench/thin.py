@@ -17,44 +17,35 @@ Run by bench.py: ``python bench/thin.py SPEC PORT`` (SPEC: a JSON list of
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import uvicorn
 
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(1, str(BENCH.parent))
+from floor import param  # noqa: E402
 
-def _arg(p: Any) -> Any:
-    if isinstance(p, str) and len(p) == 10 and p[4] == "-" and p[7] == "-":
-        try:
-            return dt.date.fromisoformat(p)
-        except ValueError:
-            pass
-    return p
+from db.core import create_pool  # noqa: E402
 
 
 class Thin:
     def __init__(self, url: str, spec: list[list[Any]]) -> None:
         self.url = url
         self.routes = {
-            body.encode(): (sql, [_arg(a) for a in args], generic)
+            body.encode(): (sql, [param(a) for a in args], generic)
             for body, sql, args, generic in spec
         }
         self.pools: dict[bool, asyncpg.Pool] = {}
 
     async def _pool(self, generic: bool) -> asyncpg.Pool:
         if generic not in self.pools:
-            mode = "force_generic_plan" if generic else "force_custom_plan"
-            self.pools[generic] = await asyncpg.create_pool(
-                self.url,
-                min_size=2,
-                max_size=10,
-                server_settings={"plan_cache_mode": mode},
-                max_cacheable_statement_size=128 * 1024,
-                reset=_keep,
-            )
+            # planned as Sitrep's pools plan it (db.core.create_pool: generic or custom
+            # plans, statements cached up to 128 KB, no reset query on release)
+            self.pools[generic] = await create_pool(self.url, generic_plans=generic)
         return self.pools[generic]
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -89,10 +80,6 @@ class Thin:
             }
         )
         await send({"type": "http.response.body", "body": payload})
-
-
-async def _keep(conn: asyncpg.Connection) -> None:
-    """No reset query when a connection goes back (as Sitrep's pools)."""
 
 
 def main() -> None:

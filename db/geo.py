@@ -7,6 +7,7 @@ The radius, box and near-a-location filters themselves are part of the filter la
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
@@ -159,11 +160,8 @@ async def feature_pages(
     while True:
         c = Compiler(viewer)
         sql = features_sql(c, f, after, size + 1)
-        if gate is None:
+        async with gate or contextlib.nullcontext():
             records = await db.fetch(sql, *c.params.args)
-        else:
-            async with gate:
-                records = await db.fetch(sql, *c.params.args)
         rows: list[FeatureRow] = []
         for start in range(0, min(len(records), size), SLICE):
             if start:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import orjson
 import pytest
 
+from app.fastpath import FastPath
+from app.persisted import Documents
+from app.settings import Settings
 from db.filters import (
     ActorFilter,
     DateRange,
@@ -19,6 +21,7 @@ from db.filters import (
 from db.planner import WINDOW_DAYS, Planner, skewed
 from db.sql import Compiler
 from db.viewer import Viewer
+from schema import build_schema
 
 D = dt.date(2024, 1, 1)
 ACTOR = ParticipantFilter(actor=ActorFilter(name="KH"))
@@ -133,6 +136,14 @@ def test_hosting_forces_adds_the_places_that_host_them_as_an_implied_condition()
         assert implied not in where
 
 
+@pytest.fixture(scope="module")
+def fast() -> FastPath:
+    """The fast path's planning, without a server (as bench/statement.py uses it)."""
+    settings = Settings()
+    documents = Documents({}, persisted_only=False, apq_bytes=1 << 20)
+    return FastPath(None, build_schema(settings), settings, lambda g: None, documents)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("incidents", "generic"),
     [
@@ -156,22 +167,15 @@ def test_hosting_forces_adds_the_places_that_host_them_as_an_implied_condition()
         ),
     ],
 )
-def test_an_actors_incidents_by_date_reuse_a_generic_plan(incidents: str, generic: bool) -> None:
-    from app.fastpath import FastPath
-    from app.graphql_http import decode_body
-    from app.persisted import Documents
-    from app.settings import Settings
-    from schema import build_schema
-
-    settings = Settings()
-    documents = Documents({}, persisted_only=False, apq_bytes=1 << 20)
-    fast = FastPath(None, build_schema(settings), settings, lambda g: None, documents)  # type: ignore[arg-type]
+def test_an_actors_incidents_by_date_reuse_a_generic_plan(
+    fast: FastPath, incidents: str, generic: bool
+) -> None:
     variables = {"id": "QWN0b3I6NDU3"}
     declared = "$id: ID!"
     if "$cursor" in incidents:
         declared += ", $cursor: String"
         variables["cursor"] = "WyJPQ0NVUlJFRF9PTjpERVNDIiwiMjAyMC0wMS0wMSIsNV0"
     query = f"query({declared}) {{ actor(id: $id) {{ name {incidents} }} }}"
-    body = {"query": query, "variables": variables}
-    statement, _ = fast.statement(documents.request(decode_body(orjson.dumps(body))), Viewer())
+    request = fast.persisted.request({"query": query, "variables": variables})
+    statement, _ = fast.statement(request, Viewer())
     assert statement.generic is generic
