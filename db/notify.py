@@ -56,8 +56,14 @@ class Listener:
         while True:
             lost = asyncio.Event()
             try:
+                # No named prepared statements: without SITREP_DIRECT_DATABASE_URL this
+                # connection goes through the pooler, whose server connections may still
+                # hold another client's `__asyncpg_stmt_1__` ("already exists": a start-up
+                # that never listened, seen in CI). LISTEN gains nothing from the cache.
                 conn = await asyncpg.connect(
-                    self.url, server_settings={"application_name": "sitrep-listen"}
+                    self.url,
+                    server_settings={"application_name": "sitrep-listen"},
+                    statement_cache_size=0,
                 )
                 self._conn = conn
                 conn.add_termination_listener(lambda _, lost=lost: lost.set())
