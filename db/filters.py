@@ -435,18 +435,15 @@ def first_of_its_event(c: Compiler, i: str) -> str:
     rank 0, unless it is a draft an anonymous reader may not see, or retracted).
 
     Only a later member of a cluster (``linked_duplicate``, kept by a trigger: migration
-    0012) can be hidden; for those, ``not in`` an uncorrelated subquery: PostgreSQL hashes
-    the (few) hidden ids once per statement and probes the hash per linked row. The first
-    arm is what PostgreSQL estimates (from the column's statistics; it cannot estimate the
-    subquery and would assume it keeps half the rows), and a count stays an index-only
-    scan (the counting indexes include ``id`` and the flag)."""
-    m, o, oi = c.alias("cm"), c.alias("co"), c.alias("ci")
+    0012) can be hidden; for those, ``not in`` the ids ``hidden_linked_duplicates``
+    returns (migration 0014: the cluster join with the viewer's visibility, planned once
+    per connection, not in every statement). PostgreSQL hashes them once per statement,
+    only when a linked row comes, and probes the hash per linked row. The first arm is
+    what PostgreSQL estimates (from the column's statistics), and a count stays an
+    index-only scan (the counting indexes include ``id`` and the flag)."""
+    drafts = "true" if c.viewer.can_see_drafts else "false"
     return (
-        f"(not {i}.linked_duplicate or {i}.id not in (select {m}.incident_id "
-        f"from event_cluster_member {m} "
-        f"join event_cluster_member {o} on {o}.cluster_id = {m}.cluster_id "
-        f"and {o}.rank < {m}.rank join incident {oi} on {oi}.id = {o}.incident_id "
-        f"and {c.visible(oi)}))"
+        f"(not {i}.linked_duplicate or {i}.id not in (select hidden_linked_duplicates({drafts})))"
     )
 
 

@@ -13,6 +13,7 @@ come from the same code as the resolvers' reads (``db.filters``, ``db.model``,
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -465,35 +466,13 @@ class Planner:
         # it keeps a tenth of the rows, and prefers walking an ordered index it can stop
         # early to the selective index and a sort (``headline``: 2,700 rows read for 16).
         size = int(page.limit)
-        if dated is None:
-            inner = (
-                f"select {t}.*, {order.sql(t)} as _k from {e.table} {t} "
-                f"where {' and '.join([where, *page_conditions(c, page, t)])} "
-                f"order by {order_by(page, t)} limit {size + 1}"
-            )
-        else:
-            # Read in the dated link's order (its index), each incident joined by id;
-            # the cursor's bounds apply to the link's rows, the filter to the incident.
-            d = c.alias("d")
-            dated_where = self._where(e, f, t)
-            inner = (
-                f"select {t}.*, {d}.occurred_on as _k "
-                f"from ({dated} order by 1 {rank_dir}, 2 {rank_dir}) {d} "
-                f"join {e.table} {t} on {t}.id = {d}.id "
-                f"where {' and '.join([dated_where, *page_conditions(c, page, d)])} "
-                f"order by {order_by(page, d)} limit {size + 1}"
-            )
-        y = c.alias("y")
-        ranked = (
-            f"select {y}.*, row_number() over (order by {y}._k {rank_dir}, {y}.id {rank_dir}) "
-            f"as _r from ({inner}) {y}"
-        )
-        p = c.alias(e.alias)
+        y, p = c.alias("y"), c.alias(e.alias)
         out = "desc" if page.backward else "asc"  # the order edges are returned in
         shown = f"{p}._r <= {size}"
         cursor = cursor_sql(order, f"{p}._k", f"{p}.id")
         more = f"count(*) > {size}"
         pairs: list[tuple[str, str]] = []
+        counted_rows = False  # whether a cursor of pageInfo needs the rows' count, ``_n``
         for key, item in conn.fields:
             if isinstance(item, Typename):
                 pairs.append((key, c(item.name) + "::text"))
@@ -527,16 +506,43 @@ class Planner:
                     elif name == "hasPreviousPage":
                         sql = more if page.backward else ("true" if page.after else "false")
                     else:
-                        # start = first edge shown, end = last edge shown
+                        # start = first edge shown, end = last edge shown: the cursor of
+                        # that one row (``_n``: the rows read, ``size`` + 1 at most).
                         first = (name == "startCursor") != page.backward
-                        pick = "asc" if first else "desc"
-                        sql = (
-                            f"(array_agg({cursor} order by {p}._r {pick}) "
-                            f"filter (where {shown}))[1]"
-                        )
+                        rank = "1" if first else f"least({p}._n, {size})"
+                        sql = f"min(case when {p}._r = {rank} and {shown} then {cursor} end)"
+                        counted_rows = True
                     info.append((ikey, sql))
                 pairs.append((key, build_object(info)))
             else:
                 raise TypeError(item)
+        built = build_object(pairs)
+        # The page's rows carry only the columns the selection reads (and ``id``): fewer
+        # bytes through the window and the aggregate.
+        read = {"id", *re.findall(rf"\b{p}\.(\w+)", built)} - {"_k", "_r", "_n"}
+        columns = ", ".join(f"{t}.{name}" for name in sorted(read))
+        if dated is None:
+            inner = (
+                f"select {columns}, {order.sql(t)} as _k from {e.table} {t} "
+                f"where {' and '.join([where, *page_conditions(c, page, t)])} "
+                f"order by {order_by(page, t)} limit {size + 1}"
+            )
+        else:
+            # Read in the dated link's order (its index), each incident joined by id;
+            # the cursor's bounds apply to the link's rows, the filter to the incident.
+            d = c.alias("d")
+            dated_where = self._where(e, f, t)
+            inner = (
+                f"select {columns}, {d}.occurred_on as _k "
+                f"from ({dated} order by 1 {rank_dir}, 2 {rank_dir}) {d} "
+                f"join {e.table} {t} on {t}.id = {d}.id "
+                f"where {' and '.join([dated_where, *page_conditions(c, page, d)])} "
+                f"order by {order_by(page, d)} limit {size + 1}"
+            )
+        count = ", count(*) over () as _n" if counted_rows else ""
+        ranked = (
+            f"select {y}.*, row_number() over (order by {y}._k {rank_dir}, {y}.id {rank_dir}) "
+            f"as _r{count} from ({inner}) {y}"
+        )
         # ``group by ()``: one row of aggregates, also when the page is empty.
-        return f"(select {build_object(pairs)} from ({ranked}) {p} group by ())"
+        return f"(select {built} from ({ranked}) {p} group by ())"

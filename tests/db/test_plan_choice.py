@@ -4,6 +4,7 @@ which values a planned statement computes once, at its top."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -179,3 +180,19 @@ def test_an_actors_incidents_by_date_reuse_a_generic_plan(
     request = fast.persisted.request({"query": query, "variables": variables})
     statement, _ = fast.statement(request, Viewer())
     assert statement.generic is generic
+
+
+def test_a_page_reads_only_the_columns_its_selection_shows(fast: FastPath) -> None:
+    """The page's rows carry the columns its fields read (and ``id``), not the whole
+    incident; ``endCursor`` is encoded for its one row, not for every row read."""
+    query = (
+        "{ incidents(first: 5) { pageInfo { endCursor } "
+        "edges { node { id summary location { name } } } } }"
+    )
+    request = fast.persisted.request({"query": query})
+    sql = fast.statement(request, Viewer())[0].sql
+    read = re.search(r"\(select ([\w., ]+?), \w+\.occurred_on as _k from incident ", sql)
+    assert read is not None, sql
+    assert [c.split(".")[1] for c in read.group(1).split(", ")] == ["id", "location_id", "summary"]
+    assert sql.count("encode(convert_to('[") == 1  # one cursor expression
+    assert "array_agg(" not in sql
