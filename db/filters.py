@@ -376,6 +376,19 @@ def hosting_locations(f: LocationFilter, c: Compiler, location_id: str) -> list[
     return out
 
 
+def implied_countries(f: LocationFilter) -> list[str]:
+    """The countries every location matching ``f`` is in (``country`` at its top level
+    and in its ``and`` list, not under ``or``/``not``): an incident's ``country_code``,
+    its place's copied by triggers (migration 0015), must be each of them. The exact test
+    on the place stays; this one lets PostgreSQL read a country's incidents in date
+    order from ``incident_country_idx`` instead of looking up the place of every
+    incident of the period."""
+    out = [f.country.upper()] if f.country is not None else []
+    for sub in f.and_:
+        out += implied_countries(sub)
+    return out
+
+
 # --- sources ----------------------------------------------------------------------
 
 
@@ -496,6 +509,8 @@ def _incident_conds(f: IncidentFilter, c: Compiler, i: str) -> str:
     if f.location is not None:
         for implied in hosting_locations(f.location, c, f"{i}.location_id"):
             conds.add(implied)
+        for country in implied_countries(f.location):
+            conds.add(f"{i}.country_code = {c(country)}")
         loc = c.alias("l")
         conds.add(
             f"exists (select 1 from location {loc} where {loc}.id = {i}.location_id "

@@ -46,7 +46,8 @@ EVENT_MEMBERS = "event_members"
 # entity → the statement taking the images of the records whose ids are in $1
 SNAPSHOT_SQL: dict[str, str] = {
     "Incident": f"""
-select i.id, {_published_by("i")}, (to_jsonb(i) - 'linked_duplicate') || jsonb_build_object(
+select i.id, {_published_by("i")},
+  (to_jsonb(i) - 'linked_duplicate' - 'country_code') || jsonb_build_object(
   'external_ids', coalesce((select jsonb_agg(jsonb_build_object('system', e.system,
      'external_id', e.external_id, 'source_version', e.source_version)
      order by e.system, e.external_id)

@@ -547,6 +547,8 @@ NOT_SERVED: dict[str, dict[str, str]] = {
         "linked_duplicate": "a later record of a linked event, kept by a trigger for the "
         "one-record-per-event test; which record a viewer sees depends on who may see "
         "the others (a draft's link must not show), so the API shows the linked event",
+        "country_code": "the place's country, copied by triggers for the index by country "
+        "and date; served as the location's",
     },
     "actor": {"merged_into_id": "a merged actor's ID resolves to its survivor instead"},
     "location": {"merged_into_id": "a merged location's ID resolves to its survivor instead"},

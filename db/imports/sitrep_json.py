@@ -118,8 +118,9 @@ _PARTS_SQL: dict[str, list[str]] = {
 }
 
 
-# Columns the database keeps, absent from images: a new row takes their default.
-_KEPT = {"Incident": {"linked_duplicate": False}}
+# Columns the database keeps, absent from images: a new row takes their default (the
+# country is the place's, set by a trigger).
+_KEPT = {"Incident": {"linked_duplicate": False, "country_code": None}}
 
 
 async def _insert(tx: Tx, type_name: str, records: list[dict[str, Any]], report: Report) -> None:

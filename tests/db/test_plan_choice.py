@@ -137,6 +137,27 @@ def test_hosting_forces_adds_the_places_that_host_them_as_an_implied_condition()
         assert implied not in where
 
 
+def test_a_country_adds_the_incidents_own_country_as_an_implied_condition() -> None:
+    """``country`` at the top of an incident's location filter (or in its ``and``) also
+    tests the incident's copy of its place's country (``incident_country_idx``); not
+    under ``or``/``not``, where it would narrow the filter."""
+    implied = "i.country_code = $"
+    for f in (
+        LocationFilter(country="iq"),
+        LocationFilter(admin1="Erbil", and_=(LocationFilter(country="IQ"),)),
+    ):
+        c = Compiler(Viewer())
+        where = incident_where(IncidentFilter(location=f), c, "i")
+        assert where.count(implied) == 1
+        assert "IQ" in c.params.args
+    for loose in (
+        LocationFilter(or_=(LocationFilter(country="IQ"), LocationFilter(country="SY"))),
+        LocationFilter(not_=LocationFilter(country="IQ")),
+    ):
+        where = incident_where(IncidentFilter(location=loose), Compiler(Viewer()), "i")
+        assert implied not in where
+
+
 @pytest.fixture(scope="module")
 def fast() -> FastPath:
     """The fast path's planning, without a server (as bench/statement.py uses it)."""

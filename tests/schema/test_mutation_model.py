@@ -25,8 +25,17 @@ PARTS = {
 }
 # Columns no input sets: the database and the write path manage them.
 # kept by the database: ids, stamps, merges, and the flag of a linked event's later
-# records (a trigger on its members, migration 0012)
-MANAGED = {"id", "created_at", "updated_at", "version", "merged_into_id", "linked_duplicate"}
+# records (a trigger on its members, migration 0012), an incident's copy of its place's
+# country (triggers, migration 0015)
+MANAGED = {
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "merged_into_id",
+    "linked_duplicate",
+    "country_code",
+}
 
 
 def _input(entity: str) -> GraphQLInputObjectType:

@@ -169,8 +169,9 @@ async def _image(
     )
     if entity == "Incident":
         # not in images: whether a record is a later one of a linked event would show a
-        # draft's link (db.images)
+        # draft's link (db.images); nor the copy of the place's country
         del image["linked_duplicate"]
+        del image["country_code"]
         image["location_id"] = _pk(shown["location"])
         image["external_ids"] = [
             dict(r)
