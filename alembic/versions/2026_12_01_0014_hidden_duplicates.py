@@ -8,6 +8,8 @@ and sets up its executor nodes on every run, even where no listed record is link
 ``hidden_linked_duplicates(drafts)`` runs the same join inside PL/pgSQL, whose plan is
 made once per connection; a statement then plans one function scan, read (and hashed)
 only when a listed record is linked. A country's year at 1M incidents: 5% faster.
+Its row estimate stays PostgreSQL's default (1,000): declared ``rows 100``, ``headline``'s
+statement (a generic plan) ran 1.4-1.5 times slower at 1M with the same plan shape.
 
 ``drafts`` is the reader's visibility (``db.sql.Compiler.visible``): a reader who may see
 drafts sees every record not retracted, anyone else only published ones.
@@ -32,7 +34,7 @@ def upgrade() -> None:
     op.execute(
         """
         create function hidden_linked_duplicates(drafts boolean) returns setof bigint
-        language plpgsql stable parallel safe rows 100 as $$
+        language plpgsql stable parallel safe as $$
         begin
           if drafts then
             return query
