@@ -7,8 +7,8 @@ of the period by date and looking up each one's place: for a country with 1 inci
 period. With ``incident.country_code`` (a copy of the place's, kept by triggers) and an
 index on ``(country_code, occurred_on, id)``, the page is read in order from the index
 (``db.filters.implied_countries`` tests the copy instead of the place's country; the
-place's other tests stay). A country's year at 1M incidents: the page's statement read 283 incidents and
-looked up 259 places for 101 rows; now it reads the 101.
+place's other tests stay). A country's year at 1M incidents: the page's statement read
+283 incidents and looked up 259 places for 101 rows; now it reads 102.
 
 The copy is no field and no change of the record: the ``updated_at`` trigger skips an
 update that changes only it (a place moved to another country), as it skips one that
