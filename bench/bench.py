@@ -177,6 +177,41 @@ def prepare_data(
     return {**fx, "seed": seed, "incidents": incidents}, summary
 
 
+# Connections each part of a run may hold at once: Sitrep's worker (a pool of custom and
+# one of generic plans, SITREP_POOL_MAX_SIZE each), the thin route (the same two pools),
+# PostGraphile's pool, and the floor's or the statements' clients (one per client).
+POOL_MAX = 10
+PER_SITREP_WORKER = 2 * POOL_MAX
+FIXED_CONNECTIONS = PER_SITREP_WORKER + 2 * POOL_MAX + POOL_MAX + 10
+MIN_POOL = 5
+
+
+async def free_connections(url: str) -> int:
+    """Connections the server can still accept from ordinary roles."""
+    conn = await asyncpg.connect(url)
+    try:
+        return int(
+            await conn.fetchval(
+                "select current_setting('max_connections')::int"
+                " - current_setting('superuser_reserved_connections')::int"
+                " - (select count(*) from pg_stat_activity where backend_type = 'client backend')"
+                " + 1"  # this connection
+            )
+        )
+    finally:
+        await conn.close()
+
+
+def pool_for_workers(workers: int, free: int) -> int | None:
+    """Each pool's size for the ``workers``-worker server so that the whole run fits in
+    ``free`` connections: 10 (as every other server) if it fits, else the most that
+    does, at least MIN_POOL; None if even that does not fit."""
+    if workers <= 1 or FIXED_CONNECTIONS + workers * PER_SITREP_WORKER <= free:
+        return POOL_MAX
+    size = (free - FIXED_CONNECTIONS) // (2 * workers)
+    return size if size >= MIN_POOL else None
+
+
 async def _pg_version(url: str) -> str:
     conn = await asyncpg.connect(url)
     try:
@@ -334,13 +369,22 @@ def main() -> None:
     if args.commit:
         src, res["commit"] = export_commit(args.commit)
         log(f"Sitrep from commit {res['commit']} (exported to a temporary directory)")
+    free = asyncio.run(free_connections(args.db))
+    pool = pool_for_workers(args.workers, free)
+    if pool is None:
+        sys.exit(
+            f"PostgreSQL accepts {free} more connections; with {args.workers} Sitrep workers "
+            f"this run needs at least {FIXED_CONNECTIONS + args.workers * 2 * MIN_POOL} "
+            "(raise max_connections, or measure fewer workers)"
+        )
     targets = [
-        *servers.sitrep_targets(args.workers, SERVER_CORE, args.sitrep_port),
+        *servers.sitrep_targets(args.workers, SERVER_CORE, args.sitrep_port, pool),
         servers.Server("postgraphile", "PostGraphile v5", SERVER_CORE, args.postgraphile_port),
     ]
     res["targets"] = [
         {"name": t.name, "label": t.label, "cores": t.cores, "workers": t.workers} for t in targets
     ]
+    res["connections"] = {"free": free, "multi_worker_pool": pool}
     srv = servers.Servers(args.db, src, work / "logs", targets)
     json_path = run_dir / "results.json"
     thin_srv: servers.Servers | None = None

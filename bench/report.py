@@ -129,6 +129,18 @@ def conditions(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _pool_note(res: dict[str, Any], labels: dict[str, str]) -> str:
+    """Where the multi-worker server's pools were made smaller to fit max_connections."""
+    pool = res.get("connections", {}).get("multi_worker_pool", 10)
+    multi = [t["name"] for t in res["targets"] if t["workers"] > 1]
+    if not multi or pool == 10:
+        return ""
+    return (
+        f" ({labels[multi[0]]}: up to {pool} per pool, so that the run fits in the "
+        f"{res['connections']['free']} connections PostgreSQL accepted)"
+    )
+
+
 def write_report(res: dict[str, Any], run_dir: Path) -> None:
     m = res["machine"]
     targets = res["targets"]  # [{name, label, cores, workers}], servers only
@@ -170,8 +182,8 @@ def write_report(res: dict[str, Any], run_dir: Path) -> None:
             if res.get("profile", {}).get("postgres_pinned")
             else ")"
         ),
-        f"- Sitrep: Python {m['python']}; {m['sitrep_packages']}; `sitrep serve`, asyncpg "
-        "pool of 10 per worker",
+        f"- Sitrep: Python {m['python']}; {m['sitrep_packages']}; `sitrep serve`, two asyncpg "
+        "pools (custom and generic plans) of up to 10 per worker" + _pool_note(res, labels),
         f"- PostGraphile {m['postgraphile']} + postgraphile-plugin-connection-filter "
         f"{m['connection_filter']} on Node {m['node']} (amber preset, production mode, "
         "pg pool of 10)",

@@ -101,6 +101,7 @@ class Server:
     cores: str  # taskset CPU list
     port: int = 0  # 0: a free one
     workers: int = 1
+    env: dict[str, str] = field(default_factory=dict)  # on top of the common settings
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -109,10 +110,20 @@ class Server:
         return self.proc.pid
 
 
-def sitrep_targets(workers: int, server_core: str, port: int = 0) -> list[Server]:
+def sitrep_targets(workers: int, server_core: str, port: int = 0, pool: int = 10) -> list[Server]:
+    """Sitrep with one worker, and with ``workers`` (each pool at most ``pool``
+    connections: bench.pool_for_workers fits them in PostgreSQL's max_connections)."""
     out = [Server("sitrep", "Sitrep (1 worker)", server_core, port)]
     if workers > 1:
-        out.append(Server(f"sitrep-{workers}w", f"Sitrep ({workers} workers)", "", workers=workers))
+        out.append(
+            Server(
+                f"sitrep-{workers}w",
+                f"Sitrep ({workers} workers)",
+                "",
+                workers=workers,
+                env={"SITREP_POOL_MAX_SIZE": str(pool)},
+            )
+        )
     return out
 
 
@@ -141,7 +152,7 @@ class Servers:
         cmd = [str(PY), "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(s.port)]
         if s.workers > 1:
             cmd += ["--workers", str(s.workers)]
-        return cmd, self.src, {}
+        return cmd, self.src, s.env
 
     def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
