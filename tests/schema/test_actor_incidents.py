@@ -204,3 +204,118 @@ async def test_an_actors_incidents_count_a_linked_event_once(
         assert collapsed["actor"]["incidents"]["totalCount"] == len(ids) - 1
     again = await gql.data(LIST, {"id": actor, "dup": "INCLUDE", "n": 100})
     assert again == every
+
+
+ROOT = """
+query ($f: IncidentFilter, $first: Int, $after: String, $last: Int, $before: String,
+       $dir: Direction!) {
+  incidents(filter: $f, first: $first, after: $after, last: $last, before: $before,
+            orderBy: {field: OCCURRED_ON, direction: $dir}) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id occurredOn } }
+  }
+}
+"""
+
+
+async def _walk_root(gql: Gql, f: dict[str, Any], direction: str, *, backward: bool) -> list[str]:
+    """Every incident ``incidents(filter: f)`` lists, two a page, following the cursors."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        args = {"last": 2, "before": cursor} if backward else {"first": 2, "after": cursor}
+        conn = (await gql.data(ROOT, {"f": f, "dir": direction, **args}))["incidents"]
+        ids = [e["node"]["id"] for e in conn["edges"]]
+        seen = ids + seen if backward else seen + ids
+        info = conn["pageInfo"]
+        if not (info["hasPreviousPage"] if backward else info["hasNextPage"]):
+            return seen
+        cursor = info["startCursor"] if backward else info["endCursor"]
+
+
+async def test_incidents_filtered_by_an_actor_page_as_the_actors_own_incidents(
+    gql: Gql, conn: asyncpg.Connection
+) -> None:
+    """``incidents(filter: {participant: …})`` naming actors by id or name is read from
+    the participations by date (db.filters.participants_by_date): its pages, whichever
+    way they are walked, are the actor's own incidents (``Actor.incidents``), each once
+    (the busiest actor takes part in three incidents twice)."""
+    pk = await _busiest(conn)
+    actor = str(to_global_id("Actor", pk))
+    name = await conn.fetchval("select name from actor where id = $1", pk)
+    other = int(
+        await conn.fetchval(
+            "select actor_id from incident_participant where actor_id <> $1 "
+            "group by actor_id order by count(*) desc, actor_id limit 1",
+            pk,
+        )
+    )
+    for direction in ("DESC", "ASC"):
+        for roles in (None, ["TARGET"]):
+            own = await gql.data(
+                PAGE, {"id": actor, "first": 100, "dir": direction, "roles": roles}
+            )
+            expected = [e["node"]["id"] for e in own["actor"]["incidents"]["edges"]]
+            role = {"role": {"in": roles}} if roles else {}
+            for who in ({"id": actor}, {"name": name}, {"ids": [actor]}):
+                f = {"participant": {"actor": who, **role}}
+                for backward in (False, True):
+                    assert await _walk_root(gql, f, direction, backward=backward) == expected
+                inside_and = {"and": [f]}
+                assert await _walk_root(gql, inside_and, direction, backward=False) == expected
+        # Two actors: the incidents of either, each once, in date order.
+        both = {"participant": {"actor": {"ids": [actor, str(to_global_id("Actor", other))]}}}
+        whole = (await gql.data(ROOT, {"f": both, "first": 100, "dir": direction}))["incidents"]
+        union = await conn.fetch(
+            "select distinct i.id, i.occurred_on from incident i join incident_participant p "
+            "on p.incident_id = i.id where p.actor_id = any($1::bigint[]) "
+            "and i.status = 'PUBLISHED' order by 2, 1",
+            [pk, other],
+        )
+        listed = [from_global_id(e["node"]["id"])[1] for e in whole["edges"]]
+        expected_ids = [r["id"] for r in union]
+        assert listed == (expected_ids[::-1] if direction == "DESC" else expected_ids)[:100]
+        assert whole["totalCount"] == len(expected_ids)
+        assert await _walk_root(gql, both, direction, backward=True) == [
+            e["node"]["id"] for e in whole["edges"]
+        ]
+
+
+async def test_incidents_filtered_by_an_actor_keep_the_filters_other_conditions(
+    gql: Gql, conn: asyncpg.Connection
+) -> None:
+    """The actor's rows bound the page; the rest of the filter (a window, a weapon) still
+    decides which of them match, and an actor nobody may see has no incidents."""
+    pk = await _busiest(conn)
+    actor = str(to_global_id("Actor", pk))
+    rows = await conn.fetch(
+        "select distinct i.id, i.occurred_on, i.weapon from incident i "
+        "join incident_participant p on p.incident_id = i.id "
+        "where p.actor_id = $1 and i.status = 'PUBLISHED' order by 2 desc, 1 desc",
+        pk,
+    )
+    dates = sorted({r["occurred_on"] for r in rows})
+    lo, hi = dates[len(dates) // 4], dates[3 * len(dates) // 4]
+    weapon = rows[0]["weapon"]
+    f = {
+        "participant": {"actor": {"id": actor}},
+        "occurredOn": {"gte": str(lo), "lte": str(hi)},
+        "weapon": {"eq": weapon},
+    }
+    page = (await gql.data(ROOT, {"f": f, "first": 100, "dir": "DESC"}))["incidents"]
+    expected = [r["id"] for r in rows if lo <= r["occurred_on"] <= hi and r["weapon"] == weapon]
+    assert [from_global_id(e["node"]["id"])[1] for e in page["edges"]] == expected
+    assert page["totalCount"] == len(expected) > 0
+    await conn.execute("update actor set status = 'DRAFT' where id = $1", pk)
+    hidden = (await gql.data(ROOT, {"f": f, "first": 100, "dir": "DESC"}))["incidents"]
+    assert hidden == {
+        "totalCount": 0,
+        "pageInfo": {
+            "hasNextPage": False,
+            "hasPreviousPage": False,
+            "startCursor": None,
+            "endCursor": None,
+        },
+        "edges": [],
+    }
