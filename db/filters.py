@@ -423,6 +423,26 @@ def source_where(f: SourceFilter, c: Compiler, s: str) -> str:
     return _combine(c, conds, f, source_where, s)
 
 
+# A window of publication this short names few enough sources to gather their incidents.
+SOURCE_WINDOW_DAYS = 31
+
+
+def _few_sources(f: SourceFilter) -> bool:
+    """Whether ``f`` bounds the sources to a few: by id, or by a short publication window
+    (both ends given), at its top or in its ``and``."""
+    if f.ids is not None:
+        return True
+    p = f.published
+    if (
+        p is not None
+        and p.gte is not None
+        and p.lte is not None
+        and p.lte - p.gte <= dt.timedelta(days=SOURCE_WINDOW_DAYS)
+    ):
+        return True
+    return any(_few_sources(sub) for sub in f.and_)
+
+
 # --- incidents --------------------------------------------------------------------
 
 
@@ -531,11 +551,24 @@ def _incident_conds(f: IncidentFilter, c: Compiler, i: str) -> str:
         )
     if f.source is not None:
         link, s = c.alias("is"), c.alias("s")
-        conds.add(
-            f"exists (select 1 from incident_source {link} join source {s} on {s}.id = "
-            f"{link}.source_id where {link}.incident_id = {i}.id and {c.visible(s)} "
-            f"and {source_where(f.source, c, s)})"
-        )
+        if _few_sources(f.source):
+            # The incidents of these few sources, gathered once: tested on each incident
+            # in date order, a week's sources (whose incidents all lie in that week or
+            # just before) made the newest-first page test 358,000 incidents (5 s at
+            # 1M, now 65 ms).
+            ids = c.once(
+                f"array(select {link}.incident_id from incident_source {link} "
+                f"join source {s} on {s}.id = {link}.source_id "
+                f"where {c.visible(s)} and {source_where(f.source, c, s)})",
+                "bigint[]",
+            )
+            conds.add(f"{i}.id = any({ids})")
+        else:
+            conds.add(
+                f"exists (select 1 from incident_source {link} join source {s} on {s}.id = "
+                f"{link}.source_id where {link}.incident_id = {i}.id and {c.visible(s)} "
+                f"and {source_where(f.source, c, s)})"
+            )
     if f.text is not None:
         p = c(like_pattern(f.text))
         conds.add(f"(coalesce({i}.summary, '') || ' ' || coalesce({i}.notes, '')) ilike {p}")

@@ -273,3 +273,30 @@ def test_a_places_incidents_are_tested_on_the_incidents_own_place(fast: FastPath
     own_place = r"from incident (i\d+) where \1\.location_id = \$1::bigint and "
     assert len(re.findall(own_place, sql)) == 2, sql  # the count and the page
     assert "select lk" not in sql
+
+
+@pytest.mark.parametrize(
+    ("source", "gathered"),
+    [
+        ('{publishedAt: {gte: "2021-06-01T00:00:00Z", lte: "2021-06-07T23:59:59Z"}}', True),
+        ('{ids: ["U291cmNlOjE="]}', True),
+        (
+            '{and: [{publishedAt: {gte: "2021-06-01T00:00:00Z", lte: "2021-07-01T00:00:00Z"}}]}',
+            True,
+        ),
+        # a long window, one end only, a publisher: each incident is tested
+        ('{publishedAt: {gte: "2021-06-01T00:00:00Z", lte: "2021-08-01T00:00:00Z"}}', False),
+        ('{publishedAt: {gte: "2021-06-01T00:00:00Z"}}', False),
+        ('{publisher: "Reuters"}', False),
+    ],
+)
+def test_a_few_sources_incidents_are_gathered_first(
+    fast: FastPath, source: str, gathered: bool
+) -> None:
+    query = (
+        f"{{ incidents(first: 20, filter: {{source: {source}}}) {{ edges {{ node {{ id }} }} }} }}"
+    )
+    sql = fast.statement(fast.persisted.request({"query": query}), Viewer())[0].sql
+    once = re.search(r"once\d+ as materialized \(select array\(select (is\d+)\.incident_id", sql)
+    assert (once is not None) is gathered, sql
+    assert ("exists (select 1 from incident_source" in sql) is not gathered

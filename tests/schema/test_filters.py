@@ -622,6 +622,41 @@ async def test_source_publisher_is_case_insensitive_and_exact(
     assert await incidents(gql, {"source": {"ids": [gid("Source", k24)]}}) == {only_k24, both}
 
 
+async def test_source_publication_time_bounds_the_incidents_it_reports(
+    gql: Gql, conn: asyncpg.Connection, town: int
+) -> None:
+    """A publication window of a month or less gathers its sources' incidents first
+    (db.filters._few_sources), a longer one tests each incident: the same answers,
+    including an incident reported by a source in the window and one outside it, an
+    unpublished source, and the window's ends."""
+    at = dt.datetime(2030, 5, 10, 12, tzinfo=dt.UTC)
+    inside = await make_source(conn, "Window Wire", published_at=at)
+    first = await make_source(conn, "Window Wire", published_at=at - dt.timedelta(days=7))
+    later = await make_source(conn, "Window Wire", published_at=at + dt.timedelta(days=40))
+    hidden = await make_source(conn, "Window Wire", published_at=at, status="DRAFT")
+    by_inside = await incident(conn, town, D(2030, 5, 9), source_ids=[inside])
+    by_both = await incident(conn, town, D(2030, 5, 1), source_ids=[inside, later])
+    by_first = await incident(conn, town, D(2030, 4, 30), source_ids=[first])
+    by_later = await incident(conn, town, D(2030, 6, 18), source_ids=[later])
+    await incident(conn, town, D(2030, 5, 10), source_ids=[hidden])
+
+    def window(gte: dt.datetime, lte: dt.datetime) -> dict[str, Any]:
+        return {"source": {"publishedAt": {"gte": gte.isoformat(), "lte": lte.isoformat()}}}
+
+    week = window(at - dt.timedelta(days=7), at)  # both ends count
+    assert await incidents(gql, week) == {by_inside, by_both, by_first}
+    day = window(at - dt.timedelta(hours=1), at + dt.timedelta(hours=1))
+    assert await incidents(gql, day) == {by_inside, by_both}
+    season = window(at - dt.timedelta(days=7), at + dt.timedelta(days=60))  # a long window
+    assert await incidents(gql, season) == {by_inside, by_both, by_first, by_later}
+    in_and = {"and": [week], "occurredOn": {"gte": "2030-05-05"}}
+    assert await incidents(gql, in_and) == {by_inside}
+    by_ids = {"source": {"ids": [gid("Source", later), gid("Source", hidden)]}}
+    assert await incidents(gql, by_ids) == {by_both, by_later}
+    nothing = window(at + dt.timedelta(days=1), at + dt.timedelta(days=2))
+    assert await incidents(gql, nothing) == set()
+
+
 async def test_text_searches_summary_and_notes_case_insensitively(
     gql: Gql, conn: asyncpg.Connection, town: int, demo: dict[str, str]
 ) -> None:
