@@ -31,7 +31,10 @@ def require(info: Info, role: str) -> None:
     """``editor``: editors and admins; ``admin``: admins only."""
     viewer = info.context.viewer
     if viewer.role is None:
-        raise Unauthenticated("Changing data needs an API key: Authorization: Bearer <key>.")
+        # also for reads only editors make (history, the change feed, webhooks)
+        raise Unauthenticated(
+            f"This needs an API key with the {role} role: Authorization: Bearer <key>."
+        )
     allowed = viewer.can_edit if role == "editor" else viewer.is_admin
     if not allowed:
         raise Forbidden(f"This needs the {role} role; your key has the {viewer.role} role.")
