@@ -67,20 +67,28 @@ async def _busiest(conn: asyncpg.Connection) -> int:
     return pk
 
 
-async def _walk(gql: Gql, actor: str, direction: str, roles: Any, *, backward: bool) -> list[str]:
-    """Every incident of the actor, two a page, following the cursors."""
+async def _pages(
+    gql: Gql, query: str, variables: dict[str, Any], pick: Any, *, backward: bool
+) -> list[str]:
+    """Every incident a connection lists, two a page, following the cursors (``pick``
+    finds the connection in the answer)."""
     seen: list[str] = []
     cursor = None
     while True:
         args = {"last": 2, "before": cursor} if backward else {"first": 2, "after": cursor}
-        data = await gql.data(PAGE, {"id": actor, "dir": direction, "roles": roles, **args})
-        conn = data["actor"]["incidents"]
+        conn = pick(await gql.data(query, {**variables, **args}))
         ids = [e["node"]["id"] for e in conn["edges"]]
         seen = ids + seen if backward else seen + ids
         info = conn["pageInfo"]
         if not (info["hasPreviousPage"] if backward else info["hasNextPage"]):
             return seen
         cursor = info["startCursor"] if backward else info["endCursor"]
+
+
+async def _walk(gql: Gql, actor: str, direction: str, roles: Any, *, backward: bool) -> list[str]:
+    """Every incident of the actor (``Actor.incidents``), two a page."""
+    variables = {"id": actor, "dir": direction, "roles": roles}
+    return await _pages(gql, PAGE, variables, lambda d: d["actor"]["incidents"], backward=backward)
 
 
 async def test_pages_of_an_actors_incidents_follow_the_incidents_dates(
@@ -220,18 +228,9 @@ query ($f: IncidentFilter, $first: Int, $after: String, $last: Int, $before: Str
 
 
 async def _walk_root(gql: Gql, f: dict[str, Any], direction: str, *, backward: bool) -> list[str]:
-    """Every incident ``incidents(filter: f)`` lists, two a page, following the cursors."""
-    seen: list[str] = []
-    cursor = None
-    while True:
-        args = {"last": 2, "before": cursor} if backward else {"first": 2, "after": cursor}
-        conn = (await gql.data(ROOT, {"f": f, "dir": direction, **args}))["incidents"]
-        ids = [e["node"]["id"] for e in conn["edges"]]
-        seen = ids + seen if backward else seen + ids
-        info = conn["pageInfo"]
-        if not (info["hasPreviousPage"] if backward else info["hasNextPage"]):
-            return seen
-        cursor = info["startCursor"] if backward else info["endCursor"]
+    """Every incident ``incidents(filter: f)`` lists, two a page."""
+    variables = {"f": f, "dir": direction}
+    return await _pages(gql, ROOT, variables, lambda d: d["incidents"], backward=backward)
 
 
 async def test_incidents_filtered_by_an_actor_page_as_the_actors_own_incidents(
