@@ -426,7 +426,8 @@ class Planner:
         t = c.alias(e.alias)
         paged = any(isinstance(item, Edges | PageInfo) for _, item in conn.fields)
         link = dated = None  # the parent's incidents: ids; (occurred_on, id) rows by date
-        dated_filter = conn.filter if conn.filter is not None else e.default_filter
+        f = conn.filter if conn.filter is not None else e.default_filter
+        dated_filter = f  # what the dated rows' incidents are tested against
         if conn.link is not None:
             assert parent is not None
             roles = ""
@@ -436,7 +437,6 @@ class Planner:
             link = conn.link.link.replace("{roles}", roles).format(id=parent, l=lk)
             if paged and conn.link.dated is not None and page.order.name == "OCCURRED_ON":
                 dated = conn.link.dated.replace("{roles}", roles).format(id=parent, l=lk)
-        f = conn.filter if conn.filter is not None else e.default_filter
         if conn.filter is not None:
             self.skewed = self.skewed or skewed(conn.filter)
             if (
