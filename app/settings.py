@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     cost_list_size: int = Field(
         5, ge=1, description="Items assumed for a list without a page size, in the cost"
     )
+    cost_count: int = Field(
+        250, ge=1, description="What a totalCount counts in the cost (it reads every row)"
+    )
     max_stats_buckets: int = Field(
         10_000, ge=1, description="Time buckets incidentStats may fill (fillEmpty)"
     )

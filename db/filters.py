@@ -470,7 +470,9 @@ def incident_where(f: IncidentFilter, c: Compiler, i: str) -> str:
     return f"{conds} and {first_of_its_event(c, i)}"
 
 
-def first_of_its_event(c: Compiler, i: str) -> str:
+def first_of_its_event(
+    c: Compiler, i: str, *, key: str = "id", flag: str = "linked_duplicate"
+) -> str:
     """``i`` is in no cluster, or no member ranked before it is visible to the viewer: each
     event shows once, as the first of its records the viewer may see (the canonical one,
     rank 0, unless it is a draft an anonymous reader may not see, or retracted).
@@ -481,11 +483,17 @@ def first_of_its_event(c: Compiler, i: str) -> str:
     per connection, not in every statement). PostgreSQL hashes them once per statement,
     only when a linked row comes, and probes the hash per linked row. The first arm is
     what PostgreSQL estimates (from the column's statistics), and a count stays an
-    index-only scan (the counting indexes include ``id`` and the flag)."""
+    index-only scan (the counting indexes include ``id`` and the flag). ``key`` and
+    ``flag`` name the columns of a row that copies them (a participation)."""
     drafts = "true" if c.viewer.can_see_drafts else "false"
-    return (
-        f"(not {i}.linked_duplicate or {i}.id not in (select hidden_linked_duplicates({drafts})))"
-    )
+    return f"(not {i}.{flag} or {i}.{key} not in (select hidden_linked_duplicates({drafts})))"
+
+
+def shown_participations(c: Compiler, x: str) -> str:
+    """The participations ``x`` whose incident the viewer sees in a list: visible, and the
+    first of its event, tested on the copies a participation carries (migration 0017)."""
+    first = first_of_its_event(c, x, key="incident_id", flag="incident_linked_duplicate")
+    return f"{c.visible(x, 'incident_status')} and {first}"
 
 
 def _incident_conds(f: IncidentFilter, c: Compiler, i: str) -> str:
@@ -590,22 +598,45 @@ def _incident_conds(f: IncidentFilter, c: Compiler, i: str) -> str:
     return _combine(c, conds, f, _incident_conds, i)
 
 
-def participants_by_date(f: IncidentFilter, c: Compiler) -> tuple[str, IncidentFilter] | None:
+@dataclass(frozen=True)
+class ParticipantRows:
+    """``(occurred_on, id)`` rows of the incidents a participant filter names, from their
+    participations (``select distinct``: one row per incident)."""
+
+    rows: str
+    rest: IncidentFilter  # what the incidents must also meet
+    # the rows of the incidents the viewer sees in a list (their visibility tested on the
+    # participations' copies), if they are the filter's matches: counted alone
+    counted: str | None
+
+
+def participants_by_date(
+    f: IncidentFilter, c: Compiler, *, exact_only: bool = False
+) -> ParticipantRows | None:
     """Where every match of ``f`` has a participant among actors named by id or name (a
     participant filter at its top or in its ``and``): ``(occurred_on, id)`` rows of
-    exactly those incidents, in date order, with ``f`` less that participant filter (the
-    rows meet it); else None. A page by date then reads the actors' latest participations
+    those incidents, with ``f`` less that participant filter (the rows meet it); else
+    None. A page by date then reads the actors' latest participations
     (the (actor_id, occurred_on, incident_id) index, migration 0010), as Actor.incidents
     does, instead of hashing all of them or walking every incident by date for a quiet
     actor's few (7 s at 1M).
 
     One actor by id is read from the index in order. Names and several ids are read
     whole and sorted (PostgreSQL 15 does not merge an index's runs for several keys):
-    a busy actor's name sorts its participations."""
+    a busy actor's name sorts its participations. When the rest of ``f`` is at most the
+    date window they test too, the rows that pass the incident's visibility, tested on the
+    participation's copies (migration 0017), are its matches: ``counted`` from the index
+    alone. ``exact_only``: None unless they are (nothing is compiled: a parameter bound
+    but unused has no type)."""
     found = _split_participant(f)
     if found is None:
         return None
     p, rest = found
+    window = f.occurred_on
+    applied = window is not None and not window.overlaps  # the rows test the window
+    exact = _empty(dataclasses.replace(rest, occurred_on=None) if applied else rest)
+    if exact_only and not exact:
+        return None
     assert p.actor is not None
     x = c.alias("pd")
     one = (
@@ -623,8 +654,8 @@ def participants_by_date(f: IncidentFilter, c: Compiler) -> tuple[str, IncidentF
         conds.append(f"{x}.role = any({c(list(p.roles))}::text[])")
     if p.bases is not None:
         conds.append(f"{x}.basis = any({c(list(p.bases))}::text[])")
-    window = f.occurred_on
-    if window is not None and not window.overlaps:
+    if applied:
+        assert window is not None
         if window.gte is not None:
             conds.append(f"{x}.occurred_on >= {c(window.gte)}")
         if window.lte is not None:
@@ -633,7 +664,15 @@ def participants_by_date(f: IncidentFilter, c: Compiler) -> tuple[str, IncidentF
         f"select distinct {x}.occurred_on, {x}.incident_id as id "
         f"from incident_participant {x} where {' and '.join(conds)}"
     )
-    return rows, rest
+    return ParticipantRows(
+        rows, rest, f"{rows} and {shown_participations(c, x)}" if exact else None
+    )
+
+
+def _empty(f: IncidentFilter) -> bool:
+    """``f`` tests nothing (an ``and`` of filters that test nothing)."""
+    rest = dataclasses.replace(f, and_=())
+    return rest == IncidentFilter() and all(_empty(sub) for sub in f.and_)
 
 
 def _split_participant(f: IncidentFilter) -> tuple[ParticipantFilter, IncidentFilter] | None:

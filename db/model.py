@@ -546,6 +546,14 @@ ROW_TABLES = {
     "ExternalId": "incident_external_id",
 }
 
+# A participation's copies of its incident's columns, kept equal by triggers (migrations
+# 0010, 0017) for the index by actor and date: no part of the participation's record.
+PARTICIPANT_COPIES = {
+    "occurred_on": "occurred_on",
+    "incident_status": "status",
+    "incident_linked_duplicate": "linked_duplicate",
+}
+
 # Columns deliberately not served as fields: adding a column to a table means serving it
 # here or saying why not (a test compares the tables' columns with the model).
 NOT_SERVED: dict[str, dict[str, str]] = {
@@ -578,7 +586,9 @@ NOT_SERVED: dict[str, dict[str, str]] = {
     "incident_participant": {
         "created_at": "bookkeeping; the change log has the history",
         "updated_at": "bookkeeping; the change log has the history",
-        "occurred_on": "a copy of the incident's date, kept by triggers, for the actor-date index",
+        **dict.fromkeys(
+            PARTICIPANT_COPIES, "a copy of the incident's, kept by triggers (PARTICIPANT_COPIES)"
+        ),
     },
     "source_media": {
         "created_at": "bookkeeping; the change log has the history",

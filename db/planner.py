@@ -20,7 +20,7 @@ from typing import Any
 
 from db import model
 from db.cursors import encode_key_sql
-from db.filters import IncidentFilter, participants_by_date
+from db.filters import IncidentFilter, participants_by_date, shown_participations
 from db.model import ENTITIES, TYPES, Entity, GlobalId, Incidents, Ref, Rows, Struct, Value
 from db.pagination import Order, PageArgs, order_by, page_conditions
 from db.sql import Compiler
@@ -426,8 +426,10 @@ class Planner:
         t = c.alias(e.alias)
         paged = any(isinstance(item, Edges | PageInfo) for _, item in conn.fields)
         link = dated = None  # the parent's incidents: ids; (occurred_on, id) rows by date
+        exact = None  # (occurred_on, id) rows that are the list's records: counted alone
         f = conn.filter if conn.filter is not None else e.default_filter
         dated_filter = f  # what the dated rows' incidents are tested against
+        by_date = paged and page.order.name == "OCCURRED_ON"
         if conn.link is not None:
             assert parent is not None
             roles = ""
@@ -435,22 +437,29 @@ class Planner:
                 roles = f" and {{l}}.role = any({c(list(conn.roles))}::text[])"
             lk = c.alias("lk")
             link = conn.link.link.replace("{roles}", roles).format(id=parent, l=lk)
-            if paged and conn.link.dated is not None and page.order.name == "OCCURRED_ON":
-                dated = conn.link.dated.replace("{roles}", roles).format(id=parent, l=lk)
+            if conn.link.dated is not None:
+                rows = conn.link.dated.replace("{roles}", roles).format(id=parent, l=lk)
+                dated = rows if by_date else None
+                if conn.filter is None:
+                    # the rows of the incidents the viewer sees in a list, tested on the
+                    # participations' copies
+                    exact = f"{rows} and {shown_participations(c, lk)}"
+        counted = any(isinstance(item, TotalCount) for _, item in conn.fields)
         if conn.filter is not None:
             self.skewed = self.skewed or skewed(conn.filter)
             if (
-                dated is None
-                and paged
+                link is None
+                and (by_date or counted)
                 and e.type == "Incident"
-                and page.order.name == "OCCURRED_ON"
                 and isinstance(conn.filter, IncidentFilter)
             ):
                 # An actor's incidents asked for with a filter: read like Actor.incidents.
-                by_actor = participants_by_date(conn.filter, c)
+                by_actor = participants_by_date(conn.filter, c, exact_only=not by_date)
                 if by_actor is not None:
-                    dated, dated_filter = by_actor
-        counted = any(isinstance(item, TotalCount) for _, item in conn.fields)
+                    if by_date:
+                        dated, dated_filter = by_actor.rows, by_actor.rest
+                    if counted:
+                        exact = by_actor.counted
         if keyed and (
             dated is None or conn.roles is not None or conn.filter is not None or counted
         ):
@@ -460,18 +469,21 @@ class Planner:
             # whatever the actor (a generic plan: 40% less work than planning each call).
             self.skewed = True
         where = ""  # compiled only where used: a parameter bound but unused has no type
-        if dated is None or counted:
+        if dated is None or (counted and exact is None):
             where = self._where(e, f, t)
             if conn.link is not None and conn.link.column is not None:
                 where = f"{t}.{conn.link.column} = {parent} and {where}"
             elif link is not None:
                 where = f"{t}.id in ({link}) and {where}"
+        if exact is not None:
+            # an actor's incidents, counted from its participations' index entries alone
+            total = f"(select count(*) from ({exact}) {c.alias('n')})"
+        else:
+            total = f"(select count(*) from {e.table} {t} where {where})"
         if not paged:
             # No page to read (totalCount, __typename alone).
             alone = [
-                (key, f"(select count(*) from {e.table} {t} where {where})")
-                if isinstance(item, TotalCount)
-                else (key, c(item.name) + "::text")
+                (key, total) if isinstance(item, TotalCount) else (key, c(item.name) + "::text")
                 for key, item in conn.fields
             ]
             return f"(select {build_object(alone)})"
@@ -493,7 +505,7 @@ class Planner:
             if isinstance(item, Typename):
                 pairs.append((key, c(item.name) + "::text"))
             elif isinstance(item, TotalCount):
-                pairs.append((key, f"(select count(*) from {e.table} {t} where {where})"))
+                pairs.append((key, total))
             elif isinstance(item, Edges):
                 edge: list[tuple[str, str]] = []
                 for ekey, eitem in item.fields:

@@ -86,11 +86,12 @@ class Compiler:
         self._aliases += 1
         return f"{prefix}{self._aliases}"
 
-    def visible(self, alias: str) -> str:
-        """The clause that hides records the viewer may not see."""
+    def visible(self, alias: str, status: str = "status") -> str:
+        """The clause that hides records the viewer may not see (by their ``status``
+        column, or another that copies it)."""
         if self.viewer.can_see_drafts:
-            return f"{alias}.status <> 'RETRACTED'"
-        return f"{alias}.status = 'PUBLISHED'"
+            return f"{alias}.{status} <> 'RETRACTED'"
+        return f"{alias}.{status} = 'PUBLISHED'"
 
 
 def valid_on(t: str, on: str) -> str:

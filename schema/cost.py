@@ -11,6 +11,9 @@ variables:
   ``incidentStats``, the changes of the feed); a list field with ``first`` (``search``,
   ``history``) multiplies its children by it, ``nodes(ids:)`` by the number of ids;
   any other list (participants, sources, relations …) by ``cost_list_size``;
+* a connection's ``totalCount`` counts ``cost_count`` (250): it is one value, but it reads
+  every row it counts, and nested in lists (each actor's count of incidents) it is read
+  once per parent;
 * ``__schema``/``__type`` count 1 (their size is the schema's, not the data's).
 
 Each fragment is costed once per page context (memoised), so the cost takes time linear
@@ -117,6 +120,8 @@ class _Walk:
         fields = getattr(parent, "fields", None)
         definition: GraphQLField | None = fields.get(name) if fields is not None else None
         if definition is None or node.selection_set is None:
+            if name == "totalCount" and parent.name.endswith("Connection"):
+                return self.limits.cost_count, 0
             return 1, 0  # a leaf, __typename, or __schema/__type
         inputs = sum(self.input_objects(a.value) for a in node.arguments or ())
         size = self.size(definition, node)
@@ -216,7 +221,8 @@ def cost_errors(cost: Cost, limits: Limits) -> list[GraphQLError]:
         return [
             limit_error(
                 f"The query may return up to {cost.cost} values; the limit is "
-                f"{limits.max_cost}. Ask for smaller pages or fewer nested lists.",
+                f"{limits.max_cost}. Ask for smaller pages or fewer nested lists (a "
+                f"totalCount counts {limits.cost_count}).",
                 "QUERY_TOO_COMPLEX",
                 cost=cost.cost,
                 limit=limits.max_cost,

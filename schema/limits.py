@@ -74,6 +74,9 @@ class Limits(PageLimits, Protocol):
     def cost_list_size(self) -> int: ...
 
     @property
+    def cost_count(self) -> int: ...
+
+    @property
     def document_cache_size(self) -> int: ...
 
     @property
@@ -105,6 +108,7 @@ class SchemaLimits:
     max_input_objects: int = 100
     max_cost: int = 50_000
     cost_list_size: int = 5
+    cost_count: int = 250
     document_cache_size: int = 256
     document_cache_bytes: int = 32 * 1024 * 1024
     max_ids_per_lookup: int = 100

@@ -78,6 +78,9 @@ __all__ = [
 ]  # fmt: skip
 
 
+IMPORTED_STATUS = "PUBLISHED"  # an imported incident is published
+
+
 def _values(r: EventRow, location_id: int) -> list[Any]:
     """A row's incident columns (``INCIDENT_COLUMNS``), ``tags`` as a list."""
     values: list[Any] = []
@@ -85,7 +88,7 @@ def _values(r: EventRow, location_id: int) -> list[Any]:
         if c == "location_id":
             values.append(location_id)
         elif c == "status":
-            values.append("PUBLISHED")
+            values.append(IMPORTED_STATUS)
         elif c == "tags":
             values.append(r.incident.get("tags") or [])
         else:
@@ -240,16 +243,19 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
     pairs = list(zip(new_ids, new, strict=True)) + newer
     participants: list[tuple[Any, ...]] = []
     sources: list[tuple[int, int, int]] = []
-    for pk, r in pairs:
+    for n, (pk, r) in enumerate(pairs):
         seen: set[tuple[int, str]] = set()
-        occurred_on = r.incident.get("occurred_on")  # None: the trigger reads it
+        # The copies of its incident's date, status and linked-record flag a participation
+        # carries (migrations 0010, 0017): a new incident's are known; an updated one's
+        # (None) the trigger reads, as it does a missing date.
+        copies: tuple[Any, ...] = (None, None, None)
+        if n < len(new):
+            copies = (r.incident.get("occurred_on"), IMPORTED_STATUS, False)
         for p in r.participants:
             link = (caches.actors[p.name], p.role)
             if link not in seen:
                 seen.add(link)
-                participants.append(
-                    (pk, link[0], p.role, p.side, p.associated, p.name, occurred_on)
-                )
+                participants.append((pk, link[0], p.role, p.side, p.associated, p.name, *copies))
         taken: set[int] = set()
         for position, s in enumerate(r.sources, start=1):
             sid = caches.sources[s.key()]
@@ -258,11 +264,11 @@ async def _batch(tx: Tx, caches: Caches, rows: list[EventRow], report: Report) -
                 sources.append((pk, sid, position))
     if participants:
         # in the file's order (their ids give the order of associated actors), each with
-        # its incident's date (migration 0010's trigger would look it up row by row)
+        # its incident's copies (else the trigger looks them up row by row)
         await tx.db.copy_records(
             "incident_participant",
             ("incident_id", "actor_id", "role", "side", "associated", "reported_name",
-             "occurred_on"),
+             "occurred_on", "incident_status", "incident_linked_duplicate"),
             participants,
         )  # fmt: skip
     if sources:

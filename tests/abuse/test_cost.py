@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.client import Gql, planned_count
 
 LIMIT = 50_000
+COUNT = 250  # what a totalCount counts (it reads every row it counts)
 
 
 def _nested(alias: str) -> str:
@@ -28,7 +29,8 @@ async def test_the_nested_pages_probe_is_refused_before_any_sql(gql: Gql) -> Non
         "errors": [
             {
                 "message": f"The query may return up to {PROBE_COST} values; the limit is "
-                f"{LIMIT}. Ask for smaller pages or fewer nested lists.",
+                f"{LIMIT}. Ask for smaller pages or fewer nested lists (a totalCount "
+                f"counts {COUNT}).",
                 "extensions": {"code": "QUERY_TOO_COMPLEX", "cost": PROBE_COST, "limit": LIMIT},
             }
         ],
@@ -44,11 +46,11 @@ async def test_the_cost_is_returned_by_the_planner_and_the_resolvers(gql: Gql) -
     before = planned_count()
     body = await gql(PAGE, {"n": 3})
     assert planned_count() == before + 1
-    # incidents 1 + totalCount 1 + edges (1 + 3 x (node 1 + id 1 + weapon 1))
-    assert body["extensions"] == {"cost": {"requested": 12, "limit": LIMIT}}
+    # incidents 1 + totalCount 250 + edges (1 + 3 x (node 1 + id 1 + weapon 1))
+    assert body["extensions"] == {"cost": {"requested": 1 + COUNT + 1 + 3 * 3, "limit": LIMIT}}
     # The default page size (20) when none is given.
     body = await gql(PAGE)
-    assert body["extensions"] == {"cost": {"requested": 1 + 1 + 1 + 20 * 3, "limit": LIMIT}}
+    assert body["extensions"] == {"cost": {"requested": 1 + COUNT + 1 + 20 * 3, "limit": LIMIT}}
 
 
 async def test_aliases_fragments_and_lists_count(gql: Gql) -> None:
@@ -93,3 +95,38 @@ async def test_the_budget_is_a_boundary(gql: Gql) -> None:
     body = await gql(_two_levels(95, "a: id b: id c: id d: id"))
     assert "errors" not in body
     assert body["extensions"]["cost"]["requested"] == 2 + 100 * (4 + 95 * 5)
+
+
+def _counts(places: int, actors: str = "") -> str:
+    """Places, each with its incidents' count, and (``actors``) the count of each of its
+    incidents' participants' incidents."""
+    nested = (
+        f"incidents(first: {actors}) {{ edges {{ node {{ participants {{ actor {{ "
+        "incidents { totalCount } } } } } }"
+        if actors
+        else "incidents { totalCount }"
+    )
+    return f"{{ locations(first: {places}) {{ edges {{ node {{ name {nested} }} }} }} }}"
+
+
+async def test_nested_counts_are_priced_by_what_they_read(gql: Gql) -> None:
+    """A totalCount is one value but reads every row it counts, once per parent: 50
+    places' counts run; the counts of the incidents of each participant of 10 incidents
+    of 100 places (5,000 counts, each of up to all of an actor's incidents) are refused
+    before any SQL."""
+    before = planned_count()
+    body = await gql(_counts(50))
+    assert planned_count() == before + 1
+    # locations 1 + edges 1 + 50 x (node 1 + name 1 + incidents (1 + totalCount))
+    assert body["extensions"]["cost"]["requested"] == 2 + 50 * (2 + 1 + COUNT)
+    assert len(body["data"]["locations"]["edges"]) > 1
+    response, statements = await gql.post(_counts(100, "10"))
+    # per place: node 1 + name 1 + incidents 1 + edges 1 + 10 x (node 1 + participants
+    # (1 + 5 x (actor 1 + incidents 1 + totalCount)))
+    cost = 2 + 100 * (4 + 10 * (2 + 5 * (2 + COUNT)))
+    assert response.json()["errors"][0]["extensions"] == {
+        "code": "QUERY_TOO_COMPLEX",
+        "cost": cost,
+        "limit": LIMIT,
+    }
+    assert statements == []

@@ -327,7 +327,7 @@ def test_an_address_has_so_many_requests_executing_and_the_others_wait_their_tur
             200,
             {
                 "data": {"incidents": {"totalCount": 20_003}},
-                "extensions": {"cost": {"requested": 2, "limit": 50_000}},
+                "extensions": {"cost": {"requested": 1 + 250, "limit": 50_000}},
             },
         )
         held[1].sendall(cheap[-1:])

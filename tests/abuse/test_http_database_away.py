@@ -121,7 +121,7 @@ def test_database_away_is_503_everywhere_and_recovers(
     )
     assert resolved.json() == {
         "data": {"incidents": {"totalCount": ROWS + 3}},
-        "extensions": {"cost": {"requested": 2, "limit": 50000}},
+        "extensions": {"cost": {"requested": 1 + 250, "limit": 50000}},
     }
 
 

@@ -73,7 +73,7 @@ def test_stalled_exports_hold_no_connection(bulk_server: str) -> None:
         )
         assert resolved.json() == {
             "data": {"incidents": {"totalCount": ROWS + 3}},
-            "extensions": {"cost": {"requested": 2, "limit": 50000}},
+            "extensions": {"cost": {"requested": 1 + 250, "limit": 50000}},
         }
         assert httpx.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
         assert httpx.get(f"{base}/readyz", timeout=5).json() == {"status": "ready"}

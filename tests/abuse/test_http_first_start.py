@@ -55,7 +55,7 @@ def test_two_first_starts_at_once(tmp_path: Path) -> None:
         )
         assert count.json() == {
             "data": {"incidents": {"totalCount": 3}},
-            "extensions": {"cost": {"requested": 2, "limit": 50000}},
+            "extensions": {"cost": {"requested": 1 + 250, "limit": 50000}},
         }
     finally:
         outputs = []

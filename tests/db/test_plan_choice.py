@@ -300,3 +300,64 @@ def test_a_few_sources_incidents_are_gathered_first(
     once = re.search(r"once\d+ as materialized \(select array\(select (is\d+)\.incident_id", sql)
     assert (once is not None) is gathered, sql
     assert ("exists (select 1 from incident_source" in sql) is not gathered
+
+
+ACTOR_ID = '"QWN0b3I6MQ=="'  # Actor:1
+
+
+@pytest.mark.parametrize(
+    ("query", "from_participations"),
+    [
+        (f"{{ actor(id: {ACTOR_ID}) {{ incidents {{ totalCount }} }} }}", True),
+        (
+            f"{{ actor(id: {ACTOR_ID}) {{ incidents(role: [TARGET], first: 5) "
+            "{ totalCount edges { node { id } } } } }",
+            True,
+        ),
+        (
+            f"{{ incidents(filter: {{participant: {{actor: {{id: {ACTOR_ID}}}}}}}) "
+            "{ totalCount } }",
+            True,
+        ),
+        (
+            '{ incidents(filter: {participant: {actor: {name: "KH"}, role: {in: [TARGET]}}, '
+            'occurredOn: {gte: "2024-01-01", lte: "2024-03-01"}}, first: 5) '
+            "{ totalCount edges { node { id } } } }",
+            True,
+        ),
+        # the incidents' own columns: counted on the incidents
+        (
+            f"{{ actor(id: {ACTOR_ID}) {{ incidents(filter: {{weapon: {{eq: DRONE}}}}) "
+            "{ totalCount } } }",
+            False,
+        ),
+        (
+            f"{{ incidents(filter: {{participant: {{actor: {{id: {ACTOR_ID}}}}}, "
+            "weapon: {eq: DRONE}}) { totalCount } }",
+            False,
+        ),
+        (
+            f"{{ incidents(filter: {{participant: {{actor: {{id: {ACTOR_ID}}}}}, "
+            'occurredOn: {gte: "2024-01-01", match: OVERLAPS}}) { totalCount } }',
+            False,
+        ),
+    ],
+)
+@pytest.mark.parametrize("editor", [False, True])
+def test_an_actors_incidents_are_counted_from_its_participations(
+    fast: FastPath, query: str, from_participations: bool, editor: bool
+) -> None:
+    """Its participations carry their incident's status and link (migration 0017): the
+    count reads the index by actor and date alone, testing the viewer's visibility there."""
+    viewer = Viewer.for_key(1, "k", "editor") if editor else Viewer()
+    sql = fast.statement(fast.persisted.request({"query": query}), viewer)[0].sql
+    shown = "<> 'RETRACTED'" if editor else "= 'PUBLISHED'"
+    counted = re.search(
+        r"\(select count\(\*\) from \(select distinct (\w+)\.occurred_on, \1\.incident_id "
+        r"as id from incident_participant \1 where .*?"
+        rf"\1\.incident_status {shown} and \(not \1\.incident_linked_duplicate or "
+        rf"\1\.incident_id not in \(select hidden_linked_duplicates\({str(editor).lower()}\)\)\)",
+        sql,
+    )
+    assert (counted is not None) is from_participations, sql
+    assert ("select count(*) from incident " in sql) is not from_participations, sql

@@ -141,38 +141,104 @@ async def test_an_incidents_new_date_moves_it_in_its_actors_pages(
     assert moved == {"id": str(to_global_id("Incident", oldest_id)), "occurredOn": str(later)}
 
 
-async def test_a_new_participation_takes_its_incidents_date(conn: asyncpg.Connection) -> None:
-    incident, actor, on = await conn.fetchrow(
+COPIES = "occurred_on, incident_status, incident_linked_duplicate"
+
+
+async def _incident_copies(conn: asyncpg.Connection, incident: int) -> tuple[Any, ...]:
+    row = await conn.fetchrow(
+        "select occurred_on, status, linked_duplicate from incident where id = $1", incident
+    )
+    return tuple(row)
+
+
+async def test_a_new_participation_takes_its_incidents_copies(conn: asyncpg.Connection) -> None:
+    """Its date, status and linked-record flag (migrations 0010, 0017)."""
+    incident, actor = await conn.fetchrow(
         "select i.id, (select min(id) from actor a where not exists (select 1 from "
-        "incident_participant p where p.incident_id = i.id and p.actor_id = a.id)), "
-        "i.occurred_on from incident i order by i.id limit 1"
+        "incident_participant p where p.incident_id = i.id and p.actor_id = a.id)) "
+        "from incident i order by i.id limit 1"
     )
-    copied = await conn.fetchval(
+    await conn.execute("update incident set status = 'DRAFT' where id = $1", incident)
+    on, status, flag = await _incident_copies(conn, incident)
+    assert status == "DRAFT"
+    copied = await conn.fetchrow(
         "insert into incident_participant (incident_id, actor_id, role) "
-        "values ($1, $2, 'TARGET') returning occurred_on",
+        f"values ($1, $2, 'TARGET') returning {COPIES}",
         incident,
         actor,
     )
-    assert copied == on
-    # A copy set by hand is put back; a participation moved takes its new incident's date.
-    kept = await conn.fetchval(
-        "update incident_participant set occurred_on = '1900-01-01' "
-        "where incident_id = $1 and actor_id = $2 returning occurred_on",
+    assert tuple(copied) == (on, "DRAFT", flag)
+    # Copies set by hand are put back; a participation moved takes its new incident's.
+    kept = await conn.fetchrow(
+        "update incident_participant set occurred_on = '1900-01-01', incident_status = "
+        "'RETRACTED', incident_linked_duplicate = not incident_linked_duplicate "
+        f"where incident_id = $1 and actor_id = $2 returning {COPIES}",
         incident,
         actor,
     )
-    assert kept == on
-    other, other_on = await conn.fetchrow(
-        "select id, occurred_on from incident where occurred_on <> $1 order by id limit 1", on
+    assert tuple(kept) == (on, "DRAFT", flag)
+    other = await conn.fetchval(
+        "select id from incident where occurred_on <> $1 and status = 'PUBLISHED' "
+        "order by id limit 1",
+        on,
     )
-    moved = await conn.fetchval(
+    moved = await conn.fetchrow(
         "update incident_participant set incident_id = $1 "
-        "where incident_id = $2 and actor_id = $3 returning occurred_on",
+        f"where incident_id = $2 and actor_id = $3 returning {COPIES}",
         other,
         incident,
         actor,
     )
-    assert moved == other_on
+    assert tuple(moved) == await _incident_copies(conn, other)
+
+
+async def test_an_incidents_status_and_link_reach_its_participations(
+    conn: asyncpg.Connection,
+) -> None:
+    """Published, drafted, retracted, linked as a later record and unlinked: the
+    participations' copies follow, and their own ``updated_at`` does not move (the copies
+    are no change of theirs); a real change of a participation still moves it."""
+    first, second = [
+        r[0]
+        for r in await conn.fetch(
+            "select incident_id from incident_participant group by incident_id "
+            "order by count(*) desc, incident_id limit 2"
+        )
+    ]
+    stamps = "select id, updated_at from incident_participant where incident_id = $1 order by id"
+    before = await conn.fetch(stamps, second)
+    assert len(before) >= 2
+
+    async def copies() -> set[tuple[Any, ...]]:
+        rows = await conn.fetch(
+            f"select {COPIES} from incident_participant where incident_id = $1", second
+        )
+        return {tuple(r) for r in rows}
+
+    for status in ("DRAFT", "RETRACTED", "PUBLISHED"):
+        await conn.execute("update incident set status = $2 where id = $1", second, status)
+        assert await copies() == {await _incident_copies(conn, second)}
+        assert (await _incident_copies(conn, second))[1] == status
+    cluster = await conn.fetchval("insert into event_cluster default values returning id")
+    await conn.execute(
+        "insert into event_cluster_member (incident_id, cluster_id, rank) "
+        "values ($1, $3, 0), ($2, $3, 1)",
+        first,
+        second,
+        cluster,
+    )
+    assert await copies() == {(*(await _incident_copies(conn, second))[:2], True)}
+    await conn.execute("delete from event_cluster_member where cluster_id = $1", cluster)
+    assert await copies() == {(*(await _incident_copies(conn, second))[:2], False)}
+    # the transaction's now(): a stamp set by this test's writes would equal it
+    assert await conn.fetch(stamps, second) == before
+    now = await conn.fetchval("select now()")
+    assert all(r["updated_at"] < now for r in before)
+    edited = await conn.fetchval(
+        "update incident_participant set note = 'edited' where id = $1 returning updated_at",
+        before[0]["id"],
+    )
+    assert edited == now
 
 
 LIST = """
@@ -212,6 +278,85 @@ async def test_an_actors_incidents_count_a_linked_event_once(
         assert collapsed["actor"]["incidents"]["totalCount"] == len(ids) - 1
     again = await gql.data(LIST, {"id": actor, "dup": "INCLUDE", "n": 100})
     assert again == every
+
+
+COUNTS = """
+query ($id: ID!, $roles: [ParticipantRole!], $f: IncidentFilter) {
+  actor(id: $id) {
+    all: incidents(first: 100) { totalCount edges { node { id } } }
+    role: incidents(role: $roles) { totalCount }
+  }
+  incidents(filter: $f) { totalCount }
+}
+"""
+
+
+async def test_an_actors_incident_counts_are_what_the_viewer_sees(
+    gql: Gql, conn: asyncpg.Connection
+) -> None:
+    """Counted from the participations' copies of status and link (migration 0017), the
+    counts of an actor's incidents (all, in a role, by filter with a date window) are
+    those of the incidents themselves: a draft counts for an editor only, a retracted
+    incident for nobody, a later record of a linked event for nobody."""
+    pk = await _busiest(conn)
+    actor = str(to_global_id("Actor", pk))
+    ids = [
+        r[0]
+        for r in await conn.fetch(
+            "select distinct incident_id from incident_participant where actor_id = $1 order by 1",
+            pk,
+        )
+    ]
+    draft, retracted, canonical, later = ids[0], ids[2], ids[4], ids[5]
+    await conn.execute("update incident set status = 'DRAFT' where id = $1", draft)
+    await conn.execute("update incident set status = 'RETRACTED' where id = $1", retracted)
+    cluster = await conn.fetchval("insert into event_cluster default values returning id")
+    await conn.execute(
+        "insert into event_cluster_member (incident_id, cluster_id, rank) "
+        "values ($1, $3, 0), ($2, $3, 1)",
+        canonical,
+        later,
+        cluster,
+    )
+    dates = sorted(
+        r[0] for r in await conn.fetch("select occurred_on from incident where id = any($1)", ids)
+    )
+    lo, hi = dates[len(dates) // 4], dates[-1]
+    window = {
+        "participant": {"actor": {"id": actor}},
+        "occurredOn": {"gte": str(lo), "lte": str(hi)},
+    }
+    truth = (
+        "select count(distinct i.id) from incident i join incident_participant p "
+        "on p.incident_id = i.id where p.actor_id = $1 and i.status = any($2::text[]) "
+        "and i.id <> $3 and p.role = any($4::text[]) and i.occurred_on between $5 and $6"
+    )
+    every_role = [
+        "PERPETRATOR",
+        "TARGET",
+        "INTERCEPTOR",
+        "CLAIMANT",
+        "VICTIM",
+        "RESPONDER",
+        "OTHER",
+    ]
+    far = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
+    editor = await gql.key("editor")
+    for client, statuses in ((gql, ["PUBLISHED"]), (editor, ["PUBLISHED", "DRAFT"])):
+        got = await client.data(COUNTS, {"id": actor, "roles": ["TARGET"], "f": window})
+        listed = [from_global_id(e["node"]["id"])[1] for e in got["actor"]["all"]["edges"]]
+        assert (draft in listed) is (client is editor)
+        assert retracted not in listed
+        assert later not in listed
+        assert canonical in listed
+        expected = await conn.fetchval(truth, pk, statuses, later, every_role, *far)
+        assert got["actor"]["all"]["totalCount"] == len(listed) == expected
+        in_role = await conn.fetchval(truth, pk, statuses, later, ["TARGET"], *far)
+        assert got["actor"]["role"]["totalCount"] == in_role
+        assert 0 < in_role < expected
+        in_window = await conn.fetchval(truth, pk, statuses, later, every_role, lo, hi)
+        assert got["incidents"]["totalCount"] == in_window
+        assert 0 < in_window < expected
 
 
 ROOT = """

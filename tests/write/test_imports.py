@@ -20,6 +20,7 @@ from db.core import ConnectionDb, init_connection
 from db.imports.acled_csv_export import export_csv
 from db.imports.run import import_lines
 from db.imports.sitrep_json import export_json
+from db.model import PARTICIPANT_COPIES
 from db.viewer import Viewer
 from tests.factories import make_key
 
@@ -271,18 +272,37 @@ async def test_json_round_trip_is_identical(
         await other.close()
 
 
-async def test_imported_participations_carry_their_incidents_dates(
+async def test_imported_participations_carry_their_incidents_copies(
     conn: asyncpg.Connection, db: ConnectionDb
 ) -> None:
-    """The bulk import writes each participation's copy of its incident's date itself
-    (migration 0010's trigger only fills it when a writer leaves it out)."""
+    """The bulk import writes each participation's copies of its incident's date, status
+    and link flag itself (the triggers of migrations 0010 and 0017 only fill them when a
+    writer leaves them out); a second import updates incidents, whose copies the trigger
+    reads."""
     before = await conn.fetchval("select coalesce(max(id), 0) from incident_participant")
+    copies = ", ".join(f"p.{c}" for c in PARTICIPANT_COPIES)
+    own = ", ".join(f"i.{c}" for c in PARTICIPANT_COPIES.values())
+    check = (
+        f"select ({copies}) = ({own}) as equal from incident_participant p "
+        "join incident i on i.id = p.incident_id where p.id > $1"
+    )
     await _import(db, "acled", "acled_sample.csv")
     await _import(db, "ucdp", "ucdp_sample.csv")
-    rows = await conn.fetch(
-        "select p.occurred_on, i.occurred_on as incident_on from incident_participant p "
-        "join incident i on i.id = p.incident_id where p.id > $1",
+    rows = await conn.fetch(check, before)
+    assert len(rows) >= 8
+    assert all(r["equal"] for r in rows)
+    await conn.execute(
+        "update incident set status = 'DRAFT' where id in (select incident_id from "
+        "incident_participant where id > $1)",
         before,
     )
+    newer = await _import(db, "acled", "acled_newer.csv")
+    assert newer["updated"] == 1
+    rows = await conn.fetch(check, before)
     assert len(rows) >= 8
-    assert [r["occurred_on"] for r in rows] == [r["incident_on"] for r in rows]
+    assert all(r["equal"] for r in rows)
+    assert await conn.fetchval(
+        "select count(*) from incident_participant p where p.id > $1 "
+        "and p.incident_status = 'DRAFT'",
+        before,
+    ) == await conn.fetchval("select count(*) from incident_participant p where p.id > $1", before)

@@ -17,9 +17,12 @@ from typing import Any
 import asyncpg
 import pytest
 
+from db.model import PARTICIPANT_COPIES
 from schema.ids import from_global_id
 from tests.client import Gql
 from tests.factories import gid
+
+_COPIES = "'{" + ",".join(PARTICIPANT_COPIES) + "}'"
 
 DAY = "2024-03-01"
 
@@ -193,9 +196,9 @@ async def _image(
         ]
         participants = {(_pk(p["actor"]), p["role"]): p for p in shown["participants"]}
         rows = await conn.fetch(
-            # occurred_on: the incident's own date, copied for an index (migration 0010)
+            # less the incident's own columns, copied for an index (migrations 0010, 0017)
             "select to_jsonb(p) - 'id' - 'incident_id' - 'created_at' - 'updated_at' "
-            "- 'occurred_on' "
+            f"- {_COPIES}::text[] "
             "from incident_participant p where incident_id = $1 order by actor_id, role",
             pk,
         )
@@ -516,8 +519,10 @@ async def test_participant_image_has_every_column(conn: asyncpg.Connection, gql:
     (change,) = feed
     assert _key(change) == ("Incident", inc)
     (image,) = change["record"]["participants"]
-    # occurred_on is the incident's own date, copied for an index (migration 0010)
-    assert set(image) == columns - {"id", "incident_id", "created_at", "updated_at", "occurred_on"}
+    # less the incident's own columns, copied for an index (migrations 0010, 0017)
+    assert set(image) == columns - {"id", "incident_id", "created_at", "updated_at"} - set(
+        PARTICIPANT_COPIES
+    )
 
 
 HISTORY = """query($n: Int!) { incidents(first: $n, filter: {tags: {any: ["sync-history"]}}) {
