@@ -632,9 +632,8 @@ def participants_by_date(
     if found is None:
         return None
     p, rest = found
-    window = f.occurred_on
-    applied = window is not None and not window.overlaps  # the rows test the window
-    exact = _empty(dataclasses.replace(rest, occurred_on=None) if applied else rest)
+    window = _window(f)  # the rows test it too
+    exact = _empty(dataclasses.replace(rest, occurred_on=None) if window else rest)
     if exact_only and not exact:
         return None
     assert p.actor is not None
@@ -654,12 +653,7 @@ def participants_by_date(
         conds.append(f"{x}.role = any({c(list(p.roles))}::text[])")
     if p.bases is not None:
         conds.append(f"{x}.basis = any({c(list(p.bases))}::text[])")
-    if applied:
-        assert window is not None
-        if window.gte is not None:
-            conds.append(f"{x}.occurred_on >= {c(window.gte)}")
-        if window.lte is not None:
-            conds.append(f"{x}.occurred_on <= {c(window.lte)}")
+    conds += _window_conds(window, c, x)
     rows = (
         f"select distinct {x}.occurred_on, {x}.incident_id as id "
         f"from incident_participant {x} where {' and '.join(conds)}"
@@ -667,6 +661,33 @@ def participants_by_date(
     return ParticipantRows(
         rows, rest, f"{rows} and {shown_participations(c, x)}" if exact else None
     )
+
+
+def shown_matches(f: IncidentFilter, c: Compiler, x: str) -> str | None:
+    """The test that makes an actor's participations ``x`` the incidents of ``f`` the
+    viewer sees in a list, when ``f`` tests at most the date, in a window: the
+    visibility (on the participation's copies) and the window; else None (nothing
+    compiled)."""
+    window = _window(f)
+    if not _empty(dataclasses.replace(f, occurred_on=None) if window else f):
+        return None
+    return " and ".join([shown_participations(c, x), *_window_conds(window, c, x)])
+
+
+def _window(f: IncidentFilter) -> DateRange | None:
+    """``f``'s date window if it tests the date alone (not an overlap of the periods)."""
+    window = f.occurred_on
+    return window if window is not None and not window.overlaps else None
+
+
+def _window_conds(window: DateRange | None, c: Compiler, x: str) -> list[str]:
+    """The window on the dates rows ``x`` carry (an incident's or a copy of it)."""
+    conds = []
+    if window is not None and window.gte is not None:
+        conds.append(f"{x}.occurred_on >= {c(window.gte)}")
+    if window is not None and window.lte is not None:
+        conds.append(f"{x}.occurred_on <= {c(window.lte)}")
+    return conds
 
 
 def _empty(f: IncidentFilter) -> bool:

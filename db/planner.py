@@ -20,7 +20,11 @@ from typing import Any
 
 from db import model
 from db.cursors import encode_key_sql
-from db.filters import IncidentFilter, participants_by_date, shown_participations
+from db.filters import (
+    IncidentFilter,
+    participants_by_date,
+    shown_matches,
+)
 from db.model import ENTITIES, TYPES, Entity, GlobalId, Incidents, Ref, Rows, Struct, Value
 from db.pagination import Order, PageArgs, order_by, page_conditions
 from db.sql import Compiler
@@ -430,6 +434,7 @@ class Planner:
         f = conn.filter if conn.filter is not None else e.default_filter
         dated_filter = f  # what the dated rows' incidents are tested against
         by_date = paged and page.order.name == "OCCURRED_ON"
+        counted = any(isinstance(item, TotalCount) for _, item in conn.fields)
         if conn.link is not None:
             assert parent is not None
             roles = ""
@@ -440,11 +445,11 @@ class Planner:
             if conn.link.dated is not None:
                 rows = conn.link.dated.replace("{roles}", roles).format(id=parent, l=lk)
                 dated = rows if by_date else None
-                if conn.filter is None:
+                if counted and isinstance(f, IncidentFilter):
                     # the rows of the incidents the viewer sees in a list, tested on the
-                    # participations' copies
-                    exact = f"{rows} and {shown_participations(c, lk)}"
-        counted = any(isinstance(item, TotalCount) for _, item in conn.fields)
+                    # participations' copies (and a window, if the filter asks that alone)
+                    shown = shown_matches(f, c, lk)
+                    exact = None if shown is None else f"{rows} and {shown}"
         if conn.filter is not None:
             self.skewed = self.skewed or skewed(conn.filter)
             if (
@@ -469,7 +474,7 @@ class Planner:
             # whatever the actor (a generic plan: 40% less work than planning each call).
             self.skewed = True
         where = ""  # compiled only where used: a parameter bound but unused has no type
-        if dated is None or (counted and exact is None):
+        if (paged and dated is None) or (counted and exact is None):
             where = self._where(e, f, t)
             if conn.link is not None and conn.link.column is not None:
                 where = f"{t}.{conn.link.column} = {parent} and {where}"

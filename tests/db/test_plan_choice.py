@@ -325,6 +325,11 @@ ACTOR_ID = '"QWN0b3I6MQ=="'  # Actor:1
             "{ totalCount edges { node { id } } } }",
             True,
         ),
+        (
+            f"{{ actor(id: {ACTOR_ID}) {{ incidents(filter: "
+            '{occurredOn: {gte: "2024-01-01", lte: "2024-03-01"}}) { totalCount } } }',
+            True,
+        ),
         # the incidents' own columns: counted on the incidents
         (
             f"{{ actor(id: {ACTOR_ID}) {{ incidents(filter: {{weapon: {{eq: DRONE}}}}) "

@@ -281,10 +281,11 @@ async def test_an_actors_incidents_count_a_linked_event_once(
 
 
 COUNTS = """
-query ($id: ID!, $roles: [ParticipantRole!], $f: IncidentFilter) {
+query ($id: ID!, $roles: [ParticipantRole!], $f: IncidentFilter, $w: IncidentFilter) {
   actor(id: $id) {
     all: incidents(first: 100) { totalCount edges { node { id } } }
     role: incidents(role: $roles) { totalCount }
+    window: incidents(filter: $w) { totalCount }
   }
   incidents(filter: $f) { totalCount }
 }
@@ -295,7 +296,8 @@ async def test_an_actors_incident_counts_are_what_the_viewer_sees(
     gql: Gql, conn: asyncpg.Connection
 ) -> None:
     """Counted from the participations' copies of status and link (migration 0017), the
-    counts of an actor's incidents (all, in a role, by filter with a date window) are
+    counts of an actor's incidents (all, in a role, in a date window, and by filter with
+    that window) are
     those of the incidents themselves: a draft counts for an editor only, a retracted
     incident for nobody, a later record of a linked event for nobody."""
     pk = await _busiest(conn)
@@ -322,10 +324,8 @@ async def test_an_actors_incident_counts_are_what_the_viewer_sees(
         r[0] for r in await conn.fetch("select occurred_on from incident where id = any($1)", ids)
     )
     lo, hi = dates[len(dates) // 4], dates[-1]
-    window = {
-        "participant": {"actor": {"id": actor}},
-        "occurredOn": {"gte": str(lo), "lte": str(hi)},
-    }
+    dates_in = {"occurredOn": {"gte": str(lo), "lte": str(hi)}}
+    window = {"participant": {"actor": {"id": actor}}, **dates_in}
     truth = (
         "select count(distinct i.id) from incident i join incident_participant p "
         "on p.incident_id = i.id where p.actor_id = $1 and i.status = any($2::text[]) "
@@ -343,7 +343,8 @@ async def test_an_actors_incident_counts_are_what_the_viewer_sees(
     far = (dt.date(1, 1, 1), dt.date(9999, 12, 31))
     editor = await gql.key("editor")
     for client, statuses in ((gql, ["PUBLISHED"]), (editor, ["PUBLISHED", "DRAFT"])):
-        got = await client.data(COUNTS, {"id": actor, "roles": ["TARGET"], "f": window})
+        variables = {"id": actor, "roles": ["TARGET"], "f": window, "w": dates_in}
+        got = await client.data(COUNTS, variables)
         listed = [from_global_id(e["node"]["id"])[1] for e in got["actor"]["all"]["edges"]]
         assert (draft in listed) is (client is editor)
         assert retracted not in listed
@@ -355,7 +356,7 @@ async def test_an_actors_incident_counts_are_what_the_viewer_sees(
         assert got["actor"]["role"]["totalCount"] == in_role
         assert 0 < in_role < expected
         in_window = await conn.fetchval(truth, pk, statuses, later, every_role, lo, hi)
-        assert got["incidents"]["totalCount"] == in_window
+        assert got["incidents"]["totalCount"] == got["actor"]["window"]["totalCount"] == in_window
         assert 0 < in_window < expected
 
 
