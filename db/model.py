@@ -196,7 +196,12 @@ ENTITIES: dict[str, Entity] = {
             "i",
             status_visible,
             filters.incident_where,
-            {"OCCURRED_ON": ("{t}.occurred_on", "date"), **_STAMPS},
+            {
+                "OCCURRED_ON": ("{t}.occurred_on", "date"),
+                # the best estimate of deaths; unknown sorts below none (an index, 0018)
+                "KILLED": ("coalesce({t}.killed_best, -1)", "int"),
+                **_STAMPS,
+            },
             default_filter=filters.IncidentFilter(),
         ),
         Entity(

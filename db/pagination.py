@@ -14,7 +14,8 @@ from typing import Any, Generic, Literal, TypeVar
 from db.cursors import CursorError, decode_key, encode_key
 from db.sql import Compiler
 
-KeyKind = Literal["date", "timestamp", "text"]
+KeyKind = Literal["date", "timestamp", "text", "int"]
+_MAX_INT = 2**31  # an ``int`` key is a PostgreSQL integer
 T = TypeVar("T")
 
 
@@ -67,6 +68,10 @@ def _encode_value(value: Any) -> Any:
 
 
 def _decode_value(kind: KeyKind, raw: Any) -> Any:
+    if kind == "int":  # never null (an unknown death toll is -1)
+        if not isinstance(raw, int) or isinstance(raw, bool) or not -_MAX_INT <= raw < _MAX_INT:
+            raise TypeError("integer key expected")
+        return raw
     if raw is None:
         return None
     if kind == "date":

@@ -60,6 +60,11 @@ StatementT = Annotated["Statement", strawberry.lazy("schema.source")]
 @strawberry.enum(description="What incidents can be ordered by (ties broken by id).")
 class IncidentOrderField(Enum):
     OCCURRED_ON = strawberry.enum_value("OCCURRED_ON", description="Date of the incident.")
+    KILLED = strawberry.enum_value(
+        "KILLED",
+        description="Best estimate of people killed (deadliest first with DESC; an unknown "
+        "toll sorts below a toll of 0).",
+    )
     CREATED_AT = strawberry.enum_value("CREATED_AT", description="When it was recorded.")
     UPDATED_AT = strawberry.enum_value("UPDATED_AT", description="When it last changed.")
 

@@ -141,4 +141,4 @@ async def test_every_order_of_a_list_is_read_from_an_index(conn: asyncpg.Connect
                 # (an incremental sort of the ties of an index on the key alone is fine)
                 assert '"Node Type": "Sort"' not in plan, (entity.type, name, direction, plan)
                 checked += 1
-    assert checked == 2 * sum(len(e.orders) for e in model.ENTITIES.values()) == 24
+    assert checked == 2 * sum(len(e.orders) for e in model.ENTITIES.values()) == 26

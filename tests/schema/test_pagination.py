@@ -43,6 +43,7 @@ class Row:
     occurred_on: dt.date
     updated_at: dt.datetime
     created_at: dt.datetime
+    killed: int | None
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class Fixture:
                 return (r.occurred_on, r.pk)
             if field == "UPDATED_AT":
                 return (r.updated_at, r.pk)
+            if field == "KILLED":  # an unknown toll below a toll of 0
+                return (-1 if r.killed is None else r.killed, r.pk)
             assert field == "CREATED_AT"
             return (r.created_at, r.pk)
 
@@ -69,16 +72,20 @@ class Fixture:
 @pytest.fixture
 async def many(conn: asyncpg.Connection) -> Fixture:
     """25 incidents over 7 dates (3 or 4 per date, ids interleaved across dates),
-    updated_at values over 5 instants, and 25 distinct created_at instants in an order
-    unrelated to the ids (so that ordering by them is not the id tiebreak)."""
+    updated_at values over 5 instants, 25 distinct created_at instants in an order
+    unrelated to the ids (so that ordering by them is not the id tiebreak), and death
+    tolls over 4 values and unknown (5 each, interleaved)."""
     location = await make_location(conn, "Pagetown")
     rows = []
     for n in range(25):
         on = BASE_DATE + dt.timedelta(days=(n * 3) % 7)
         at = BASE_TIME + dt.timedelta(hours=(n * 2) % 5)
         created = BASE_TIME - dt.timedelta(minutes=(n * 7) % 25)
-        pk = await make_incident(conn, location, on, updated_at=at, created_at=created)
-        rows.append(Row(gid("Incident", pk), pk, on, at, created))
+        killed = [12, None, 0, 3, 1][(n * 3) % 5]
+        pk = await make_incident(
+            conn, location, on, updated_at=at, created_at=created, killed=killed
+        )
+        rows.append(Row(gid("Incident", pk), pk, on, at, created, killed))
     assert len({r.occurred_on for r in rows}) == 7
     assert len({r.created_at for r in rows}) == 25
     by_created = sorted(rows, key=lambda r: r.created_at)
@@ -193,6 +200,8 @@ async def test_bad_page_arguments_are_bad_user_input(gql: Gql, args: dict[str, i
         ("UPDATED_AT", "ASC"),
         ("CREATED_AT", "ASC"),
         ("CREATED_AT", "DESC"),
+        ("KILLED", "DESC"),
+        ("KILLED", "ASC"),
     ],
 )
 async def test_walking_forward_returns_every_row_once_in_order(
@@ -214,6 +223,8 @@ async def test_walking_forward_returns_every_row_once_in_order(
         ("OCCURRED_ON", "ASC"),
         ("UPDATED_AT", "ASC"),
         ("CREATED_AT", "DESC"),
+        ("KILLED", "DESC"),
+        ("KILLED", "ASC"),
     ],
 )
 async def test_walking_backward_returns_the_same_rows_in_the_same_order(
@@ -344,6 +355,17 @@ def _cursor(payload: Any) -> str:
 async def test_garbage_cursor_is_invalid_cursor(gql: Gql, cursor: str) -> None:
     for arg in ("after", "before"):
         assert (await error(gql, **{arg: cursor}))["code"] == "INVALID_CURSOR", arg
+
+
+@pytest.mark.parametrize("value", ["3", 3.5, True, None, [3], 2**31, -(2**31) - 1])
+async def test_forged_death_toll_cursor_is_invalid_cursor(gql: Gql, value: Any) -> None:
+    """A KILLED cursor's key is an integer (an unknown toll is -1, not null)."""
+    order = {"field": "KILLED", "direction": "DESC"}
+    cursor = _cursor(["KILLED:DESC", value, 7])
+    for arg in ("after", "before"):
+        assert (await error(gql, o=order, **{arg: cursor}))["code"] == "INVALID_CURSOR", arg
+    good = await page(gql, o=order, first=2, after=_cursor(["KILLED:DESC", 2**31 - 1, 7]))
+    assert len(good["edges"]) == 2
 
 
 async def test_forged_text_cursor_with_a_nul_is_invalid_cursor(gql: Gql) -> None:

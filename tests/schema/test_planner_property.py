@@ -71,7 +71,7 @@ FILTERS = {
     "Source": SOURCE_FILTERS,
 }
 ORDERS = {
-    "Incident": ["OCCURRED_ON", "CREATED_AT", "UPDATED_AT"],
+    "Incident": ["OCCURRED_ON", "KILLED", "CREATED_AT", "UPDATED_AT"],
     "Actor": ["NAME", "CREATED_AT", "UPDATED_AT"],
     "Location": ["NAME", "CREATED_AT", "UPDATED_AT"],
     "Source": ["PUBLISHED_AT", "CREATED_AT", "UPDATED_AT"],
