@@ -249,6 +249,24 @@ q(
     {"a": gid("Actor", 38)},
 )
 
+q(
+    "53-participant-ids-two-busy",
+    f"""query($a:ID!,$b:ID!){{ incidents(filter:{{participant:{{actor:{{ids:[$a,$b]}}}}}}, first:20){{ edges{{ node{{ {INC} }} }} pageInfo{{ hasNextPage endCursor }} }} }}""",
+    {"a": gid("Actor", 38), "b": gid("Actor", 59)},
+)
+q(
+    "54-participant-name-busy-drone-week",
+    f"""{{ incidents(filter:{{participant:{{actor:{{name:"Military Forces of Solomon Islands"}}}}, weapon:{{eq:DRONE}}, occurredOn:{{gte:"2023-03-06", lte:"2023-03-12"}}}}, first:20){{ edges{{ node{{ {INC} }} }} }} }}""",
+)
+q(
+    "55-participant-nameSimilar-asc",
+    f"""{{ incidents(filter:{{participant:{{actor:{{nameSimilarTo:"Military Forces of Solomon Island"}}, role:{{eq:PERPETRATOR}}}}}}, orderBy:{{field:OCCURRED_ON,direction:ASC}}, first:50){{ edges{{ node{{ {INC} }} }} }} }}""",
+)
+q(
+    "56-participant-name-busy-last",
+    f"""{{ incidents(filter:{{participant:{{actor:{{name:"Military Forces of North Macedonia"}}}}}}, last:20){{ edges{{ node{{ {INC} }} }} pageInfo{{ hasPreviousPage startCursor }} }} }}""",
+)
+
 
 def paged(post: Callable[[dict[str, Any]], Any]) -> None:
     """Queries whose variables hold a cursor taken from their first page."""

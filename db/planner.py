@@ -433,6 +433,7 @@ class Planner:
         exact = None  # (occurred_on, id) rows that are the list's records: counted alone
         f = conn.filter if conn.filter is not None else e.default_filter
         dated_filter = f  # what the dated rows' incidents are tested against
+        each: tuple[str, str] | None = None  # several actors' ids, and the dated rows of one
         by_date = paged and page.order.name == "OCCURRED_ON"
         counted = any(isinstance(item, TotalCount) for _, item in conn.fields)
         if conn.link is not None:
@@ -463,6 +464,8 @@ class Planner:
                 if by_actor is not None:
                     if by_date:
                         dated, dated_filter = by_actor.rows, by_actor.rest
+                        if by_actor.actors is not None and by_actor.each is not None:
+                            each = by_actor.actors, by_actor.each
                     if counted:
                         exact = by_actor.counted
         if keyed and (
@@ -563,8 +566,12 @@ class Planner:
         else:
             # Read in the dated link's order (its index), each incident joined by id;
             # the cursor's bounds apply to the link's rows, the filter to the incident.
-            d = c.alias("d")
+            d, u, w = c.alias("d"), c.alias("u"), c.alias("w")
             dated_where = self._where(e, dated_filter, t)
+            if each is not None:
+                # several actors: the page of each, read in its index's order, then
+                # merged (an incident of two of them once)
+                dated = each[1].replace("{actor}", f"{u}.id")
             inner = (
                 f"select {columns}, {d}.occurred_on as _k "
                 f"from ({dated} order by 1 {rank_dir}, 2 {rank_dir}) {d} "
@@ -572,6 +579,12 @@ class Planner:
                 f"where {' and '.join([dated_where, *page_conditions(c, page, d)])} "
                 f"order by {order_by(page, d)} limit {size + 1}"
             )
+            if each is not None:
+                inner = (
+                    f"select distinct on ({w}._k, {w}.id) {w}.* "
+                    f"from {each[0]} {u} cross join lateral ({inner}) {w} "
+                    f"order by {w}._k {rank_dir}, {w}.id {rank_dir} limit {size + 1}"
+                )
         count = ", count(*) over () as _n" if counted_rows else ""
         ranked = (
             f"select {y}.*, row_number() over (order by {y}._k {rank_dir}, {y}.id {rank_dir}) "

@@ -236,13 +236,25 @@ def test_a_page_reads_only_the_columns_its_selection_shows(fast: FastPath) -> No
             r"incident_participant \1 where \1\.actor_id = \(\(select .*\)\) and "
             r"\1\.role = any",
         ),
-        # by name, in an `and`, with a window: all its participations in the window, sorted
+        # by name, in an `and`, with a window: the page of each actor of that name, read
+        # from its participations in the window in the index's order, then merged
         (
             '{and: [{participant: {actor: {name: "KH"}}}], '
             'occurredOn: {gte: "2024-01-01", lte: "2024-06-30"}}',
-            r"from \(select distinct (pd\d+)\.occurred_on, \1\.incident_id as id from "
-            r"incident_participant \1 where \1\.actor_id = any\(array\(select .*\)\) and "
-            r"\1\.occurred_on >= \$\d+ and \1\.occurred_on <= \$\d+",
+            r"select distinct on \((w\d+)\._k, \1\.id\) \1\.\* from \(select (a\d+)\.id "
+            r"from actor \2 where .*\) (u\d+) cross join lateral \(select .* from \("
+            r"select distinct (pd\d+)\.occurred_on, \4\.incident_id as id from "
+            r"incident_participant \4 where \4\.actor_id = \3\.id and "
+            r"\4\.occurred_on >= \$\d+ and \4\.occurred_on <= \$\d+ order by 1 desc, 2 desc\)"
+            r".* limit 21\) \1 order by \1\._k desc, \1\.id desc limit 21",
+        ),
+        # several ids: the same
+        (
+            '{participant: {actor: {ids: ["QWN0b3I6NDU3", "QWN0b3I6NDU4"]}}}',
+            r"select distinct on \((w\d+)\._k, \1\.id\) \1\.\* from \(select (a\d+)\.id "
+            r"from actor \2 where .*\) (u\d+) cross join lateral \(select .* from \("
+            r"select distinct (pd\d+)\.occurred_on, \4\.incident_id as id from "
+            r"incident_participant \4 where \4\.actor_id = \3\.id order by 1 desc, 2 desc\)",
         ),
         # not for actors by kind (thousands of them), nor under `or`/`not`
         ("{participant: {actor: {kind: {eq: STATE}}}}", None),

@@ -427,6 +427,61 @@ async def test_incidents_filtered_by_an_actor_page_as_the_actors_own_incidents(
         ]
 
 
+async def test_incidents_of_several_actors_page_as_their_merged_incidents(
+    gql: Gql, conn: asyncpg.Connection
+) -> None:
+    """Several actors (ids or a name two of them share) are read each in its own date
+    order, up to a page each, then merged: the pages, walked both ways in both orders,
+    are the incidents of any of them that meet the rest of the filter (a weapon, a role),
+    each once, also those where two of them take part."""
+    pk = await _busiest(conn)
+    other = int(
+        await conn.fetchval(
+            "select b.actor_id from incident_participant a join incident_participant b "
+            "on b.incident_id = a.incident_id and b.actor_id <> a.actor_id "
+            "where a.actor_id = $1 group by b.actor_id order by count(*) desc, 1 limit 1",
+            pk,
+        )
+    )
+    await conn.execute(
+        "update actor set name = 'Twin Brigade' where id = any($1::bigint[])", [pk, other]
+    )
+    weapons = [
+        r[0]
+        for r in await conn.fetch(
+            "select i.weapon from incident i join incident_participant p on p.incident_id = i.id "
+            "where p.actor_id = any($1::bigint[]) and i.weapon is not null "
+            "group by 1 order by count(*) desc, 1 limit 2",
+            [pk, other],
+        )
+    ]
+    ids = [str(to_global_id("Actor", a)) for a in (pk, other)]
+    for roles in (None, ["TARGET"]):
+        truth = await conn.fetch(
+            "select i.id, i.occurred_on, count(distinct p.actor_id) as actors from incident i "
+            "join incident_participant p on p.incident_id = i.id "
+            "where p.actor_id = any($1::bigint[]) and ($2::text[] is null or p.role = any($2)) "
+            "and i.status = 'PUBLISHED' and i.weapon = any($3::text[]) "
+            "group by i.id order by 2, 1",
+            [pk, other],
+            roles,
+            weapons,
+        )
+        assert len(truth) > 2
+        if roles is None:
+            assert any(r["actors"] == 2 for r in truth)  # merged once
+        ascending = [str(to_global_id("Incident", r["id"])) for r in truth]
+        role = {"role": {"in": roles}} if roles else {}
+        for who in ({"ids": ids}, {"name": "twin brigade"}):
+            f = {"participant": {"actor": who, **role}, "weapon": {"in": weapons}}
+            for direction in ("DESC", "ASC"):
+                expected = ascending[::-1] if direction == "DESC" else ascending
+                for backward in (False, True):
+                    assert await _walk_root(gql, f, direction, backward=backward) == expected
+                whole = await gql.data(ROOT, {"f": f, "first": 100, "dir": direction})
+                assert whole["incidents"]["totalCount"] == len(expected)
+
+
 async def test_incidents_filtered_by_an_actor_keep_the_filters_other_conditions(
     gql: Gql, conn: asyncpg.Connection
 ) -> None:
