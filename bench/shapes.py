@@ -266,6 +266,10 @@ q(
     "56-participant-name-busy-last",
     f"""{{ incidents(filter:{{participant:{{actor:{{name:"Military Forces of North Macedonia"}}}}}}, last:20){{ edges{{ node{{ {INC} }} }} pageInfo{{ hasPreviousPage startCursor }} }} }}""",
 )
+q(
+    "57-stats-target-perp-drone-month",
+    """{ incidentStats(filter:{weapon:{eq:DRONE}, occurredOn:{gte:"2024-03-01",lte:"2024-03-31"}}, groupBy:[TARGET, PERPETRATOR], first:50){ groups{ target{ name } perpetrator{ name } incidents killed{ best } } } }""",
+)
 
 
 def paged(post: Callable[[dict[str, Any]], Any]) -> None:

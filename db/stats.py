@@ -100,11 +100,16 @@ class StatsResult:
     truncated: bool
 
 
-def _participants(c: Compiler, role: str) -> str:
+def _participants(c: Compiler, role: str, *, matched: bool = False) -> str:
+    """The incidents' participants in ``role`` whose actor is visible; ``matched``: only
+    those of the matched incidents ``m`` (else the join to ``m`` that reads them keeps
+    only those: ``m`` is then read once, not written out for two readers, and PostgreSQL
+    plans the join either way, by incident for a few, hashed for many: all incidents by
+    target 3.9 s -> 1.6 s at 1M)."""
     ip, a = c.alias("ip"), c.alias("pa")
+    to_m = f"join m on m.id = {ip}.incident_id " if matched else ""
     return (
-        f"select {ip}.incident_id, {ip}.actor_id from incident_participant {ip} "
-        f"join m on m.id = {ip}.incident_id "
+        f"select {ip}.incident_id, {ip}.actor_id from incident_participant {ip} {to_m}"
         f"join actor {a} on {a}.id = {ip}.actor_id and {c.visible(a)} "
         f"where {ip}.role = {c(role)}"
     )
@@ -157,7 +162,8 @@ def stats_sql(q: StatsQuery, c: Compiler) -> str:
         joins.append(f"left join location {loc} on {loc}.id = m.location_id and {c.visible(loc)}")
     if "PERPETRATOR" in dims:
         if q.roll_up_perpetrators:
-            ctes.append(f"perp0 as ({_participants(c, 'PERPETRATOR')})")
+            # the roll-up walks the relations of the matched incidents' perpetrators only
+            ctes.append(f"perp0 as ({_participants(c, 'PERPETRATOR', matched=True)})")
             ctes.append(_rolled_up_perpetrators(c))
         else:
             ctes.append(f"perp as ({_participants(c, 'PERPETRATOR')})")
