@@ -639,7 +639,7 @@ def participants_by_date(
         return None
     p, rest = found
     window = _window(f)  # the rows test it too
-    exact = _empty(dataclasses.replace(rest, occurred_on=None) if window else rest)
+    exact = _at_most(rest, window)
     if exact_only and not exact:
         return None
     assert p.actor is not None
@@ -674,7 +674,7 @@ def shown_matches(f: IncidentFilter, c: Compiler, x: str) -> str | None:
     visibility (on the participation's copies) and the window; else None (nothing
     compiled)."""
     window = _window(f)
-    if not _empty(dataclasses.replace(f, occurred_on=None) if window else f):
+    if not _at_most(f, window):
         return None
     return " and ".join([shown_participations(c, x), *_window_conds(window, c, x)])
 
@@ -693,6 +693,11 @@ def _window_conds(window: DateRange | None, c: Compiler, x: str) -> list[str]:
     if window is not None and window.lte is not None:
         conds.append(f"{x}.occurred_on <= {c(window.lte)}")
     return conds
+
+
+def _at_most(f: IncidentFilter, window: DateRange | None) -> bool:
+    """``f`` tests nothing but ``window`` (its date window, ``_window``), if any."""
+    return _empty(dataclasses.replace(f, occurred_on=None) if window else f)
 
 
 def _empty(f: IncidentFilter) -> bool:
