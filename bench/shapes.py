@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (GraphQL documents kept on one line each)
 """Read shapes that are not benchmark workloads, timed one at a time against a server.
 
-About fifty GraphQL reads that frontends, data partners and analysts write (an actor's
+About sixty GraphQL reads that frontends, data partners and analysts write (an actor's
 incidents by id or name, a country's by another order, death-toll ranges, tags, text,
 sources by publication time, nested counts, backward pages, ``node``/``nodes``,
 ``incidentStats``, ``search``, ``incidentsNear``, the change feed), with values from the
@@ -13,7 +13,7 @@ are pathologically slow, not a throughput measurement.
 
     bench/.venv/bin/python bench/shapes.py --url http://127.0.0.1:8000 [-n 5] [--only 01,20]
 
-Results of 2026-12-01 at 1M: ``bench/results/2026-12-01-shapes-1M.md``.
+Results at 1M: ``bench/results/2026-12-01-shapes-1M.md``, ``bench/results/2026-12-02-shapes-1M.md``.
 """
 
 from __future__ import annotations
@@ -269,6 +269,15 @@ q(
 q(
     "57-stats-target-perp-drone-month",
     """{ incidentStats(filter:{weapon:{eq:DRONE}, occurredOn:{gte:"2024-03-01",lte:"2024-03-31"}}, groupBy:[TARGET, PERPETRATOR], first:50){ groups{ target{ name } perpetrator{ name } incidents killed{ best } } } }""",
+)
+q(
+    "58-participant-nameSimilar-broad",
+    f"""{{ incidents(filter:{{participant:{{actor:{{nameSimilarTo:"Military Forces"}}}}}}, first:20){{ edges{{ node{{ {INC} }} }} }} }}""",
+)
+q(
+    "59-participant-ids-50",
+    f"""query($ids:[ID!]){{ incidents(filter:{{participant:{{actor:{{ids:$ids}}}}}}, first:50){{ edges{{ node{{ {INC} }} }} }} }}""",
+    {"ids": [gid("Actor", k) for k in range(100, 150)]},
 )
 
 
