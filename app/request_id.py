@@ -8,8 +8,8 @@ otherwise the server makes one.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 import structlog
@@ -35,7 +35,7 @@ class RequestId:
             await self.app(scope, receive, send)
             return
         sent = dict(scope["headers"]).get(HEADER, b"")
-        request_id = sent.decode() if _VALID.match(sent) else uuid.uuid4().hex
+        request_id = sent.decode() if _VALID.match(sent) else os.urandom(16).hex()  # as uuid4().hex
         token = _current.set(request_id)
 
         async def send_with_id(message: Message) -> None:
@@ -44,8 +44,10 @@ class RequestId:
                 message["headers"] = [*headers, (HEADER, request_id.encode())]
             await send(message)
 
+        # bind and reset by token (``bound_contextvars`` copies the whole context first)
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
-                await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_id)
         finally:
+            structlog.contextvars.reset_contextvars(**bound)
             _current.reset(token)
