@@ -611,8 +611,7 @@ class ParticipantRows:
     # several actors (names, or more than one id): a subquery of their ids (column
     # ``id``), and ``rows`` of one of them, ``{actor}`` standing for its id; a page reads
     # each actor's rows in its index's order (``Planner.connection``)
-    actors: str | None = None
-    each: str | None = None
+    each: tuple[str, str] | None = None
 
 
 def participants_by_date(
@@ -627,7 +626,7 @@ def participants_by_date(
     actor's few (7 s at 1M).
 
     The index is read in order for one actor by id, and for each of several actors
-    (``actors``, ``each``: PostgreSQL 15 does not merge an index's runs for several keys
+    (``each``: PostgreSQL 15 does not merge an index's runs for several keys
     itself, and sorting a busy actor's 200,000 participations for a page took 70 ms at
     1M); ``rows``, all of them, is what a count reads. When the rest of ``f`` is at most the
     date window they test too, the rows that pass the incident's visibility, tested on the
@@ -663,9 +662,7 @@ def participants_by_date(
         for actor in (f"({actors})" if one else f"any(array{actors})", "{actor}")
     )
     counted = f"{rows} and {shown_participations(c, x)}" if exact else None
-    if one:
-        return ParticipantRows(rows, rest, counted)
-    return ParticipantRows(rows, rest, counted, actors, each)
+    return ParticipantRows(rows, rest, counted, None if one else (actors, each))
 
 
 def shown_matches(f: IncidentFilter, c: Compiler, x: str) -> str | None:

@@ -463,9 +463,7 @@ class Planner:
                 by_actor = participants_by_date(conn.filter, c, exact_only=not by_date)
                 if by_actor is not None:
                     if by_date:
-                        dated, dated_filter = by_actor.rows, by_actor.rest
-                        if by_actor.actors is not None and by_actor.each is not None:
-                            each = by_actor.actors, by_actor.each
+                        dated, dated_filter, each = by_actor.rows, by_actor.rest, by_actor.each
                     if counted:
                         exact = by_actor.counted
         if keyed and (
@@ -566,11 +564,12 @@ class Planner:
         else:
             # Read in the dated link's order (its index), each incident joined by id;
             # the cursor's bounds apply to the link's rows, the filter to the incident.
-            d, u, w = c.alias("d"), c.alias("u"), c.alias("w")
+            d = c.alias("d")
             dated_where = self._where(e, dated_filter, t)
             if each is not None:
                 # several actors: the page of each, read in its index's order, then
                 # merged (an incident of two of them once)
+                u, w = c.alias("u"), c.alias("w")
                 dated = each[1].replace("{actor}", f"{u}.id")
             inner = (
                 f"select {columns}, {d}.occurred_on as _k "
