@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     )
     docs: bool = Field(True, description="Serve Swagger UI at /docs")
     openapi: bool = Field(True, description="Serve /openapi.json (false also turns off both)")
+    opentelemetry: bool = Field(
+        False,
+        description="FastAPI's OpenTelemetry spans, metrics and logs (needs an OpenTelemetry "
+        "SDK installed and configured); Sitrep's own metrics are Prometheus, at /metrics",
+    )
     cors_origins: list[str] = Field(
         [], description='Origins browsers may call from, JSON: ["https://a.example"] or ["*"]'
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from app.main import create_app
+from app.settings import Settings
 from tests.schema.test_headline import HEADLINE
 
 
@@ -38,3 +40,13 @@ def test_malformed_json_body_is_a_client_error(server: str) -> None:
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
     assert response.json()["errors"][0]["extensions"] == {"code": "INVALID_JSON"}
+
+
+def test_fastapis_opentelemetry_follows_its_setting() -> None:
+    """FastAPI's own OpenTelemetry spans, metrics and logs are on only with
+    ``SITREP_OPENTELEMETRY`` (off, no request asks OpenTelemetry for its providers)."""
+    kinds = ("tracing", "metrics", "logs")
+    for on in (False, True):
+        settings = Settings(environment="test", opentelemetry=on, _env_file=None)  # type: ignore[call-arg]
+        app = create_app(settings, database_url="postgresql://127.0.0.1:1/unused")
+        assert {kind: app._telemetry[kind] for kind in kinds} == dict.fromkeys(kinds, on)  # type: ignore[attr-defined]
