@@ -281,6 +281,22 @@ class Harness:
         if "errors" not in body:
             assert answered == 1, f"the resolvers answered: {query}"
 
+    def agree(self, strategy: st.SearchStrategy[str], *, examples: int) -> None:
+        """Both paths answer alike each of ``examples`` queries drawn from ``strategy``
+        (the same ones every run), as an anonymous reader or as an editor."""
+
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+            derandomize=True,
+        )
+        @given(strategy, st.booleans())
+        def check(query: str, editor: bool) -> None:
+            self.run(self.compare(query, editor))
+
+        check()
+
     async def stop(self) -> None:
         await self.planned.aclose()
         await self.resolved.aclose()
@@ -322,19 +338,7 @@ def harness(database_url: str, settings: Settings) -> Iterator[Harness]:
 
 
 def test_planner_and_resolvers_agree_on_generated_queries(harness: Harness) -> None:
-    @settings(
-        max_examples=150,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        derandomize=True,
-    )
-    @given(st.data())
-    def check(data: st.DataObject) -> None:
-        query = data.draw(queries(harness.ids))
-        editor = data.draw(st.booleans())
-        harness.run(harness.compare(query, editor))
-
-    check()
+    harness.agree(queries(harness.ids), examples=150)
 
 
 WHO = [
@@ -409,17 +413,4 @@ def test_planner_and_resolvers_agree_on_incidents_of_several_actors(harness: Har
         (str(r[0]), r[1])
         for r in harness.run(conn.fetch("select occurred_on, id from incident order by id"))
     ]
-
-    @settings(
-        max_examples=120,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        derandomize=True,
-    )
-    @given(st.data())
-    def check(data: st.DataObject) -> None:
-        query = data.draw(actors_pages(actors, together, keys))
-        editor = data.draw(st.booleans())
-        harness.run(harness.compare(query, editor))
-
-    check()
+    harness.agree(actors_pages(actors, together, keys), examples=120)
