@@ -49,10 +49,18 @@ _CONNECTION_LOST = (
 )
 
 
+def stuck(exc: BaseException) -> bool:
+    """Whether ``exc`` is asyncpg refusing a connection whose protocol still waits for the
+    end of an earlier statement's error: the server dropped it mid-reply (a replica or
+    primary shutting down) and the pool lent it out before the socket's close arrived.
+    asyncpg refuses before sending anything."""
+    return isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc)
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the server is unreachable (not that a statement failed or
     timed out)."""
-    if isinstance(exc, (DatabaseUnavailable, *_CONNECTION_LOST)):
+    if isinstance(exc, (DatabaseUnavailable, *_CONNECTION_LOST)) or stuck(exc):
         return True
     if isinstance(exc, asyncpg.InterfaceError):
         return "closed" in str(exc)
@@ -124,29 +132,36 @@ class PoolDb:
         """A handle with its own statement counter, sharing the pool."""
         return PoolDb(self.pool)
 
-    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+    async def _run(self, method: str, sql: str, *args: Any) -> Any:
+        """``method`` of a pooled connection. A connection the server dropped mid-reply
+        (``stuck``) is closed, and the statement, never sent, runs once more on another;
+        a second one is the server going away (``DatabaseUnavailable``)."""
         self.counter.record(sql)
         with reachable():
-            async with self.pool.acquire(timeout=_left(self.deadline)) as conn:
-                return list(await conn.fetch(sql, *args, timeout=_left(self.deadline)))
+            for again in (True, False):
+                async with self.pool.acquire(timeout=_left(self.deadline)) as conn:
+                    try:
+                        run = getattr(conn, method)
+                        return await run(sql, *args, timeout=_left(self.deadline))
+                    except asyncpg.InternalClientError as exc:
+                        if not stuck(exc):
+                            raise
+                        conn.terminate()
+                        if not again:
+                            raise
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        return list(await self._run("fetch", sql, *args))
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        self.counter.record(sql)
-        with reachable():
-            async with self.pool.acquire(timeout=_left(self.deadline)) as conn:
-                return await conn.fetchrow(sql, *args, timeout=_left(self.deadline))
+        result: asyncpg.Record | None = await self._run("fetchrow", sql, *args)
+        return result
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        self.counter.record(sql)
-        with reachable():
-            async with self.pool.acquire(timeout=_left(self.deadline)) as conn:
-                return await conn.fetchval(sql, *args, timeout=_left(self.deadline))
+        return await self._run("fetchval", sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> str:
-        self.counter.record(sql)
-        with reachable():
-            async with self.pool.acquire(timeout=_left(self.deadline)) as conn:
-                return str(await conn.execute(sql, *args, timeout=_left(self.deadline)))
+        return str(await self._run("execute", sql, *args))
 
     @asynccontextmanager
     async def transaction(
