@@ -656,11 +656,16 @@ def participants_by_date(
     if p.bases is not None:
         conds.append(f"{x}.basis = any({c(list(p.bases))}::text[])")
     conds += _window_conds(window, c, x)
-    select = f"select distinct {x}.occurred_on, {x}.incident_id as id from incident_participant {x}"
-    rows, each = (
-        " and ".join([f"{select} where {x}.actor_id = {actor}", *conds])
-        for actor in (f"({actors})" if one else f"any(array{actors})", "{actor}")
-    )
+
+    def of(actor: str) -> str:
+        """The rows of the participations of ``actor`` (SQL a participation's actor equals)."""
+        return (
+            f"select distinct {x}.occurred_on, {x}.incident_id as id "
+            f"from incident_participant {x} where {x}.actor_id = " + " and ".join([actor, *conds])
+        )
+
+    rows = of(f"({actors})" if one else f"any(array{actors})")
+    each = of("{actor}")  # one of several, ``{actor}`` standing for its id
     counted = f"{rows} and {shown_participations(c, x)}" if exact else None
     return ParticipantRows(rows, rest, counted, None if one else (actors, each))
 

@@ -33,7 +33,7 @@ from tests.client import comparable, planned_count
 
 SCHEMA = build_schema(Settings(environment="test", _env_file=None))._schema  # type: ignore[call-arg]
 
-SOME = ", ".join(f'"{to_global_id("Actor", n)}"' for n in (1, 2, 3, 5))  # actors' ids
+ACTOR_IDS = ", ".join(f'"{to_global_id("Actor", n)}"' for n in (1, 2, 3, 5))  # actors' ids
 INCIDENT_FILTERS = [
     "weapon: {in: [DRONE, ROCKET]}",
     "weapon: {eq: DRONE}",
@@ -49,7 +49,7 @@ INCIDENT_FILTERS = [
     'participant: {actor: {name: "Kata\'ib Hizballah", includeAffiliates: true}}',
     'participant: {actor: {name: "US forces"}, role: {eq: TARGET}}',
     # several actors: each one's page read in index order, then merged
-    "participant: {actor: {ids: [" + SOME + "]}}",
+    "participant: {actor: {ids: [" + ACTOR_IDS + "]}}",
     'participant: {actor: {nameSimilarTo: "Kataib Hezbollah"}, role: {in: [PERPETRATOR]}}',
     'location: {country: "IQ"}',
     'location: {hostsForcesOf: {name: "US forces"}}',
