@@ -102,7 +102,7 @@ _PLAN = {True: PLANS.labels("generic"), False: PLANS.labels("custom")}
 _MAX_BODY = 256 * 1024
 _MAX_CACHED_VARIABLES = 16 * 1024
 # Larger documents are not planned from the cache (nor kept in it).
-_MAX_CACHED_TEXT = 32 * 1024
+MAX_CACHED_TEXT = 32 * 1024
 _MERGED = orjson.dumps(MERGED)
 _PER_ARG = 64  # bytes a bound value keeps in the plan cache, besides its text
 
@@ -174,6 +174,12 @@ class FastPath:
         self.plans: SizedLru[tuple[Any, ...], tuple[Statement, Cost] | NotPlanned] = SizedLru(
             settings.document_cache_size * 4, settings.document_cache_bytes
         )
+        # A planned request's exact body (a caller without a key, a document given as
+        # text) → its statement and cost: a repeated request skips decoding, the checks
+        # and the plan cache's key, all functions of these bytes.
+        self.known: SizedLru[bytes, tuple[Statement, Cost]] = SizedLru(
+            settings.document_cache_size * 4, settings.document_cache_bytes
+        )
         self.enabled = settings.planner
         self.refusals: SizedLru[bytes, Refusal] = SizedLru(_MEMO_ENTRIES, _MEMO_BYTES)
 
@@ -213,9 +219,15 @@ class FastPath:
             if content_type != b"application/json":
                 await self._fallback(scope, receive, send, None, "not a JSON request")
                 return
-            body, complete = await _read_body(receive, _MAX_BODY)
+            body, complete = await read_body(receive, _MAX_BODY)
             if not complete:
                 await self._fallback(scope, receive, send, body, "body too large", more=True)
+                return
+            known = self.known.get(body) if anonymous else None
+            if known is not None:
+                reason = await self.answer(scope, send, media, None, Viewer(), *known)
+                if reason is not None:
+                    await self._fallback(scope, receive, send, body, reason)
                 return
             memo = _memo_key(scope, media, body) if anonymous else None
             if memo is not None and await self._refused(scope, send, memo):
@@ -256,20 +268,39 @@ class FastPath:
         except Exception as exc:  # an argument or request error: the resolvers report it
             await self._fallback(scope, receive, send, body, type(exc).__name__)
             return
+        if anonymous and body is not None and len(body) <= MAX_CACHED_TEXT and _memoisable(request):
+            self.known.put(body, (statement, cost), len(body) + 128)
+        reason = await self.answer(scope, send, media, db, viewer, statement, cost)
+        if reason is not None:
+            await self._fallback(scope, receive, send, body, reason)
+
+    async def answer(
+        self,
+        scope: Scope,
+        send: Send,
+        media: str,
+        db: Db | None,
+        viewer: Viewer,
+        statement: Statement,
+        cost: Cost,
+        headers: tuple[tuple[bytes, bytes], ...] = (),
+    ) -> str | None:
+        """Charge the caller, run the planned statement and answer with its text (and
+        ``headers``); or, having sent nothing, say why the resolvers must answer. ``db``:
+        the request's handle if it has one already (the key was checked on it)."""
         client = scope.get("client")
         decision = admit(
             self.limiter, viewer.key_id, viewer.role, client[0] if client else None, cost
         )
         if decision is not None and not decision.allowed:
-            await self._fallback(scope, receive, send, body, "rate limited")
-            return
+            return "rate limited"
         # Charged: should the resolvers answer after all (a merged record's id, a
         # database error), they do not charge again.
         scope[CHARGED] = decision
-        response_headers = [(b"content-type", media.encode())]
+        response_headers = [(b"content-type", media.encode()), *headers]
         if decision is not None:
             response_headers += [(k.lower().encode(), v.encode()) for k, v in decision.headers()]
-        run_on = db if not statement.generic else self.get_db(True)
+        run_on = db if db is not None and not statement.generic else self.get_db(statement.generic)
         run_on.deadline = time.monotonic() + self.settings.operation_timeout_ms / 1000
         extensions = {"cost": cost_extension(cost, self.settings)}
         try:
@@ -281,17 +312,16 @@ class FastPath:
             error = timeout_error(exc, self.settings.operation_timeout_ms).formatted
             payload = {"data": None, "errors": [error], "extensions": extensions}
             await _respond(send, response_headers, orjson.dumps(payload))
-            return
+            return None
         except Exception as exc:  # the resolvers report and mask database errors
-            await self._fallback(scope, receive, send, body, f"database: {type(exc).__name__}")
-            return
+            return f"database: {type(exc).__name__}"
         if _MERGED in data:
-            await self._fallback(scope, receive, send, body, "a merged record's id")
-            return
+            return "a merged record's id"
         _PATH["planned"].inc()
         _PLAN[statement.generic].inc()
         tail = b',"extensions":' + orjson.dumps(extensions) + b"}"
         await _respond(send, response_headers, b'{"data":' + data + tail)
+        return None
 
     def statement(self, request: GraphQLRequest, viewer: Viewer) -> tuple[Statement, Cost]:
         """The planned statement for a request and its cost; ``NotPlanned`` if there is
@@ -303,7 +333,7 @@ class FastPath:
             raise NotPlanned("variables break a limit")
         key = None
         raw_vars = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
-        if len(raw_vars) <= _MAX_CACHED_VARIABLES and len(query) <= _MAX_CACHED_TEXT:
+        if len(raw_vars) <= _MAX_CACHED_VARIABLES and len(query) <= MAX_CACHED_TEXT:
             key = (query, name, viewer.can_see_drafts, raw_vars)
             found = self.plans.get(key)
             if found is not None:
@@ -391,19 +421,7 @@ class FastPath:
         memo = scope.pop(_MEMO, None)
         if memo is not None:
             send = self._remembering(scope, send, memo)
-        if body is None:
-            await self.app(scope, receive, send)
-            return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": more}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await replay(self.app, scope, receive, send, body, more=more)
 
     def _remembering(self, scope: Scope, send: Send, memo: bytes) -> Send:
         """``send``, keeping the answer if it is a refusal worth memoising."""
@@ -475,7 +493,27 @@ async def _respond(
     await send({"type": "http.response.body", "body": payload})
 
 
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+async def replay(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, body: bytes | None, *, more: bool
+) -> None:
+    """``app`` on the request, its body (``body``, already read) given again; ``more``:
+    the rest of it is still to be received."""
+    if body is None:
+        await app(scope, receive, send)
+        return
+    replayed = False
+
+    async def again() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    await app(scope, again, send)
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
     """The request body, or its first chunks once past ``limit`` (then ``False``)."""
     chunks: list[bytes] = []
     size = 0

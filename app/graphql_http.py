@@ -23,6 +23,7 @@ type from ``negotiate`` too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -113,6 +114,7 @@ def malformed(message: str) -> HttpError:
     return HttpError(400, message, "MALFORMED_REQUEST")
 
 
+@functools.lru_cache(maxsize=256)  # a client sends the same few headers again and again
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an ``Accept`` header, or None when it accepts neither
     GraphQL response media type. The higher quality wins; on a tie

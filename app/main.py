@@ -3,30 +3,31 @@
 ``create_app(settings)`` opens an asyncpg pool in its lifespan. Tests pass ``db=`` to
 serve from a connection inside a rolled-back transaction instead.
 
-In front of FastAPI sit pure ASGI layers (outermost first): the metrics, read-your-writes
+In front of FastAPI sit pure ASGI layers (outermost first): the lane for repeated planned
+reads (``app/lane.py``), the metrics (``app/http_metrics.py``), read-your-writes
 (``app/routing.py``), the request id, CORS, ``JsonErrors`` (every error in one JSON
-shape, ``app/errors.py``), admission (``app/admission.py``: requests in flight per
-address, spent rate-limit points, refusals charged), the GraphQL-over-HTTP checks
-(``app/graphql_http.py``), the body size limit (``app/body_limit.py``), the persisted
-documents' HTTP cache and the fast path (``app/fastpath.py``).
+shape, ``app/errors.py``), admission (``app/admission.py``, with the rate limit:
+requests in flight per address, spent rate-limit points, refusals charged), the
+GraphQL-over-HTTP checks (``app/graphql_http.py``), the body size limit
+(``app/body_limit.py``), the persisted documents' HTTP cache and the fast path
+(``app/fastpath.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from starlette.requests import HTTPConnection
 
 from app import errors
 from app.admission import Admission
-from app.asgi import ASGIApp, HttpLayer, Message, Receive, Scope, Send
+from app.asgi import ASGIApp
 from app.auth import viewer_for, viewer_for_key
 from app.body_limit import BodyLimit
 from app.cors import Cors
@@ -36,7 +37,9 @@ from app.geojson import geojson_router
 from app.graphql_http import GraphQLHttp
 from app.graphql_view import GraphQLView
 from app.http_cache import HttpCache
+from app.http_metrics import Metrics
 from app.imports_http import import_router
+from app.lane import Lane
 from app.persisted import Documents, load_documents
 from app.push import Push, attach
 from app.request_id import RequestId
@@ -51,8 +54,6 @@ from schema.ratelimit import RateLimiter
 
 log = structlog.get_logger(__name__)
 
-REQUESTS = Counter("sitrep_http_requests_total", "HTTP requests", ["path", "status"])
-LATENCY = Histogram("sitrep_http_request_seconds", "HTTP request latency", ["path"])
 FROZEN = Gauge(
     "sitrep_gc_frozen_objects",
     "Objects left out of garbage collection since the start (gc.freeze)",
@@ -193,15 +194,21 @@ def create_app(
     # else; no body is read before the size limit; the method, Accept and Content-Type of
     # /graphql are checked before either path; errors of all of them are JSON; CORS and
     # the request id sit outside, so planned answers and errors carry them.
-    app.outer = [
-        lambda inner: FastPath(
+    fast: dict[str, FastPath] = {}
+
+    def fast_path(inner: ASGIApp) -> FastPath:
+        fast["path"] = FastPath(
             inner,
             schema=schema,
             settings=settings,
             get_db=request_db,
             documents=documents,
             limiter=limiter,
-        ),
+        )
+        return fast["path"]
+
+    app.outer = [
+        fast_path,
         lambda inner: HttpCache(inner, settings.persisted_cache_control, lambda: request_db(False)),
         lambda inner: BodyLimit(
             inner,
@@ -211,22 +218,32 @@ def create_app(
         ),
         GraphQLHttp,
         # Refusals on the request's head (in flight, points spent) before the body is
-        # read, and refused requests charged, whichever layer refused them.
-        lambda inner: Admission(
-            inner,
-            limiter,
-            # per-caller limits, off together with the rate limit (benchmarks, one address)
-            max_in_flight=settings.max_in_flight_per_address if settings.rate_limit else 0,
-            max_exports=settings.max_exports_per_address if settings.rate_limit else 0,
-            max_active=settings.max_active_per_address if settings.rate_limit else 0,
-            refusal_points=settings.rate_limit_refusal_points,
-            spent_delay_s=settings.rate_limit_refusal_delay_ms / 1000,
+        # read, and refused requests charged, whichever layer refused them. The per-caller
+        # limits are off together with the rate limit (benchmarks, one address), and
+        # then the layer has nothing to do: it is left out.
+        *(
+            [
+                lambda inner: Admission(
+                    inner,
+                    limiter,
+                    max_in_flight=settings.max_in_flight_per_address,
+                    max_exports=settings.max_exports_per_address,
+                    max_active=settings.max_active_per_address,
+                    refusal_points=settings.rate_limit_refusal_points,
+                    spent_delay_s=settings.rate_limit_refusal_delay_ms / 1000,
+                )
+            ]
+            if limiter is not None
+            else []
         ),
         errors.JsonErrors,
         *([lambda inner: Cors(inner, settings.cors_origins)] if settings.cors_origins else []),
         RequestId,
         ReadYourWrites,
         Metrics,
+        # A repeated planned read is answered before all of them (when none has anything
+        # to do with it); anything else goes through them all.
+        lambda inner: Lane(inner, fast["path"], settings),
     ]
     return app
 
@@ -270,25 +287,3 @@ class SitrepAPI(FastAPI):
         for wrap in self.outer:
             app = wrap(app)
         return app
-
-
-class Metrics(HttpLayer):
-    """Request counts and latency per path (pure ASGI: nothing buffered or wrapped)."""
-
-    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        start = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            known = {"/graphql", "/healthz", "/readyz"}
-            path = scope["path"] if scope["path"] in known else "other"
-            REQUESTS.labels(path, str(status)).inc()
-            LATENCY.labels(path).observe(time.perf_counter() - start)

@@ -26,6 +26,12 @@ def current() -> str | None:
     return _current.get()
 
 
+def request_id_of(headers: dict[bytes, bytes]) -> str:
+    """The id a request's headers give (a valid ``X-Request-Id``), else a new one."""
+    sent = headers.get(HEADER, b"")
+    return sent.decode() if _VALID.match(sent) else os.urandom(16).hex()  # as uuid4().hex
+
+
 class RequestId:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,8 +40,7 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sent = dict(scope["headers"]).get(HEADER, b"")
-        request_id = sent.decode() if _VALID.match(sent) else os.urandom(16).hex()  # as uuid4().hex
+        request_id = request_id_of(dict(scope["headers"]))
         token = _current.set(request_id)
 
         async def send_with_id(message: Message) -> None:
