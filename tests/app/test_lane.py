@@ -20,6 +20,7 @@ from app.main import create_app
 from app.settings import Settings
 from db.core import PoolDb, create_pool
 from tests.conftest import AppDb
+from tests.pooler import POOLED
 
 QUERY = """query Lane($id: ID!) {
   node(id: $id) { id ... on Incident { occurredOn weapon location { name } } }
@@ -132,7 +133,7 @@ async def test_a_read_the_database_cannot_answer_goes_to_the_stack(
 ) -> None:
     await client.post("/graphql", content=BODY, headers=JSON)
     lane = lane_of(lane_app)
-    closed = await create_pool(database_url, min_size=1, max_size=1)
+    closed = await create_pool(database_url, min_size=1, max_size=1, pooled=POOLED)
     await closed.close()  # its statements raise DatabaseUnavailable
 
     def unavailable(generic: bool = False) -> Any:

@@ -16,7 +16,7 @@ from tests.pooler import POOLED
 
 
 async def test_statements_one_after_another_run_on_one_kept_connection(database_url: str) -> None:
-    pool = await create_pool(database_url, min_size=1, max_size=4)
+    pool = await create_pool(database_url, min_size=1, max_size=4, pooled=POOLED)
     try:
         db = PoolDb(pool)
         seen = []
@@ -30,7 +30,7 @@ async def test_statements_one_after_another_run_on_one_kept_connection(database_
 
 
 async def test_half_the_pool_is_kept_and_the_other_half_stays_free(database_url: str) -> None:
-    pool = await create_pool(database_url, min_size=1, max_size=4)
+    pool = await create_pool(database_url, min_size=1, max_size=4, pooled=POOLED)
     try:
         db = PoolDb(pool)
         # four statements at once take all four connections; two come back kept
@@ -51,7 +51,7 @@ async def test_half_the_pool_is_kept_and_the_other_half_stays_free(database_url:
 
 
 async def test_a_failed_statement_gives_its_connection_back_to_the_pool(database_url: str) -> None:
-    pool = await create_pool(database_url, min_size=1, max_size=2)
+    pool = await create_pool(database_url, min_size=1, max_size=2, pooled=POOLED)
     try:
         db = PoolDb(pool)
         with pytest.raises(asyncpg.DivisionByZeroError):
@@ -70,7 +70,7 @@ async def test_a_failed_statement_gives_its_connection_back_to_the_pool(database
 
 @pytest.mark.skipif(POOLED, reason="behind PgBouncer a backend is not the client's connection")
 async def test_a_kept_connection_the_server_closed_is_replaced(database_url: str) -> None:
-    pool = await create_pool(database_url, min_size=1, max_size=2)
+    pool = await create_pool(database_url, min_size=1, max_size=2, pooled=POOLED)
     other = await asyncpg.connect(database_url)
     try:
         db = PoolDb(pool)
@@ -91,7 +91,7 @@ async def test_a_kept_connection_the_server_closed_is_replaced(database_url: str
 
 
 async def test_closing_the_pool_gives_the_kept_connections_back(database_url: str) -> None:
-    pool = await create_pool(database_url, min_size=1, max_size=4)
+    pool = await create_pool(database_url, min_size=1, max_size=4, pooled=POOLED)
     db = PoolDb(pool)
     await asyncio.gather(*(db.fetchval("select pg_sleep(0.05)") for _ in range(4)))
     assert len(pool.kept) == 2
