@@ -251,6 +251,7 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "other_cpu_pct",
         "unattributed_cpu_pct",
         "busy_cpu_pct",
+        "pause_ms",
     ):
         values = [r[key] for r in runs if r.get(key) is not None]
         out[key] = statistics.median(values) if values else None
@@ -405,40 +406,55 @@ def main() -> None:
         ]
         (work / "thin.json").write_text(json.dumps(spec, default=str))
         thin = servers.Server("thin", "Thin route (bare ASGI + asyncpg)", SERVER_CORE)
-        thin_srv = servers.Servers(args.db, src, work / "logs", [thin], thin=work / "thin.json")
+        # The HTTP hop alone: the thin route answering from memory (no database).
+        hop = servers.Server("hop", "HTTP hop alone (thin route, no database)", SERVER_CORE)
+        thin_srv = servers.Servers(
+            args.db, src, work / "logs", [thin, hop], thin=work / "thin.json"
+        )
         thin_srv.start()
         res["thin"] = {"label": thin.label, "cores": thin.cores}
+        res["hop"] = {"label": hop.label, "cores": hop.cores}
 
-        def closed(target: str, w: str, conns: int, seconds: float) -> dict[str, Any]:
-            if target == "statement":
-                return load.run_statements(args.db, statements[w], conns, seconds, CLIENT_CORE)
+        def closed(
+            target: str, w: str, conns: int, seconds: float, pause: float = 0
+        ) -> dict[str, Any]:
+            if target in ("statement", "paced"):
+                return load.run_statements(
+                    args.db, statements[w], conns, seconds, CLIENT_CORE, pause
+                )
             if target == "floor":
                 sql = workloads.floor_sql(w)
                 return load.run_floor(args.db, sql, bodies[w]["floor"], conns, seconds, CLIENT_CORE)
-            if target == "thin":
-                return load.run_wrk(
-                    thin.port, bodies[w]["sitrep"], conns, seconds, CLIENT_CORE, work
-                )
+            if target in ("thin", "hop"):
+                port = thin_srv[target].port
+                return load.run_wrk(port, bodies[w]["sitrep"], conns, seconds, CLIENT_CORE, work)
             port = srv[target].port
             return load.run_wrk(port, bodies[w][target], conns, seconds, CLIENT_CORE, work)
 
-        every = [*ports, "thin", "floor", "statement"]
-        running = {**{t: srv[t] for t in ports}, "thin": thin}  # the servers measured
+        # "paced": the statement alone at 1 client, idle between statements for as long as
+        # the HTTP hop alone took (its p50 just measured): as PostgreSQL's connection idles
+        # while a server's answer travels and the next request arrives (floor.py).
+        every = [*ports, "thin", "hop", "floor", "statement", "paced"]
+        running = {**{t: srv[t] for t in ports}, "thin": thin, "hop": hop}  # servers measured
         for w in names:
             res["closed"][w] = {t: {} for t in every}
             for conns in (1, 10):
-                runs: dict[str, list[dict[str, Any]]] = {t: [] for t in every}
+                targets_now = [t for t in every if conns == 1 or t != "paced"]
+                runs: dict[str, list[dict[str, Any]]] = {t: [] for t in targets_now}
                 for rep in range(args.repeats):
-                    for t in every:
+                    for t in targets_now:
                         server = running.get(t)
                         if server and rep == 0 and conns == 1:
                             procstat.reset_peak_rss(server.pid)
-                        closed(t, w, conns, args.warmup)
+                        pause = runs["hop"][-1]["p50"] / 1000 if t == "paced" else 0
+                        closed(t, w, conns, args.warmup, pause)
                         r = measure(
-                            lambda t=t, conns=conns, w=w: closed(t, w, conns, args.duration),
+                            lambda t=t, c=conns, w=w, p=pause: closed(t, w, c, args.duration, p),
                             server,
                             db_name,
                         )
+                        if pause:
+                            r["pause_ms"] = pause * 1000
                         runs[t].append(r)
                         log(
                             f"{w:12} {t:12} c={conns:<2} rep {rep + 1}: {r['rps']:8.1f} req/s "

@@ -5,6 +5,12 @@ conns, seconds; or ``statements``, a list of [sql, params] used in turn, with
 ``plan_cache_mode``); prints JSON: requests, rps, p50/p90/p99 in ms. bench.py runs it
 pinned to the load generator's core. With ``statements`` it runs the planner's own
 statements (bench/statement.py), planned as Sitrep's pools plan them.
+
+With ``pause`` (seconds, one connection only) the client sleeps that long after each
+statement, so that the cores idle between statements as they do while an HTTP server
+waits for its client's next request. On a virtual machine an idle core costs the next
+statement a slow wake-up and cold caches: at 1 client, the tight loop measures a
+statement faster than any server answering one request at a time can run it.
 """
 
 from __future__ import annotations
@@ -51,6 +57,9 @@ async def main() -> None:
     conns = [
         await asyncpg.connect(spec["url"], server_settings=settings) for _ in range(spec["conns"])
     ]
+    pause = float(spec.get("pause", 0))
+    if pause and len(conns) != 1:
+        raise SystemExit("pause needs one connection")
     latencies: list[float] = []
     for c in conns:  # prepare once, as a pooled server would
         for sql, ps in calls:
@@ -69,10 +78,13 @@ async def main() -> None:
             await c.fetchval(sql, *ps)
             latencies.append(time.perf_counter() - t0)
             i += 1
+            if pause:
+                # Blocking, on purpose: epoll (asyncio.sleep) rounds up to whole ms.
+                time.sleep(pause)  # noqa: ASYNC251 (one connection)
 
     start = time.perf_counter()
     await asyncio.gather(*(worker(c, k) for k, c in enumerate(conns)))
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - start - pause * len(latencies)
     pg_ticks = sum(_ticks(p) for p in pids) - ticks0
     for c in conns:
         await c.close()

@@ -69,10 +69,15 @@ def run_floor(
 
 
 def run_statements(
-    url: str, statements: list[dict[str, Any]], conns: int, seconds: float, core: str
+    url: str,
+    statements: list[dict[str, Any]],
+    conns: int,
+    seconds: float,
+    core: str,
+    pause: float = 0,
 ) -> dict[str, Any]:
     """The planner's own statements (bench/statement.py) through floor.py, planned the way
-    Sitrep's pools plan them (generic or custom)."""
+    Sitrep's pools plan them (generic or custom); ``pause``: seconds idle after each."""
     generic = statements[0]["generic"]
     spec = json.dumps(
         {
@@ -81,6 +86,7 @@ def run_statements(
             "plan_cache_mode": "force_generic_plan" if generic else "force_custom_plan",
             "conns": conns,
             "seconds": seconds,
+            "pause": pause,
         },
         default=str,
     )

@@ -141,10 +141,10 @@ class Servers:
         return self.all[name]
 
     def _command(self, s: Server) -> tuple[list[str], Path, dict[str, str]]:
-        if s.name == "thin":
+        if s.name in ("thin", "hop"):  # bench/thin.py; "hop": without the database
             assert self.thin is not None
             cmd = [str(PY), str(BENCH / "thin.py"), self.url, str(self.thin), str(s.port)]
-            return cmd, ROOT, {}
+            return cmd + ["hop"] * (s.name == "hop"), ROOT, {}
         if s.name == "postgraphile":
             return [str(NODE), "server.mjs"], PG5_DIR, {"NODE_ENV": "production"}
         # `sitrep serve` from the source tree being measured (-m: the tree's own app

@@ -11,7 +11,11 @@ GraphQL, no checks, no limits, no metrics. bench.py measures it beside Sitrep, s
 * Sitrep p50 ÷ thin p50 is what Sitrep's own layers add (body checks, the plan cache,
   cost and rate limits, metrics, request ids, error handling).
 
-Run by bench.py: ``python bench/thin.py SPEC PORT`` (SPEC: a JSON list of
+With ``hop`` it is the HTTP hop alone: the same app answering each body with the
+response its statement gave once at start-up, without touching the database. Its p50 is
+what an HTTP round trip to a Python server costs on this machine, whatever it does.
+
+Run by bench.py: ``python bench/thin.py URL SPEC PORT [hop]`` (SPEC: a JSON list of
 ``[body, sql, args, generic]``).
 """
 
@@ -33,8 +37,10 @@ from db.core import create_pool  # noqa: E402
 
 
 class Thin:
-    def __init__(self, url: str, spec: list[list[Any]]) -> None:
+    def __init__(self, url: str, spec: list[list[Any]], hop: bool = False) -> None:
         self.url = url
+        self.hop = hop
+        self.answers: dict[bytes, bytes] = {}  # with ``hop``: body → response, at start-up
         self.routes = {
             body.encode(): (sql, [param(a) for a in args], generic)
             for body, sql, args, generic in spec
@@ -51,6 +57,9 @@ class Thin:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
+                if self.hop:
+                    for body in self.routes:
+                        self.answers[body] = await self._answer(body)
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
@@ -60,15 +69,7 @@ class Thin:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        found = self.routes.get(body)
-        if found is None:  # the servers' start-up check (`{ __typename }`)
-            payload = b'{"data":{"__typename":"Query"}}'
-        else:
-            sql, args, generic = found
-            pool = await self._pool(generic)
-            async with pool.acquire() as conn:
-                data = await conn.fetchval(sql, *args)
-            payload = b'{"data":' + data + b"}"
+        payload = self.answers.get(body) or await self._answer(body)
         await send(
             {
                 "type": "http.response.start",
@@ -81,13 +82,26 @@ class Thin:
         )
         await send({"type": "http.response.body", "body": payload})
 
+    async def _answer(self, body: bytes) -> bytes:
+        found = self.routes.get(body)
+        if found is None:  # the servers' start-up check (`{ __typename }`)
+            return b'{"data":{"__typename":"Query"}}'
+        sql, args, generic = found
+        pool = await self._pool(generic)
+        async with pool.acquire() as conn:
+            data = await conn.fetchval(sql, *args)
+        return b'{"data":' + data + b"}"
+
 
 def main() -> None:
     url, spec_path, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    hop = sys.argv[4:] == ["hop"]
     with open(spec_path) as f:
         spec = json.load(f)
     # As `sitrep serve`: uvicorn's defaults (uvloop and httptools where installed).
-    uvicorn.run(Thin(url, spec), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        Thin(url, spec, hop), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
 
 
 if __name__ == "__main__":
