@@ -107,6 +107,15 @@ def create_app(
             return routing["replicas"].reader(min_lsn(), generic=generic)
         return state["db"].for_request()
 
+    def planned_db(generic: bool) -> Db:
+        """The fast path's handle for a planned read. Without replicas, the primary's pool
+        for the statement's plans at once: a routed handle would choose the primary at
+        its first statement, through two more layers."""
+        replicas = routing.get("replicas")
+        if replicas is not None and not replicas.replicas:
+            return replicas.primary_db(generic)
+        return request_db(generic)
+
     async def get_context(request: HTTPConnection) -> Context:
         reads = request_db()
         # API keys are checked on the primary: a revoked key stops at once.
@@ -201,7 +210,7 @@ def create_app(
             inner,
             schema=schema,
             settings=settings,
-            get_db=request_db,
+            get_db=planned_db,
             documents=documents,
             limiter=limiter,
         )

@@ -150,6 +150,11 @@ class Replicas:
         """A request's handle for reads (the replica is chosen at its first statement)."""
         return RoutedDb(self, min_lsn, generic)
 
+    def primary_db(self, generic: bool, counter: QueryCounter | None = None) -> PoolDb:
+        """A handle on the primary's pool for custom or (``generic``) generic plans."""
+        pool = self.generic_primary if generic and self.generic_primary else self.primary
+        return PoolDb(pool.pool, counter)
+
     async def primary_lsn(self) -> str:
         """The primary's WAL position now: after a commit, at or past its commit record."""
         return str(await self.primary.fetchval("select pg_current_wal_lsn()::text"))
@@ -240,9 +245,7 @@ class RoutedDb:
         self.primary_only = True
 
     def primary(self) -> PoolDb:
-        r = self.replicas
-        pool = r.generic_primary if self.generic and r.generic_primary else r.primary
-        return self._with_deadline(PoolDb(pool.pool, self.counter))
+        return self._with_deadline(self.replicas.primary_db(self.generic, self.counter))
 
     def _with_deadline(self, db: PoolDb) -> PoolDb:
         db.deadline = self.deadline
