@@ -70,7 +70,8 @@ from db.core import DatabaseUnavailable, Db
 from db.planner import MERGED, Planner, Statement
 from db.replicas import writer
 from db.viewer import Viewer
-from schema.cost import Cost, cost_errors, cost_extension, operation_cost
+from schema.arguments import Converter
+from schema.cost import Cost, cost_errors, cost_extension, cost_inputs, operation_cost
 from schema.documents import SizedLru
 from schema.errors import classify, timeout_error
 from schema.guard import CHARGED, REFUSED, REFUSED_BEFORE_SQL, admit
@@ -181,6 +182,15 @@ class FastPath:
             settings.document_cache_size * 4, settings.document_cache_bytes
         )
         self.enabled = settings.planner
+        self.converter = Converter(schema)
+        # What planning a document depends on besides the request: its memo's key.
+        self.limits = (
+            settings.default_page_size,
+            settings.max_page_size,
+            settings.max_ids_per_lookup,
+            settings.cost_count,
+            settings.cost_list_size,
+        )
         self.refusals: SizedLru[bytes, Refusal] = SizedLru(_MEMO_ENTRIES, _MEMO_BYTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -359,7 +369,14 @@ class FastPath:
         op = doc.operation(name)
         if op is None:
             raise NotPlanned("no such operation")
-        cost = operation_cost(self.schema._schema, doc.fragments, op, variables, self.settings)
+        memo = doc.memo(self.limits)
+        cost_key = (id(op), *cost_inputs(op, variables))
+        cost = memo.costs.get(cost_key)
+        if cost is None:
+            schema = self.schema._schema
+            cost = memo.costs[cost_key] = operation_cost(
+                schema, doc.fragments, op, variables, self.settings
+            )
         if cost_errors(cost, self.settings):
             raise NotPlanned("the cost is over the limit")
         coerced = get_variable_values(self.schema._schema, op.variable_definitions or (), variables)
@@ -372,8 +389,10 @@ class FastPath:
             coerced,
             self.settings,
             self.settings.max_ids_per_lookup,
+            self.converter,
+            memo,
         )
-        return Planner(viewer).statement(tree), cost
+        return Planner(viewer, memo).statement(tree), cost
 
     async def _refused(self, scope: Scope, send: Send, memo: bytes) -> bool:
         """Answer with the memoised refusal of these bytes, if there is one."""

@@ -141,6 +141,44 @@ class Statement:
     generic: bool = True
 
 
+class Memo:
+    """What planning one document keeps from one request to the next (one per document
+    and deployment limits, dropped with the document: ``schema/documents.py``):
+
+    * ``trees``: each selection subtree that holds no variable, built once
+      (``schema/plan.py``), so the same ``Obj`` comes back for every request; ``pinned``
+      holds those objects by ``id`` (alive as long as the memo);
+    * ``sql``: the SQL of such a subtree at each place of a statement it was compiled at
+      (the same parent, aliases and parameters before it, and visibility: then the same
+      text, aliases, parameters and plan choice, ``Planner.obj``);
+    * ``costs``: the operation's cost by the variables' sizes (``app/fastpath.py``).
+
+    Only ``sql`` grows with the variables (a subtree at another place): at most
+    ``MAX_SQL`` texts, ``MAX_BYTES`` of them in all."""
+
+    MAX_SQL = 32
+    MAX_BYTES = 128 * 1024
+
+    def __init__(self) -> None:
+        self.trees: dict[tuple[Any, ...], Obj] = {}
+        self.pinned: dict[int, Obj] = {}
+        self.constant: dict[int, bool] = {}  # a syntax node's id → holds no variable
+        self.sql: dict[tuple[Any, ...], tuple[str, int, tuple[Any, ...], bool]] = {}
+        self.costs: dict[tuple[Any, ...], Any] = {}
+        self.bytes = 0
+
+    def pin(self, key: tuple[Any, ...], obj: Obj) -> Obj:
+        self.trees[key] = obj
+        self.pinned[id(obj)] = obj
+        return obj
+
+    def keep(self, key: tuple[Any, ...], found: tuple[str, int, tuple[Any, ...], bool]) -> None:
+        size = len(found[0])
+        if len(self.sql) < self.MAX_SQL and self.bytes + size <= self.MAX_BYTES:
+            self.sql[key] = found
+            self.bytes += size
+
+
 # What a merged-away record's lookup returns: the request goes to the resolvers, which
 # follow the redirect. (A text that happens to hold this only costs a trip to them.)
 MERGED = "\\u0000sitrep:merged-record"
@@ -287,10 +325,12 @@ _VALUE_INDEPENDENT = frozenset(
 
 
 class Planner:
-    def __init__(self, viewer: Viewer) -> None:
+    def __init__(self, viewer: Viewer, memo: Memo | None = None) -> None:
         self.c = Compiler(viewer, hoist=True)
         # Set when a value decides the plan (whose incidents, which place, what text).
         self.skewed = False
+        self.memo = memo
+        self._inside = False  # compiling a subtree that will be kept
 
     def statement(self, root: Sequence[tuple[str, Any]]) -> Statement:
         pairs = [(key, self.root_item(item)) for key, item in root]
@@ -339,7 +379,48 @@ class Planner:
         parent_key: str | None = None,
         joins: dict[str, tuple[str, str]] | None = None,
     ) -> str:
-        """``joins``: records already joined (and checked visible) by their key column."""
+        """``joins``: records already joined (and checked visible) by their key column.
+
+        A subtree without variables (pinned in the memo) compiled at a place it was
+        compiled at before is the text kept then: the same aliases, parameters and plan
+        choice follow. Not when it used hoisted values (``Compiler.uses``): those depend
+        on what came before."""
+        memo, c = self.memo, self.c
+        if memo is None or self._inside or memo.pinned.get(id(obj)) is not obj:
+            return self._obj(obj, t, parent_key, joins)
+        key = (
+            id(obj),
+            t,
+            parent_key,
+            tuple(joins.items()) if joins else (),
+            c.aliases,
+            len(c.params.args),
+            c.viewer.can_see_drafts,
+        )
+        found = memo.sql.get(key)
+        if found is not None:
+            text, c.aliases, args, skewed = found
+            c.params.args.extend(args)
+            self.skewed = self.skewed or skewed
+            return text
+        start, uses, before = len(c.params.args), c.uses, self.skewed
+        self.skewed, self._inside = False, True
+        try:
+            text = self._obj(obj, t, parent_key, joins)
+        finally:
+            self._inside = False
+        skewed, self.skewed = self.skewed, before or self.skewed
+        if c.uses == uses:
+            memo.keep(key, (text, c.aliases, tuple(c.params.args[start:]), skewed))
+        return text
+
+    def _obj(
+        self,
+        obj: Obj,
+        t: str,
+        parent_key: str | None,
+        joins: dict[str, tuple[str, str]] | None,
+    ) -> str:
         specs = TYPES[obj.type]
         pairs: list[tuple[str, str]] = []
         for key, item in obj.fields:

@@ -33,10 +33,13 @@ class Compiler:
     ) -> None:
         self.viewer = viewer
         self.params = params or Params()
-        self._aliases = 0
+        self.aliases = 0
         self._hoist = hoist
         self._once: list[tuple[str, str]] = []  # (CTE name, its value's SQL)
         self._shared: dict[object, str] = {}
+        # Calls of ``once`` and ``shared``: SQL built between two counts that are equal
+        # depends on nothing else built before it (``db.planner.Memo``).
+        self.uses = 0
 
     def once(self, value: str, type_: str) -> str:
         """``value``, an uncorrelated scalar expression of ``type_`` (an ``array(…)`` of
@@ -50,6 +53,7 @@ class Compiler:
         incident look ~3x dearer than it is, and a week of drone attacks switched to
         hashing every location once the row estimate was right. Read from a CTE, it costs
         what reading one row costs."""
+        self.uses += 1
         if not self._hoist:
             return value
         name = f"once{len(self._once) + 1}"
@@ -59,6 +63,7 @@ class Compiler:
     def shared(self, key: object, make: Callable[[], str]) -> str:
         """The SQL ``make`` builds for ``key``, built once per statement and reused
         where the same value is needed again (with ``once``: computed once)."""
+        self.uses += 1
         if key not in self._shared:
             self._shared[key] = make()
         return self._shared[key]
@@ -83,8 +88,8 @@ class Compiler:
         return f"{self(list(values))}::text[]"
 
     def alias(self, prefix: str) -> str:
-        self._aliases += 1
-        return f"{prefix}{self._aliases}"
+        self.aliases += 1
+        return f"{prefix}{self.aliases}"
 
     def visible(self, alias: str, status: str = "status") -> str:
         """The clause that hides records the viewer may not see (by their ``status``

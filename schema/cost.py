@@ -215,6 +215,33 @@ def operation_cost(
     return Cost(cost, inputs)
 
 
+def cost_inputs(
+    operation: OperationDefinitionNode, variables: dict[str, Any] | None
+) -> tuple[Any, ...]:
+    """All that ``operation_cost`` reads of the variables: of each, an int's value (page
+    sizes), a list's length (ids) and the input objects it holds. Two sets of variables
+    alike in these cost the same."""
+    given = variables or {}
+    return tuple(
+        _cost_input(given.get(d.variable.name.value, _ABSENT))
+        for d in operation.variable_definitions or ()
+    )
+
+
+_ABSENT = object()
+
+
+def _cost_input(value: Any) -> tuple[Any, ...]:
+    if value is _ABSENT:
+        return ("absent",)
+    return (
+        type(value).__name__,
+        value if isinstance(value, int) else None,
+        len(value) if isinstance(value, list) else None,
+        _json_objects(value),
+    )
+
+
 def cost_errors(cost: Cost, limits: Limits) -> list[GraphQLError]:
     """``QUERY_TOO_COMPLEX`` (with the cost and the limit) or too many input objects."""
     if cost.cost > limits.max_cost:

@@ -54,6 +54,7 @@ from graphql.error import GraphQLSyntaxError
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from db.planner import Memo
 from schema.limits import Limits, document_errors
 
 K = TypeVar("K")
@@ -139,9 +140,19 @@ class Checked:
     operations: dict[str | None, OperationDefinitionNode] = field(default_factory=dict)
     fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
     syntax: GraphQLError | None = None  # why ``document`` is None
+    # What the planner keeps of this document, per deployment limits (``memo``).
+    memos: dict[tuple[Any, ...], Memo] = field(default_factory=dict, compare=False, repr=False)
 
     def operation(self, name: str | None) -> OperationDefinitionNode | None:
         return self.operations.get(name)
+
+    def memo(self, limits: tuple[Any, ...]) -> Memo:
+        """The planner's memo of this document under these limits (its subtrees, their
+        SQL and costs depend on them); made on first use."""
+        found = self.memos.get(limits)
+        if found is None:
+            found = self.memos[limits] = Memo()
+        return found
 
 
 def _weight(query: str, document: DocumentNode | None) -> int:

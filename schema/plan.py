@@ -7,6 +7,11 @@ arguments, global IDs), and looks every field up in ``db.model``. Anything the m
 not describe (``history``, ``affiliates``, stats, search, mutations) raises
 ``NotPlanned``, and the request is answered by the resolvers instead; so does any
 argument error, so errors are always the resolvers' own.
+
+An object's selections that hold no variable (no argument or directive of theirs, nor of
+any field or fragment below them, names one) plan to the same subtree whatever the
+variables: it is built once per document and kept in its memo (``db.planner.Memo``),
+so a new set of variables costs only the fields that use them.
 """
 
 from __future__ import annotations
@@ -22,18 +27,20 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective
-from strawberry.types.arguments import convert_arguments
 
 from db import planner
 from db.model import ENTITIES, TYPES, GlobalId, Incidents, Ref, Rows, Struct, Unplanned, Value
 from db.pagination import Order
 from schema.actor import actor_order
+from schema.arguments import Converter
 from schema.enums import value
 from schema.ids import from_global_id, pk_of
 from schema.incident import incident_order
@@ -70,6 +77,8 @@ class Walker:
         variables: VariableValues,
         limits: PageLimits,
         max_ids: int,
+        converter: Converter,
+        memo: planner.Memo | None = None,
     ) -> None:
         self.schema = schema  # strawberry.Schema
         self.gql: GraphQLSchema = schema._schema
@@ -77,6 +86,8 @@ class Walker:
         self.variables = variables
         self.limits = limits
         self.max_ids = max_ids
+        self.converter = converter
+        self.memo = memo
 
     # --- collecting fields, as graphql-core's executor does --------------------------
 
@@ -141,12 +152,17 @@ class Walker:
         definition = field_def.extensions.get("strawberry-definition")
         if definition is None:
             raise NotPlanned("field without a Strawberry definition")
-        return convert_arguments(
-            raw,
-            definition.arguments,
-            scalar_registry=self.schema.schema_converter.scalar_registry,
-            config=self.schema.config,
-        )
+        return self.converter.arguments(definition, raw, definition.arguments)
+
+    def constant(self, node: Node) -> bool:
+        """Whether nothing in ``node`` (and the fragments it spreads) names a variable."""
+        memo = self.memo
+        found = memo.constant.get(id(node)) if memo is not None else None
+        if found is None:
+            found = not _names_variable(node, self.fragments)
+            if memo is not None:
+                memo.constant[id(node)] = found
+        return found
 
     # --- the operation ---------------------------------------------------------------
 
@@ -190,6 +206,21 @@ class Walker:
         return planner.ById(ENTITIES[type_name], pk, self.obj(type_, type_name, nodes))
 
     def obj(self, type_: GraphQLObjectType, model_type: str, nodes: list[FieldNode]) -> planner.Obj:
+        memo = self.memo
+        # (the fields' own arguments are the parent's business: only what is below them)
+        if memo is None or not all(
+            n.selection_set is None or self.constant(n.selection_set) for n in nodes
+        ):
+            return self._obj(type_, model_type, nodes)
+        key = (type_.name, model_type, *map(id, nodes))
+        found = memo.trees.get(key)
+        if found is None:
+            found = memo.pin(key, self._obj(type_, model_type, nodes))
+        return found
+
+    def _obj(
+        self, type_: GraphQLObjectType, model_type: str, nodes: list[FieldNode]
+    ) -> planner.Obj:
         specs = TYPES[model_type]
         out: list[tuple[str, Any]] = []
         for key, fnodes in self.subfields(type_, nodes).items():
@@ -307,6 +338,26 @@ class Walker:
         return planner.Edges(tuple(out))
 
 
+def _names_variable(node: Node, fragments: dict[str, FragmentDefinitionNode]) -> bool:
+    seen: set[str] = set()
+    stack: list[Any] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, VariableNode):
+            return True
+        if isinstance(n, FragmentSpreadNode) and n.name.value not in seen:
+            seen.add(n.name.value)
+            if n.name.value in fragments:
+                stack.append(fragments[n.name.value])
+        for key in n.keys:
+            v = getattr(n, key, None)
+            if isinstance(v, Node):
+                stack.append(v)
+            elif isinstance(v, tuple | list):
+                stack.extend(x for x in v if isinstance(x, Node))
+    return False
+
+
 def plan(
     schema: Any,
     operation: OperationDefinitionNode,
@@ -314,7 +365,12 @@ def plan(
     variables: VariableValues,
     limits: PageLimits,
     max_ids: int,
+    converter: Converter,
+    memo: planner.Memo | None = None,
 ) -> tuple[tuple[str, Any], ...]:
     """The selection tree of ``operation``; raises ``NotPlanned`` (or the resolvers' own
-    argument errors) when the resolvers must answer it."""
-    return Walker(schema, fragments, variables, limits, max_ids).operation(operation)
+    argument errors) when the resolvers must answer it. ``memo``: the document's, whose
+    subtrees without variables are built once (they must come from its syntax tree)."""
+    return Walker(schema, fragments, variables, limits, max_ids, converter, memo).operation(
+        operation
+    )
