@@ -278,11 +278,41 @@ class FastPath:
         except Exception as exc:  # an argument or request error: the resolvers report it
             await self._fallback(scope, receive, send, body, type(exc).__name__)
             return
-        if anonymous and body is not None and len(body) <= MAX_CACHED_TEXT and _memoisable(request):
-            self.known.put(body, (statement, cost), len(body) + 128)
+        if anonymous and body is not None:
+            self._remember(body, request, (statement, cost))
         reason = await self.answer(scope, send, media, db, viewer, statement, cost)
         if reason is not None:
             await self._fallback(scope, receive, send, body, reason)
+
+    def plan_new(self, body: bytes) -> tuple[Statement, Cost] | None:
+        """For the lane (``app/lane.py``): a body not known yet, of a caller without a key,
+        whose document (given as text) has been checked before, planned and remembered
+        as known; None for anything else, which the whole stack then answers (so every
+        refusal and error is the stack's own)."""
+        if too_deep(body, self.settings.max_json_depth):
+            return None
+        try:
+            data = decode_body(body)
+            request = self.persisted.request(data)
+        except HttpError:
+            return None
+        if request.query is None or self.documents.cached(request.query) is None:
+            return None  # a new document is checked off the event loop, by the stack
+        try:
+            found = self.statement(request, Viewer())
+        except Exception:  # not planned, or an argument error: the stack reports it
+            return None
+        return found if self._remember(body, data, found) else None
+
+    def _remember(
+        self, body: bytes, request: dict[str, Any], found: tuple[Statement, Cost]
+    ) -> bool:
+        """Keep a planned body of a caller without a key as known, if its answer depends
+        on its bytes alone (its document given as text) and it is small enough."""
+        if len(body) > MAX_CACHED_TEXT or not _memoisable(request):
+            return False
+        self.known.put(body, found, len(body) + 128)
+        return True
 
     async def answer(
         self,

@@ -1,7 +1,8 @@
 """The lane for repeated planned reads: the outermost layer, before every other.
 
 A ``POST /graphql`` whose exact body the fast path has planned before, for a caller
-without a key (``FastPath.known``), is answered here: the known statement runs and its
+without a key (``FastPath.known``), or a new body of a document checked before (other
+variables: ``FastPath.plan_new``), is answered here: the known statement runs and its
 text is the response, with an ``X-Request-Id`` and counted in the HTTP metrics, without
 passing through the ten layers that would each look at it and let it by. Such a request
 meets none of their conditions: it carries no key, no ``X-Sitrep-LSN`` (replica routing),
@@ -9,9 +10,10 @@ no ``Origin`` (when CORS is on); its ``Content-Type`` is JSON, its ``Accept`` na
 JSON response, its declared length is within the body limit; and the deployment has no
 rate limit (admission then has nothing to do, ``app/main.py`` leaves it out).
 
-Anything else — another request, a body not known yet, a fallback to the resolvers, the
-database going away — goes through the whole stack, its body replayed, and is answered
-there as before (the fast path inside answers a known body there too).
+Anything else — another request, a new document, a body the fast path does not plan
+(an error, a fallback to the resolvers), the database going away — goes through the
+whole stack, its body replayed, and is answered there as before (the fast path inside
+answers a known body there too).
 """
 
 from __future__ import annotations
@@ -69,7 +71,9 @@ class Lane:
             await self.app(scope, receive, send)
             return
         body, complete = await read_body(receive, self.limit)
-        known = self.fast.known.get(body) if complete else None
+        known = None
+        if complete:
+            known = self.fast.known.get(body) or self.fast.plan_new(body)
         if known is None:
             await replay(self.app, scope, receive, send, body, more=not complete)
             return

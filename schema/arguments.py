@@ -22,14 +22,16 @@ from strawberry.scalars import is_scalar
 from strawberry.types.arguments import StrawberryArgument, convert_argument
 from strawberry.types.base import (
     StrawberryList,
+    StrawberryMaybe,
     StrawberryOptional,
     get_object_definition,
 )
 from strawberry.types.enum import has_enum_definition
 from strawberry.types.unset import UNSET
 
-# An input type's fields: those defaulting to None, and (GraphQL name, Python name, type).
-_Fields = tuple[dict[str, None], tuple[tuple[str, str, Any], ...]]
+# An input type's fields: those defaulting to None, and (GraphQL name, Python name, type,
+# whether it is a ``Maybe``).
+_Fields = tuple[dict[str, None], tuple[tuple[str, str, Any, bool], ...]]
 _LEAF = (dict[str, None](), ())  # a scalar or enum type: its values are kept as they are
 
 
@@ -75,9 +77,13 @@ class Converter:
             if fields is not None:
                 defaults, specs = fields
                 kwargs: dict[str, Any] = dict(defaults)
-                for name, python, field_type in specs:
+                for name, python, field_type, maybe in specs:
                     if name in value:
-                        kwargs[python] = self.convert(value[name], field_type)
+                        given = value[name]
+                        # (null is null, except in a ``Maybe``: Strawberry's Some(None))
+                        kwargs[python] = (
+                            None if given is None and not maybe else self.convert(given, field_type)
+                        )
                 return type_(**kwargs)
         return convert_argument(value, type_, self.registry, self.config)
 
@@ -104,8 +110,9 @@ class Converter:
                 if f.default_value is MISSING and f.default_factory is MISSING
             }
             specs = tuple(
-                (names.from_field(f), f.python_name, f.resolve_type(type_definition=definition))
+                (names.from_field(f), f.python_name, t, isinstance(t, StrawberryMaybe))
                 for f in definition.fields
+                for t in (f.resolve_type(type_definition=definition),)
             )
             found = (defaults, specs)
         self._inputs[type_] = found

@@ -185,6 +185,10 @@ class Documents:
         self.cache.put(query, checked, _weight(query, checked.document))
         return checked
 
+    def cached(self, query: str) -> Checked | None:
+        """The document checked before, if it is still in the cache."""
+        return self.cache.get(query)
+
     async def check_soon(self, query: str) -> Checked:
         """``check``, with a long document that is not cached checked in the documents'
         thread while the event loop goes on (see above); cached once checked."""

@@ -106,7 +106,11 @@ async def test_a_repeated_read_is_answered_in_front_as_the_stack_answers_it(
         ({**JSON, "x-sitrep-lsn": "0/16B3748"}, BODY),  # read-your-writes routing
         ({"content-type": "text/plain"}, BODY),  # refused by the GraphQL-over-HTTP checks
         ({**JSON, "accept": "text/html"}, BODY),  # GraphiQL's page
-        (JSON, BODY.replace(b"Lane", b"Other")),  # a body not planned before
+        (JSON, BODY.replace(b"Lane", b"Other")),  # a document not checked before
+        # a document checked before, with variables the fast path does not plan
+        (JSON, orjson.dumps({"query": QUERY, "variables": {"id": "not an id"}})),
+        (JSON, orjson.dumps({"query": QUERY, "variables": {"id": 7}})),
+        (JSON, orjson.dumps({"query": QUERY})),
         (JSON, b'{"query": "{ __typename }", "pad": "' + b"x" * 40_000 + b'"}'),  # long
     ],
 )
@@ -126,6 +130,33 @@ async def test_what_the_lane_does_not_take_reaches_the_stack_with_its_body(
     assert reached[0][1] == body
     for name, value in headers.items():
         assert reached[0][0][name.encode()] == value.encode()
+
+
+async def test_a_checked_document_with_new_variables_is_answered_in_front(
+    lane_app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Other variables for a document checked before are planned in the lane (the same
+    statement the stack would run) and answered there, as the stack answers them."""
+    await client.post("/graphql", content=BODY, headers=JSON)  # the stack checks it
+    other = "SW5jaWRlbnQ6Mg=="  # Incident:2
+    body = orjson.dumps({"query": QUERY, "variables": {"id": other}})
+    lane = lane_of(lane_app)
+    stack, lane.app = lane.app, Stack()
+    try:
+        counted = requests_counted()
+        answered = await client.post("/graphql", content=body, headers=JSON)
+        assert lane.app.reached == []  # type: ignore[attr-defined]
+        assert requests_counted() == counted + 1
+    finally:
+        lane.app = stack
+    lane.open = False  # the same body through the whole stack
+    try:
+        expected = await client.post("/graphql", content=body, headers=JSON)
+    finally:
+        lane.open = True
+    assert answered.status_code == expected.status_code == 200
+    assert answered.content == expected.content
+    assert orjson.loads(answered.content)["data"]["node"]["id"] == other
 
 
 async def test_a_read_the_database_cannot_answer_goes_to_the_stack(
