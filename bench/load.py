@@ -22,10 +22,19 @@ def _run(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
 
 
 def run_wrk(
-    port: int, bodies: list[Path], conns: int, seconds: float, core: str, tmp: Path
+    port: int,
+    bodies: list[Path],
+    conns: int,
+    seconds: float,
+    core: str,
+    tmp: Path,
+    lines: Path | None = None,
 ) -> dict[str, Any]:
+    """``lines``: a file of bodies, one per line, sent in turn (instead of ``bodies``)."""
     out = tmp / "wrk.json"
     env = {**os.environ, "BODIES": ":".join(str(b) for b in bodies), "OUT": str(out)}
+    if lines is not None:
+        env["LINES"] = str(lines)
     cmd = [
         "taskset",
         "-c",

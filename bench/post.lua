@@ -1,9 +1,17 @@
--- wrk script: POST the GraphQL bodies listed in $BODIES (colon-separated files), in
--- turn; at the end write latency percentiles and counts as JSON to $OUT.
+-- wrk script: POST the GraphQL bodies listed in $BODIES (colon-separated files), or
+-- those of the file $LINES (one per line), in turn; at the end write latency percentiles
+-- and counts as JSON to $OUT.
 local bodies = {}
 for path in string.gmatch(os.getenv("BODIES") or "", "[^:]+") do
   local f = assert(io.open(path, "rb"))
   table.insert(bodies, f:read("*a"))
+  f:close()
+end
+if os.getenv("LINES") then
+  local f = assert(io.open(os.getenv("LINES"), "rb"))
+  for line in f:lines() do
+    if #line > 0 then table.insert(bodies, line) end
+  end
   f:close()
 end
 local counter = 0
